@@ -1,0 +1,102 @@
+# Server concurrency models, side by side.  See README.md.
+#
+#   make              build every model and the load generator into bin/
+#   make deps         install what is missing from Debian's packages
+#   make test         unit, conformance and robustness tests
+#   make bench        the full experiment sweep (./run_all.sh); QUICK=1 for a short one
+#   make SANITIZE=address,undefined test   |   make SANITIZE=thread test
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g -Wall -Wextra
+override CFLAGS += -std=gnu11 -pthread -MMD -MP -Iservers/common -Iservers/iocp-emul
+LDFLAGS ?=
+override LDLIBS += -pthread -lm
+
+comma := ,
+ifneq ($(SANITIZE),)
+override CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
+override LDFLAGS += -fsanitize=$(SANITIZE)
+SANTAG  := $(subst $(comma),-,$(SANITIZE))
+BUILD   := build/$(SANTAG)
+BIN     := bin/$(SANTAG)
+else
+BUILD   := build/plain
+BIN     := bin
+endif
+MODELS  := iterative fork thread select epoll libevent iocp-emul pth
+COMMON_SRC := $(wildcard servers/common/*.c)
+COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
+IOCP_LIB_SRC := $(filter-out servers/iocp-emul/main.c,$(wildcard servers/iocp-emul/*.c))
+IOCP_LIB_OBJ := $(IOCP_LIB_SRC:%.c=$(BUILD)/%.o)
+LOADGEN_SRC := $(wildcard harness/loadgen/*.c)
+UNIT_SRC := $(wildcard tests/unit/*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BIN)/tests/%)
+
+# Per-model libraries (pkg-config where the package ships a .pc file).
+LIBS_libevent  := $(shell pkg-config --libs libevent_core 2>/dev/null || echo -levent_core)
+LIBS_pth       := -lpth
+LIBS_iocp-emul := $(shell pkg-config --libs liburing 2>/dev/null || echo -luring)
+LIBS_test_iocp := $(LIBS_iocp-emul)
+
+MODEL_BINS := $(MODELS:%=$(BIN)/%)
+
+.PHONY: all deps test test-unit test-conformance bench plots clean format check-libs
+all: check-libs $(MODEL_BINS) $(BIN)/loadgen $(UNIT_BIN)
+
+# ---- dependencies (Debian packages; installed only when missing) ----
+DEB_PKGS := build-essential pkg-config libevent-dev libpth-dev liburing-dev wrk gnuplot-nox \
+            python3 perl procps util-linux nginx-light curl iproute2
+deps:
+	@missing=""; for p in $(DEB_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "deps: installing$$missing"; \
+	  if [ "$$(id -u)" != 0 ]; then SUDO=sudo; else SUDO=; fi; \
+	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q $$missing; \
+	else echo "deps: all present"; fi
+
+check-libs:
+	@for h in event2/event.h pth.h liburing.h; do \
+	  echo "#include <$$h>" | $(CC) -E -x c - >/dev/null 2>&1 || { \
+	    echo "error: <$$h> not found: run 'make deps' (installs libevent-dev, libpth-dev, liburing-dev)" >&2; exit 1; }; \
+	done
+
+# ---- build rules: one pattern per kind of target ----
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+.SECONDEXPANSION:
+$(BIN)/%: $$(patsubst %.c,$(BUILD)/%.o,$$(wildcard servers/$$*/*.c)) $(COMMON_OBJ)
+	@mkdir -p $(BIN)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_$*) $(LDLIBS)
+
+$(BIN)/loadgen: $(LOADGEN_SRC:%.c=$(BUILD)/%.o)
+	@mkdir -p $(BIN)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BIN)/tests/%: $(BUILD)/tests/unit/%.o $(COMMON_OBJ) $(IOCP_LIB_OBJ)
+	@mkdir -p $(BIN)/tests
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_$*) $(LIBS_iocp-emul) $(LDLIBS)
+
+# ---- tests ----
+test: deps
+	@$(MAKE) --no-print-directory all
+	BIN=$(BIN) SANITIZE=$(SANITIZE) python3 tests/run_tests.py $(TESTS)
+
+# ---- benchmark ----
+bench: deps
+	@$(MAKE) --no-print-directory all
+	./run_all.sh $(if $(QUICK),--quick) $(BENCH_ARGS)
+
+plots:
+	python3 harness/report.py results/latest
+
+format:
+	clang-format -i $(wildcard servers/*/*.c servers/*/*.h harness/loadgen/*.c harness/loadgen/*.h tests/unit/*.c)
+
+clean:
+	rm -rf bin build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,34 @@
+/* server.h - what every model's main() does the same way: logging, signals,
+ * the listening socket and the ready line.
+ */
+#ifndef SERVER_H
+#define SERVER_H
+
+#include <signal.h>
+
+#include "options.h"
+
+extern volatile sig_atomic_t server_stop;   /* set by SIGINT/SIGTERM */
+
+/* SIGINT and SIGTERM set server_stop (no SA_RESTART, so blocking calls
+ * return EINTR); SIGPIPE ignored. */
+void server_signals(void);
+/* Block SIGINT/SIGTERM in the calling thread (worker threads), so that the
+ * main thread is the one interrupted. */
+void server_block_signals(void);
+
+/* Listen on o->addr:o->port (exits 2 with a message on failure); when o->port
+ * is 0, sets it to the port chosen so further listeners (SO_REUSEPORT) share it. */
+int server_listen(struct server_opts *o, int reuseport, int nonblock);
+
+/* Logging to stderr, "model: message". log_info is silent under --quiet. */
+void log_init(const char *model, int quiet);
+void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+/* Monotonic clock, for every duration. */
+long long now_us(void);
+long long now_ms(void);
+
+#endif
