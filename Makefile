@@ -8,7 +8,7 @@
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g -Wall -Wextra
-override CFLAGS += -std=gnu11 -pthread -MMD -MP -Iservers/common -Iservers/iocp-emul
+override CFLAGS += -std=gnu11 -D_GNU_SOURCE -pthread -MMD -MP -Iservers/common -Iservers/iocp-emul
 LDFLAGS ?=
 override LDLIBS += -pthread -lm
 
@@ -67,8 +67,9 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
+.SECONDARY:
 .SECONDEXPANSION:
-$(BIN)/%: $$(patsubst %.c,$(BUILD)/%.o,$$(wildcard servers/$$*/*.c)) $(COMMON_OBJ)
+$(BIN)/%: $$(addprefix $(BUILD)/,$$(subst .c,.o,$$(wildcard servers/$$*/*.c))) $(COMMON_OBJ)
 	@mkdir -p $(BIN)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_$*) $(LDLIBS)
 

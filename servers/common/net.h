@@ -13,7 +13,9 @@
 
 /* Comer's passiveTCPsock done right: socket, SO_REUSEADDR (set here and only
  * here), optional SO_REUSEPORT, bind, listen(backlog). *port_out receives the
- * real port (useful with port 0). nonblock: make the listener O_NONBLOCK. */
+ * real port (useful with port 0). nonblock: make the listener O_NONBLOCK;
+ * otherwise accept() on it times out every 250 ms (EAGAIN), so blocking
+ * models see their stop flag. */
 int net_listen(const char *addr, int port, int backlog, int reuseport, int nonblock,
 	       int *port_out, char *err);
 
@@ -22,7 +24,7 @@ void net_announce(const char *addr, int port);
 
 /* Accept one connection. Retries EINTR and ECONNABORTED. Returns the new fd
  * (with TCP_NODELAY set, and O_NONBLOCK when nonblock), or -1 with errno:
- *   EAGAIN         (non-blocking listener, nothing pending)
+ *   EAGAIN         nothing pending (non-blocking), or the 250 ms tick (blocking)
  *   EMFILE/ENFILE  after the reserve-fd trick: the pending connection was
  *                  accepted and closed at once so the backlog drains, and the
  *                  caller should pause accepting briefly (net_accept_backoff).

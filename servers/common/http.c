@@ -1,0 +1,478 @@
+/* http.c - request parsing and responses, shared by every model (see http.h). */
+#include "http.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "work.h"
+
+static const char hello_body[] = "Hello, World!";
+
+/* ---- parsing ---- */
+
+/* RFC 9110 tchar: the characters of a method or a header name. */
+static int is_tchar(unsigned char c)
+{
+	return isalnum(c) || (c && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+/* Find the end of the head: the byte after the empty line (CRLF CRLF or LF LF). */
+static size_t head_end(const char *buf, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (buf[i] != '\n')
+			continue;
+		if (i + 1 < len && buf[i + 1] == '\n')
+			return i + 2;
+		if (i + 2 < len && buf[i + 1] == '\r' && buf[i + 2] == '\n')
+			return i + 3;
+	}
+	return 0;
+}
+
+static int fail(struct http_request *req, int status)
+{
+	req->status = status;
+	return HTTP_ERROR;
+}
+
+/* The next line of [p, end): sets *next past its LF and returns its length without CR LF. */
+static size_t next_line(const char *p, const char *end, const char **next)
+{
+	const char *lf = memchr(p, '\n', (size_t)(end - p));
+	*next = lf + 1;
+	return (size_t)(lf - p) - (lf > p && lf[-1] == '\r');
+}
+
+static int parse_request_line(const char *p, size_t n, struct http_request *req)
+{
+	const char *end = p + n, *s = p;
+
+	while (s < end && is_tchar((unsigned char)*s))
+		s++;
+	if (s == p || s == end || *s != ' ')
+		return fail(req, 400);
+	req->method_str = p;
+	req->method_len = (size_t)(s - p);
+	if (req->method_len == 3 && memcmp(p, "GET", 3) == 0)
+		req->method = HTTP_GET;
+	else if (req->method_len == 4 && memcmp(p, "HEAD", 4) == 0)
+		req->method = HTTP_HEAD;
+	else
+		req->method = HTTP_OTHER;
+
+	const char *t = ++s;
+	while (s < end && (unsigned char)*s > 0x20 && (unsigned char)*s < 0x7f)
+		s++;
+	if (s == t || s == end || *s != ' ')
+		return fail(req, 400);
+	req->target = t;
+	req->target_len = (size_t)(s - t);
+
+	s++;
+	if ((size_t)(end - s) != 8 || memcmp(s, "HTTP/", 5) != 0 || !isdigit((unsigned char)s[5]) ||
+	    s[6] != '.' || !isdigit((unsigned char)s[7]))
+		return fail(req, 400);
+	if (s[5] != '1')
+		return fail(req, 505);
+	req->minor = s[7] - '0';
+	req->keep_alive = req->minor >= 1;
+	return 0;
+}
+
+/* Does the comma-separated list v[0, n) hold token tok (case-insensitive)? */
+static int has_token(const char *v, size_t n, const char *tok)
+{
+	size_t tl = strlen(tok);
+	const char *end = v + n;
+	while (v < end) {
+		while (v < end && (*v == ' ' || *v == '\t' || *v == ','))
+			v++;
+		const char *s = v;
+		while (v < end && *v != ',')
+			v++;
+		const char *e = v;
+		while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+			e--;
+		if ((size_t)(e - s) == tl && strncasecmp(s, tok, tl) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int parse_header(const char *p, size_t n, struct http_request *req)
+{
+	const char *end = p + n, *s = p;
+	while (s < end && is_tchar((unsigned char)*s))
+		s++;
+	if (s == p || s == end || *s != ':')
+		return fail(req, 400); /* also obs-fold, space before ':' */
+	size_t name_len = (size_t)(s - p);
+	s++;
+	while (s < end && (*s == ' ' || *s == '\t'))
+		s++;
+	const char *v = s;
+	size_t vlen = (size_t)(end - v);
+	while (vlen > 0 && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t'))
+		vlen--;
+
+	if (name_len == 10 && strncasecmp(p, "Connection", 10) == 0) {
+		if (has_token(v, vlen, "close"))
+			req->keep_alive = 0;
+		else if (has_token(v, vlen, "keep-alive"))
+			req->keep_alive = 1;
+	} else if (name_len == 14 && strncasecmp(p, "Content-Length", 14) == 0) {
+		long long cl = 0;
+		if (vlen == 0 || vlen > 18)
+			return fail(req, 400);
+		for (size_t i = 0; i < vlen; i++) {
+			if (!isdigit((unsigned char)v[i]))
+				return fail(req, 400);
+			cl = cl * 10 + (v[i] - '0');
+		}
+		if (req->content_length >= 0 && req->content_length != cl)
+			return fail(req, 400);
+		req->content_length = cl;
+	} else if (name_len == 17 && strncasecmp(p, "Transfer-Encoding", 17) == 0) {
+		req->chunked = 1;
+	}
+	return 0;
+}
+
+int http_parse_request(const char *buf, size_t len, struct http_request *req)
+{
+	memset(req, 0, sizeof *req);
+	req->content_length = -1;
+
+	size_t skip = 0; /* RFC 9112 2.2: ignore empty lines before the request line */
+	while (skip < len && (buf[skip] == '\r' || buf[skip] == '\n'))
+		skip++;
+	buf += skip;
+	len -= skip;
+
+	size_t head = head_end(buf, len);
+	if (head == 0) {
+		const char *lf = memchr(buf, '\n', len < HTTP_MAX_LINE ? len : HTTP_MAX_LINE);
+		if (!lf && len > HTTP_MAX_LINE)
+			return fail(req, 414);
+		if (len > HTTP_MAX_HEAD)
+			return fail(req, 431);
+		return HTTP_PARTIAL;
+	}
+	if (head > HTTP_MAX_HEAD)
+		return fail(req, memchr(buf, '\n', HTTP_MAX_LINE) ? 431 : 414);
+
+	for (size_t i = 0; i < head; i++) {
+		if (buf[i] == '\0' || (buf[i] == '\r' && buf[i + 1] != '\n'))
+			return fail(req, 400); /* NUL or bare CR */
+	}
+
+	const char *p = buf, *end = buf + head, *next;
+	size_t n = next_line(p, end, &next);
+	if (n > HTTP_MAX_LINE)
+		return fail(req, 414);
+	if (parse_request_line(p, n, req) < 0)
+		return HTTP_ERROR;
+	int headers = 0;
+	for (p = next; p < end; p = next) {
+		n = next_line(p, end, &next);
+		if (n == 0)
+			break;
+		if (++headers > HTTP_MAX_HEADERS)
+			return fail(req, 431);
+		if (parse_header(p, n, req) < 0)
+			return HTTP_ERROR;
+	}
+	return (int)(skip + head);
+}
+
+/* ---- responses ---- */
+
+/* Each status with its reason and the short text body of an error response. */
+#define STATUSES(X)                                            \
+	X(200, "OK")                                           \
+	X(400, "Bad Request")                                  \
+	X(403, "Forbidden")                                    \
+	X(404, "Not Found")                                    \
+	X(405, "Method Not Allowed")                           \
+	X(408, "Request Timeout")                              \
+	X(413, "Content Too Large")                            \
+	X(414, "URI Too Long")                                 \
+	X(431, "Request Header Fields Too Large")              \
+	X(500, "Internal Server Error")                        \
+	X(501, "Not Implemented")                              \
+	X(503, "Service Unavailable")                          \
+	X(505, "HTTP Version Not Supported")
+
+const char *http_reason(int status)
+{
+#define REASON(code, text) case code: return text;
+	switch (status) { STATUSES(REASON) default: return "Unknown"; }
+#undef REASON
+}
+
+/* "404 Not Found\n": a string literal, so a queued response may point at it. */
+static const char *status_body(int status)
+{
+#define BODY(code, text) case code: return #code " " text "\n";
+	switch (status) { STATUSES(BODY) default: return "500 Internal Server Error\n"; }
+#undef BODY
+}
+
+const char *http_mime_type(const char *path)
+{
+	static const struct { const char *ext, *type; } types[] = {
+		{"html", "text/html"}, {"htm", "text/html"}, {"txt", "text/plain"},
+		{"css", "text/css"}, {"js", "text/javascript"}, {"json", "application/json"},
+		{"png", "image/png"}, {"jpg", "image/jpeg"}, {"jpeg", "image/jpeg"},
+		{"gif", "image/gif"}, {"svg", "image/svg+xml"}, {"ico", "image/x-icon"},
+		{"pdf", "application/pdf"}, {"csv", "text/csv"},
+	};
+	const char *dot = strrchr(path, '.');
+	if (dot && !strchr(dot, '/'))
+		for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+			if (strcasecmp(dot + 1, types[i].ext) == 0)
+				return types[i].type;
+	return "application/octet-stream";
+}
+
+void http_response_init(struct http_response *r)
+{
+	memset(r, 0, sizeof *r);
+	r->file_fd = -1;
+}
+
+/* Error statuses carry a short text body: "404 Not Found\n". */
+static void set_status(struct http_response *r, int status)
+{
+	r->status = status;
+	if (status == 200)
+		return;
+	r->body = status_body(status);
+	r->body_len = strlen(r->body);
+	r->ctype = "text/plain";
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Decode the path part of the target once into out (a path relative to the
+ * root, "index.html" for a directory); returns 0 or the status to answer. */
+static int decode_path(const char *t, size_t n, char *out, size_t outlen)
+{
+	size_t o = 0;
+	if (n == 0 || t[0] != '/')
+		return 400;
+	for (size_t i = 0; i < n && t[i] != '?' && t[i] != '#'; i++) {
+		int c = (unsigned char)t[i];
+		if (c == '%') {
+			int hi = i + 2 < n ? hexval(t[i + 1]) : -1, lo = hi >= 0 ? hexval(t[i + 2]) : -1;
+			if (hi < 0 || lo < 0)
+				return 400;
+			c = hi * 16 + lo;
+			i += 2;
+		}
+		if (c == '\0' || c == '\\')
+			return 400;
+		if (o + 1 >= outlen)
+			return 414;
+		out[o++] = (char)c;
+	}
+	out[o] = '\0';
+	/* Refuse any ".." segment. */
+	for (char *s = out; (s = strstr(s, "..")) != NULL; s += 2)
+		if ((s == out || s[-1] == '/') && (s[2] == '/' || s[2] == '\0'))
+			return 403;
+	return 0;
+}
+
+/* Open rel beneath the root: openat2(RESOLVE_BENEATH) refuses "..", absolute
+ * symlinks and symlinks that leave the root. */
+static int open_beneath(int root_fd, const char *rel)
+{
+	struct open_how how = {
+		.flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+	};
+	int fd = (int)syscall(SYS_openat2, root_fd, rel, &how, sizeof how);
+	if (fd < 0 && errno == ENOSYS)
+		fd = openat(root_fd, rel, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	return fd;
+}
+
+static int open_status(int err)
+{
+	switch (err) {
+	case ENOENT: case ENOTDIR: case ENAMETOOLONG: return 404;
+	case EXDEV: case ELOOP: case EACCES: case EPERM: return 403;
+	default: return 500;
+	}
+}
+
+static void prepare_file(const struct http_request *req, const struct server_opts *o,
+			 struct http_response *r)
+{
+	char path[HTTP_MAX_LINE + 16];
+	int status = decode_path(req->target, req->target_len, path, sizeof path - 11);
+	if (status) {
+		set_status(r, status);
+		return;
+	}
+	const char *rel = path;
+	while (*rel == '/')
+		rel++;
+	if (*rel == '\0' || rel[strlen(rel) - 1] == '/')
+		strcat(path, "index.html");
+
+	struct stat st = {0};
+	int fd = open_beneath(o->root_fd, *rel ? rel : "index.html");
+	if (fd < 0) {
+		set_status(r, open_status(errno));
+		return;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		set_status(r, S_ISDIR(st.st_mode) ? 404 : 403);
+		return;
+	}
+	set_status(r, 200);
+	r->ctype = http_mime_type(rel);
+	r->body_len = (size_t)st.st_size;
+	if (req->method == HTTP_HEAD)
+		close(fd);
+	else
+		r->file_fd = fd;
+}
+
+void http_prepare(const struct http_request *req, const struct server_opts *o,
+		  struct http_response *r)
+{
+	int has_body = req->chunked || req->content_length > 0;
+
+	http_response_init(r);
+	r->close = !req->keep_alive || o->force_close || has_body;
+	r->head_only = req->method == HTTP_HEAD;
+	if (req->method == HTTP_OTHER) {
+		set_status(r, 405);
+		r->extra = "Allow: GET, HEAD\r\n";
+	} else if (has_body) {
+		set_status(r, 413); /* bodies are refused, and the connection closed */
+	} else if (o->root_fd >= 0) {
+		prepare_file(req, o, r);
+	} else if (req->target_len == 0 || (req->target[0] != '/' && req->target[0] != '*')) {
+		set_status(r, 400);
+	} else {
+		set_status(r, 200);
+		r->ctype = "text/plain";
+		r->body = hello_body;
+		r->body_len = sizeof hello_body - 1;
+	}
+}
+
+void http_read_file(struct http_response *r)
+{
+	size_t off = 0;
+	if (r->file_fd < 0)
+		return;
+	if (r->body_len > 0 && !(r->body_buf = malloc(r->body_len)))
+		goto fail;
+	while (off < r->body_len) {
+		ssize_t n = pread(r->file_fd, r->body_buf + off, r->body_len - off, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			goto fail;
+		off += (size_t)n;
+	}
+	close(r->file_fd);
+	r->file_fd = -1;
+	r->body = r->body_buf;
+	return;
+fail:
+	close(r->file_fd);
+	r->file_fd = -1;
+	free(r->body_buf);
+	r->body_buf = NULL;
+	r->close = 1;
+	set_status(r, 500);
+}
+
+/* RFC 9110 Date, formatted at most once a second per thread. */
+static const char *http_date(void)
+{
+	static __thread char date[40];
+	static __thread time_t last;
+	time_t now = time(NULL);
+	if (now != last) {
+		struct tm tm;
+		gmtime_r(&now, &tm);
+		strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+		last = now;
+	}
+	return date;
+}
+
+void http_finish(struct http_response *r, const char *server)
+{
+	int n = snprintf(r->head, sizeof r->head,
+			 "HTTP/1.1 %d %s\r\nServer: %s\r\nDate: %s\r\nContent-Type: %s\r\n"
+			 "Content-Length: %zu\r\nConnection: %s\r\n%s\r\n",
+			 r->status, http_reason(r->status), server, http_date(),
+			 r->ctype ? r->ctype : "text/plain", r->body_len,
+			 r->close ? "close" : "keep-alive", r->extra ? r->extra : "");
+	r->head_len = n > 0 && (size_t)n < sizeof r->head ? (size_t)n : 0;
+}
+
+void http_respond(const struct http_request *req, const struct server_opts *o,
+		  const char *server, struct http_response *r)
+{
+	http_prepare(req, o, r);
+	work_do(o->spin_us, o->block_us);
+	http_read_file(r);
+	http_finish(r, server);
+}
+
+void http_error(struct http_response *r, int status, const char *server)
+{
+	http_response_init(r);
+	r->close = 1;
+	set_status(r, status);
+	http_finish(r, server);
+}
+
+int http_response_iov(const struct http_response *r, struct iovec iov[2])
+{
+	iov[0].iov_base = (void *)r->head;
+	iov[0].iov_len = r->head_len;
+	if (r->head_only || r->body_len == 0)
+		return 1;
+	iov[1].iov_base = (void *)r->body;
+	iov[1].iov_len = r->body_len;
+	return 2;
+}
+
+void http_response_free(struct http_response *r)
+{
+	if (r->file_fd >= 0)
+		close(r->file_fd);
+	r->file_fd = -1;
+	free(r->body_buf);
+	r->body_buf = NULL;
+	r->body = NULL;
+}
