@@ -1,0 +1,408 @@
+/* conn.c - the per-connection state machine of select, epoll and libevent (see conn.h). */
+#include "conn.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "daytime.h"
+#include "server.h"
+
+#define OUT_COPY_MAX (32 * 1024)  /* bodies up to this are copied behind their head */
+#define OUT_HIGH (64 * 1024)      /* stop answering pipelined requests beyond this */
+
+static int live_conns;            /* whole process, __atomic */
+static long rejected_conns;       /* __atomic */
+
+/* ---- the timer list: oldest activity first ---- */
+
+static void timer_unlink(struct conn *c)
+{
+	struct conn_loop *l = c->loop;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		l->head = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	else
+		l->tail = c->prev;
+	c->prev = c->next = NULL;
+}
+
+static void timer_append(struct conn *c)
+{
+	struct conn_loop *l = c->loop;
+	c->prev = l->tail;
+	c->next = NULL;
+	if (l->tail)
+		l->tail->next = c;
+	else
+		l->head = c;
+	l->tail = c;
+}
+
+/* Activity: a request began or completed, or output went out. */
+static void touch(struct conn *c)
+{
+	c->active_ms = now_ms();
+	if (c->loop->tail != c) {
+		timer_unlink(c);
+		timer_append(c);
+	}
+}
+
+struct conn *conn_expired(struct conn_loop *l, long long now)
+{
+	struct conn *c = l->head;
+	return c && now - c->active_ms >= l->o->idle_ms ? c : NULL;
+}
+
+int conn_timeout_ms(struct conn_loop *l, long long now)
+{
+	if (!l->head)
+		return -1;
+	long long left = l->head->active_ms + l->o->idle_ms - now;
+	return left < 0 ? 0 : (int)left;
+}
+
+void conn_loop_init(struct conn_loop *l, const struct server_opts *o, const char *server)
+{
+	memset(l, 0, sizeof *l);
+	l->o = o;
+	l->server = server;
+}
+
+/* ---- output ---- */
+
+static int out_append(struct conn *c, const void *p, size_t n)
+{
+	if (c->out_len + n > c->out_cap) {
+		size_t cap = c->out_cap ? c->out_cap * 2 : 1024;
+		while (cap < c->out_len + n)
+			cap *= 2;
+		char *b = realloc(c->out, cap);
+		if (!b)
+			return -1;
+		c->out = b;
+		c->out_cap = cap;
+	}
+	memcpy(c->out + c->out_len, p, n);
+	c->out_len += n;
+	return 0;
+}
+
+/* Queue a response behind those already queued. A large body is kept by
+ * reference (and no further request is answered until it is sent). */
+static void queue(struct conn *c, struct http_response *r)
+{
+	struct iovec iov[2];
+	int n = http_response_iov(r, iov);
+	int ok = r->head_len > 0 && out_append(c, iov[0].iov_base, iov[0].iov_len) == 0;
+
+	if (ok && n == 2 && iov[1].iov_len > OUT_COPY_MAX) {
+		c->big = *r;
+		c->big_pending = 1;
+		c->big_off = 0;
+	} else {
+		if (ok && n == 2)
+			ok = out_append(c, iov[1].iov_base, iov[1].iov_len) == 0;
+		http_response_free(r);
+	}
+	if (!ok) {           /* out of memory: give up on this connection */
+		c->closing = 1;
+		c->linger = 0;
+		c->out_len = c->out_off = 0;
+	} else if (r->close) {
+		c->closing = 1;
+		c->linger = r->status >= 400; /* unread input may follow the error */
+	}
+}
+
+static void queue_error(struct conn *c, int status)
+{
+	struct http_response r;
+	http_error(&r, status, c->loop->server);
+	queue(c, &r);
+}
+
+/* Write what is queued: 1 all sent, 0 the socket is full, -1 error. */
+static int flush(struct conn *c)
+{
+	while (c->out_off < c->out_len || c->big_pending) {
+		struct iovec iov[2], body[2];
+		int cnt = 0;
+		size_t want = 0;
+		if (c->out_off < c->out_len) {
+			iov[cnt].iov_base = c->out + c->out_off;
+			iov[cnt++].iov_len = c->out_len - c->out_off;
+		}
+		if (c->big_pending) {
+			http_response_iov(&c->big, body);
+			iov[cnt].iov_base = (char *)body[1].iov_base + c->big_off;
+			iov[cnt++].iov_len = body[1].iov_len - c->big_off;
+		}
+		for (int i = 0; i < cnt; i++)
+			want += iov[i].iov_len;
+		ssize_t n = cnt == 1 ? write(c->fd, iov[0].iov_base, iov[0].iov_len)
+				     : writev(c->fd, iov, cnt);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
+		}
+		touch(c);
+		size_t k = (size_t)n < c->out_len - c->out_off ? (size_t)n : c->out_len - c->out_off;
+		c->out_off += k;
+		c->big_off += (size_t)n - k;
+		if (c->out_off == c->out_len) {
+			c->out_off = c->out_len = 0;
+			if (c->out_cap > OUT_HIGH) { /* a burst is over: give the memory back */
+				free(c->out);
+				c->out = NULL;
+				c->out_cap = 0;
+			}
+		}
+		if (c->big_pending && c->big_off == body[1].iov_len) {
+			http_response_free(&c->big);
+			c->big_pending = 0;
+		}
+		if ((size_t)n < want)
+			return 0;   /* the socket buffer is full: wait for writable */
+	}
+	return 1;
+}
+
+/* ---- input ---- */
+
+/* Answer the complete requests in the buffer, in order. Returns 1 when it
+ * stopped because enough output is queued (requests may remain), else 0. */
+static int answer(struct conn *c)
+{
+	size_t off = 0;
+	int limited = 0;
+
+	while (!c->closing && off < c->in_len) {
+		if (c->big_pending || c->out_len - c->out_off >= OUT_HIGH) {
+			limited = 1;
+			break;
+		}
+		struct http_request req;
+		int n = http_parse_request(c->in + off, c->in_len - off, &req);
+		if (n == HTTP_PARTIAL) {
+			if (c->in_len - off >= sizeof c->in)
+				queue_error(c, 431);
+			break;
+		}
+		if (n == HTTP_ERROR) {
+			queue_error(c, req.status);
+			break;
+		}
+		off += (size_t)n;
+		struct http_response r;
+		http_respond(&req, c->loop->o, c->loop->server, &r);
+		queue(c, &r);
+		touch(c); /* a request done: the next head's clock starts now */
+	}
+	if (c->closing)
+		c->in_len = 0;
+	else if (off) {
+		memmove(c->in, c->in + off, c->in_len - off);
+		c->in_len -= off;
+	}
+	return limited;
+}
+
+/* After an error response: stop sending, read and drop the rest until the
+ * peer closes (or the idle timeout), so that closing with unread input does
+ * not reset the connection before the peer has read the error. */
+static enum conn_want linger_read(struct conn *c)
+{
+	char sink[4096];
+	ssize_t n = read(c->fd, sink, sizeof sink);
+	if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EINTR)))
+		return c->want = CONN_READ;
+	return c->want = CONN_CLOSE;
+}
+
+/* Answer what can be answered, flush, and say what comes next. */
+static enum conn_want step(struct conn *c)
+{
+	for (;;) {
+		int limited = answer(c);
+		int f = flush(c);
+		if (f < 0)
+			return c->want = CONN_CLOSE;
+		if (f == 0)
+			return c->want = CONN_WRITE;
+		if (c->closing) {
+			if (!c->linger || c->eof)
+				return c->want = CONN_CLOSE;
+			shutdown(c->fd, SHUT_WR); /* readable now means linger_read */
+			return c->want = CONN_READ;
+		}
+		if (!limited)
+			return c->want = c->eof ? CONN_CLOSE : CONN_READ;
+	}
+}
+
+enum conn_want conn_on_readable(struct conn *c)
+{
+	if (c->closing)
+		return linger_read(c);
+	size_t was = c->in_len;
+	ssize_t n = read(c->fd, c->in + c->in_len, sizeof c->in - c->in_len);
+	if (n < 0)
+		return c->want = errno == EAGAIN || errno == EINTR ? CONN_READ : CONN_CLOSE;
+	if (n == 0)
+		c->eof = 1; /* half-close: still answer what came, then close */
+	else if (was == 0)
+		touch(c);   /* a new request head begins: the head timeout runs from here */
+	c->in_len += (size_t)n;
+	return step(c);
+}
+
+enum conn_want conn_on_writable(struct conn *c)
+{
+	return step(c);
+}
+
+struct conn *conn_open(struct conn_loop *l, int fd)
+{
+	struct conn *c = malloc(sizeof *c);
+	if (!c) {
+		close(fd);
+		return NULL;
+	}
+	memset(c, 0, offsetof(struct conn, in));
+	c->fd = fd;
+	c->loop = l;
+	c->big.file_fd = -1;
+	c->active_ms = now_ms();
+	timer_append(c);
+	l->nconns++;
+	__atomic_add_fetch(&live_conns, 1, __ATOMIC_RELAXED);
+
+	c->want = CONN_READ;
+	if (l->o->proto == PROTO_DAYTIME) {
+		char line[128];
+		size_t n = daytime_format(line, sizeof line);
+		c->closing = 1;
+		if (n > 0 && out_append(c, line, n) == 0)
+			step(c);
+		else
+			c->want = CONN_CLOSE;
+	}
+	return c;
+}
+
+void conn_close(struct conn *c)
+{
+	timer_unlink(c);
+	c->loop->nconns--;
+	__atomic_sub_fetch(&live_conns, 1, __ATOMIC_RELAXED);
+	close(c->fd);
+	if (c->big_pending)
+		http_response_free(&c->big);
+	free(c->out);
+	free(c);
+}
+
+/* ---- what the loops share around the connections ---- */
+
+int conn_count(void)
+{
+	return __atomic_load_n(&live_conns, __ATOMIC_RELAXED);
+}
+
+long conn_rejected(void)
+{
+	return __atomic_load_n(&rejected_conns, __ATOMIC_RELAXED);
+}
+
+void conn_reject(int fd, const char *server)
+{
+	struct http_response r;
+	struct iovec iov[2];
+	http_error(&r, 503, server);
+	int n = http_response_iov(&r, iov);
+	if (writev(fd, iov, n) > 0)
+		shutdown(fd, SHUT_WR);
+	close(fd);
+	__atomic_add_fetch(&rejected_conns, 1, __ATOMIC_RELAXED);
+}
+
+int conn_default_max(int cap)
+{
+	struct rlimit rl;
+	long n = 1024;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		n = (long)rl.rlim_cur;
+	n = n > 64 ? n - 32 : n / 2; /* keep descriptors for listeners, files, the 503 */
+	if (n > 1000000)
+		n = 1000000;
+	if (cap > 0 && n > cap)
+		n = cap;
+	return n > 0 ? (int)n : 1;
+}
+
+static int stop_fd = -1;
+
+static void on_stop(int sig)
+{
+	int saved = errno;
+	uint64_t one = 1;
+	(void)sig;
+	server_stop = 1;
+	if (write(stop_fd, &one, sizeof one) < 0) {
+		/* the counter is already non-zero: readable anyway */
+	}
+	errno = saved;
+}
+
+int conn_stop_fd(void)
+{
+	if (stop_fd >= 0)
+		return stop_fd;
+	stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (stop_fd < 0)
+		log_fatal("eventfd: %s", strerror(errno));
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_stop;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	return stop_fd;
+}
+
+void conn_run_reactors(int n, void *(*fn)(void *), void *args, size_t stride)
+{
+	pthread_t *tids = calloc((size_t)n, sizeof *tids);
+	sigset_t all, old;
+	if (!tids)
+		log_fatal("out of memory");
+	sigemptyset(&all);
+	sigaddset(&all, SIGINT);
+	sigaddset(&all, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &all, &old); /* inherited by the threads */
+	for (int i = 1; i < n; i++) {
+		int e = pthread_create(&tids[i], NULL, fn, (char *)args + (size_t)i * stride);
+		if (e)
+			log_fatal("pthread_create: %s", strerror(e));
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	fn(args);
+	for (int i = 1; i < n; i++)
+		pthread_join(tids[i], NULL);
+	free(tids);
+}

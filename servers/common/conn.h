@@ -1,0 +1,99 @@
+/* conn.h - the one per-connection state machine of the event-driven models
+ * (select, epoll, libevent), in the manner of eliben's servers and Redis' ae:
+ * the protocol knows nothing of the event loop, and every step returns what
+ * the connection wants next.
+ *
+ *   conn_open()          a connection was accepted: daytime queues its line
+ *   conn_on_readable()   read once, parse, answer pipelined requests in order
+ *                        (http_respond), queue the responses, try to flush
+ *   conn_on_writable()   flush with writev, resume partial writes, then go on
+ *                        with requests still buffered
+ *   -> CONN_READ, CONN_WRITE or CONN_CLOSE; on CLOSE the loop forgets the fd
+ *      and calls conn_close().
+ *
+ * While output is pending a connection wants only WRITE (no reading ahead:
+ * that is the backpressure). The idle and head timeouts (--idle-ms) live in a
+ * list ordered by last activity: every connection of a loop has the same
+ * timeout, so the oldest is at the head and expiry is O(1).
+ *
+ * The file also holds what the three loops share around the connections: the
+ * global connection count for --max-conns, the 503 for refused connections,
+ * the stop descriptor that SIGINT/SIGTERM make readable, and the running of N
+ * reactors (the calling thread is reactor 0).
+ */
+#ifndef CONN_H
+#define CONN_H
+
+#include <stddef.h>
+
+#include "http.h"
+#include "options.h"
+
+enum conn_want { CONN_READ, CONN_WRITE, CONN_CLOSE };
+
+struct conn_loop;
+
+struct conn {
+	int fd;
+	enum conn_want want;      /* what the last step asked for */
+	int mask;                 /* free for the event loop (registered events) */
+	void *ev;                 /* free for the event loop (libevent's event) */
+	struct conn_loop *loop;
+	struct conn *prev, *next; /* the loop's timer list, oldest first */
+	long long active_ms;      /* last activity: accept, request, write progress */
+	int eof;                  /* the peer half-closed */
+	int closing;              /* close once the output is flushed */
+	int linger;               /* after an error: shutdown, drain input until EOF */
+	char *out;                /* queued heads and small bodies */
+	size_t out_len, out_off, out_cap;
+	struct http_response big; /* a large body, sent after out (by reference) */
+	int big_pending;
+	size_t big_off;
+	size_t in_len;
+	char in[HTTP_MAX_HEAD + 1]; /* one more, so an oversized head is seen */
+};
+
+/* Per event loop (one per reactor thread). */
+struct conn_loop {
+	const struct server_opts *o;
+	const char *server;       /* Server: header */
+	struct conn *head, *tail; /* timer list */
+	int nconns;               /* connections of this loop */
+	void *data;               /* the event loop's own (its reactor) */
+};
+
+void conn_loop_init(struct conn_loop *l, const struct server_opts *o, const char *server);
+
+/* A connection accepted on a non-blocking fd: allocate and start it.
+ * Returns NULL (fd closed) when out of memory. c->want is set. */
+struct conn *conn_open(struct conn_loop *l, int fd);
+enum conn_want conn_on_readable(struct conn *c);
+enum conn_want conn_on_writable(struct conn *c);
+/* Close the fd, leave the timer list, free. */
+void conn_close(struct conn *c);
+
+/* Timers: the oldest connection if it has expired at now_ms, else NULL;
+ * and how long until the oldest expires (-1: no connection). */
+struct conn *conn_expired(struct conn_loop *l, long long now);
+int conn_timeout_ms(struct conn_loop *l, long long now);
+
+/* Connections of the whole process, for --max-conns (atomic). */
+int conn_count(void);
+/* 503 (one non-blocking write, best effort) and close: over --max-conns or,
+ * in select, an fd at or above FD_SETSIZE. Counted in conn_rejected(). */
+void conn_reject(int fd, const char *server);
+long conn_rejected(void);
+
+/* Default --max-conns: the fd limit minus a margin, and at most cap (0: no cap). */
+int conn_default_max(int cap);
+
+/* SIGINT/SIGTERM set server_stop and make the returned fd readable, forever:
+ * every loop watches it and leaves when it is readable. */
+int conn_stop_fd(void);
+
+/* Run fn(arg) for n reactors: threads for reactors 1..n-1 (with SIGINT and
+ * SIGTERM blocked), reactor 0 on the calling thread; then join them all.
+ * args points to n objects of size stride. */
+void conn_run_reactors(int n, void *(*fn)(void *), void *args, size_t stride);
+
+#endif
