@@ -1,0 +1,27 @@
+/* The load generator's output: a wrk-style summary and the runs.csv row. */
+#ifndef LOADGEN_REPORT_H
+#define LOADGEN_REPORT_H
+
+#include <stdio.h>
+
+#include "opts.h"
+#include "worker.h"
+
+struct run_result {
+    const struct opts *o;
+    int threads;              /* threads actually used */
+    int n_src;                /* source addresses used */
+    struct stats total;       /* merged over the threads */
+    double duration_s;        /* measured wall time */
+    double cpu_s;             /* loadgen user + system CPU over the same time */
+    char started_utc[32];     /* start of the measured time, ISO 8601 Z */
+    int interrupted;          /* stopped early by SIGINT/SIGTERM */
+};
+
+extern const char *const err_names[ERR_KINDS];
+
+void report_summary(FILE *f, const struct run_result *r);
+/* The runs.csv header line and one row (the contract's columns, in order). */
+void report_csv(FILE *f, const struct run_result *r);
+
+#endif

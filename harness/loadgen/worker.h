@@ -1,0 +1,63 @@
+/* One load-generator thread: an epoll loop over its share of the connections.
+ *
+ * Shared settings (struct shared) are written by main before the threads start
+ * and only read afterwards, except the atomics at its end.  Each worker keeps
+ * its own counters and histogram; main merges them after the workers end. */
+#ifndef LOADGEN_WORKER_H
+#define LOADGEN_WORKER_H
+
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "hist.h"
+#include "opts.h"
+
+enum err_kind { ERR_CONNECT, ERR_READ, ERR_WRITE, ERR_TIMEOUT, ERR_STATUS, ERR_INVALID, ERR_KINDS };
+
+struct stats {
+    uint64_t requests; /* complete, valid 2xx responses (daytime: valid lines) */
+    uint64_t bytes;    /* every byte read from the server */
+    uint64_t err[ERR_KINDS];
+    struct hist hist;  /* latency of the requests counted above, in us */
+};
+
+enum phase { PHASE_WARMUP, PHASE_MEASURE, PHASE_STOP };
+
+#define SRC_ADDRS_MAX 254
+
+struct shared {
+    enum proto proto;
+    int keepalive;
+    const char *req;          /* the precomputed HTTP request */
+    size_t req_len;
+    struct sockaddr_storage target;
+    socklen_t target_len;
+    struct sockaddr_in src[SRC_ADDRS_MAX]; /* source addresses; used when n_src > 1 */
+    int n_src;
+    uint64_t timeout_ns;
+    double rate_rps;          /* total; 0 = closed loop */
+    int threads;
+    uint64_t max_requests;    /* 0 = unlimited */
+    int wake_fd;              /* eventfd: written on every phase change */
+    pthread_t main_thread;    /* gets SIGUSR1 when the last worker ends on its own */
+    _Atomic int phase;
+    _Atomic uint64_t tickets; /* requests started, counted only with max_requests */
+    _Atomic int running;
+};
+
+struct worker;
+
+/* Worker id of sh->threads, owning global connections [first_conn, first_conn + n_conns). */
+struct worker *worker_create(struct shared *sh, int id, int first_conn, int n_conns);
+int worker_start(struct worker *w);
+void worker_join(struct worker *w);
+const struct stats *worker_stats(const struct worker *w);
+void worker_destroy(struct worker *w);
+
+void stats_reset(struct stats *st);
+void stats_merge(struct stats *into, const struct stats *from);
+
+#endif
