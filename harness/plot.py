@@ -1,0 +1,298 @@
+#!/usr/bin/env python3
+"""plot.py - the plots of a results folder, drawn by gnuplot, as PNG and SVG.
+
+    python3 harness/plot.py results/latest
+
+Each plot shows the median of the repetitions with min/max error bars; a
+point where the client, not the server, was the limit in any repetition is
+circled in black ("client-bound").  The data gnuplot reads and the .gp scripts
+are kept in <folder>/plotdata/ so a plot can be redrawn or restyled by hand.
+PNG uses the pngcairo terminal when gnuplot has it, else png (libgd).
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+
+import runs
+
+COLORS = {
+    "thread": "#1f77b4", "thread pool": "#6baed6", "fork": "#d62728", "fork prefork": "#ff9896",
+    "select": "#9467bd", "epoll": "#2ca02c", "epoll reactors2": "#74c476", "libevent": "#ff7f0e",
+    "iocp-emul": "#8c564b", "pth": "#e377c2", "iterative": "#7f7f7f",
+}
+FALLBACK_COLORS = ["#17becf", "#bcbd22", "#393b79", "#637939", "#843c39", "#7b4173"]
+
+SEDA_FIG2 = {"thread", "fork"}                       # and their pool/prefork variants
+SEDA_FIG4 = {"select", "epoll", "libevent", "iocp-emul", "pth"}
+
+
+def color(name, _extra={}):
+    if name in COLORS:
+        return COLORS[name]
+    if name not in _extra:
+        _extra[name] = FALLBACK_COLORS[len(_extra) % len(FALLBACK_COLORS)]
+    return _extra[name]
+
+
+def terminals():
+    """(extension, terminal line) for PNG and SVG."""
+    probe = subprocess.run(["gnuplot", "-e", "set terminal pngcairo"], capture_output=True, text=True)
+    png = "pngcairo enhanced font 'sans,10'" if probe.returncode == 0 and not probe.stderr.strip() \
+        else "png enhanced font 'sans,10'"
+    return [("png", png), ("svg", "svg enhanced dynamic font 'sans,10'")]
+
+
+def fmt(v):
+    return "NaN" if v is None else f"{v:.6g}"
+
+
+class Figure:
+    """One gnuplot script drawn to NAME.png and NAME.svg."""
+
+    def __init__(self, folder, name, width, height):
+        self.folder, self.name = folder, name
+        self.width, self.height = width, height
+        self.datadir = os.path.join(folder, "plotdata")
+        os.makedirs(self.datadir, exist_ok=True)
+        self.body = []
+
+    def data(self, tag, lines):
+        path = os.path.join(self.datadir, f"{self.name}__{tag}.dat".replace(" ", "_"))
+        with open(path, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        return os.path.relpath(path, self.folder)
+
+    def add(self, *lines):
+        self.body.extend(lines)
+
+    def draw(self, terms):
+        made = []
+        for ext, term in terms:
+            script = [f"set terminal {term} size {self.width},{self.height}",
+                      f"set output '{self.name}.{ext}'",
+                      "set grid lc rgb '#dddddd'", "set border lc rgb '#444444'",
+                      "set datafile missing 'NaN'"] + self.body + ["unset multiplot", "set output"]
+            gp = os.path.join(self.datadir, f"{self.name}.{ext}.gp")
+            with open(gp, "w") as f:
+                f.write("\n".join(script) + "\n")
+            r = subprocess.run(["gnuplot", os.path.relpath(gp, self.folder)], cwd=self.folder,
+                               capture_output=True, text=True)
+            out = os.path.join(self.folder, f"{self.name}.{ext}")
+            if r.returncode != 0 or not os.path.exists(out):
+                raise RuntimeError(f"gnuplot failed on {gp}:\n{r.stderr}")
+            made.append(out)
+        return made
+
+
+COLS = ["conns", "rps", "rps_lo", "rps_hi", "p50", "p50_lo", "p50_hi", "p99", "p99_lo", "p99_hi",
+        "bound", "ctxsw", "ctxsw_lo", "ctxsw_hi", "rss_mb", "rss_lo", "rss_hi"]
+C = {name: i + 1 for i, name in enumerate(COLS)}    # gnuplot column numbers
+
+
+def series_lines(points):
+    """A data file of one series: one line per level that has a measurement."""
+    lines = ["# " + " ".join(COLS)]
+    for p in points:
+        if p.ceiling or not p.reps:
+            continue
+        ms = lambda m, w: p.get(m, w) / 1000.0 if p.get(m, w) is not None else None
+        kb = lambda w: p.get("srv_rss_kb", w) / 1024.0 if p.get("srv_rss_kb", w) is not None else None
+        vals = [p.conns, p.get("rps"), p.get("rps", "lo"), p.get("rps", "hi"),
+                ms("lat_p50_us", "med"), ms("lat_p50_us", "lo"), ms("lat_p50_us", "hi"),
+                ms("lat_p99_us", "med"), ms("lat_p99_us", "lo"), ms("lat_p99_us", "hi"),
+                1 if p.client_bound else 0,
+                p.get("ctxsw_per_req"), p.get("ctxsw_per_req", "lo"), p.get("ctxsw_per_req", "hi"),
+                kb("med"), kb("lo"), kb("hi")]
+        lines.append(" ".join(fmt(v) for v in vals))
+    return lines if len(lines) > 1 else None
+
+
+def conns_axis(levels):
+    ticks = ", ".join(str(l) for l in sorted(levels))
+    return ["set logscale x 2", f"set xtics ({ticks})", "set xlabel 'concurrent connections (log scale)'",
+            f"set xrange [{min(levels) / 1.5:g}:{max(levels) * 1.5:g}]"]
+
+
+def line_plot(series, ycol, lo, hi, style="", bound_col=None, titles=True):
+    """Plot commands for yerrorlines of each (label, file) series."""
+    parts = []
+    for lab, path in series:
+        t = f"title '{lab}'" if titles else "notitle"
+        parts.append(f"'{path}' using 1:{C[ycol]}:{C[lo]}:{C[hi]} with yerrorlines lc rgb '{color(lab)}' "
+                     f"lw 1.5 pt 7 ps 0.6 {style} {t}")
+    if bound_col:
+        for i, (lab, path) in enumerate(series):
+            t = "title 'client-bound'" if i == 0 and titles else "notitle"
+            parts.append(f"'{path}' using 1:(${C['bound']} > 0 ? ${C[ycol]} : NaN) with points "
+                         f"pt 6 ps 2 lw 1.5 lc rgb 'black' {t}")
+    return parts
+
+
+def throughput_latency(fig, title, series, levels, ylabel="requests per second"):
+    """Two panels: throughput, then p50 (solid) and p99 (dashed) latency."""
+    fig.add("set multiplot layout 2,1 title '" + title + "' font ',12'", *conns_axis(levels),
+            "set key outside right top vertical", "set lmargin 12", "set rmargin 26",
+            f"set ylabel '{ylabel}'", "set yrange [0:*]", "set format y '%.0s%c'",
+            "plot " + ", \\\n  ".join(line_plot(series, "rps", "rps_lo", "rps_hi", bound_col=True)),
+            "set logscale y", "set yrange [*:*]", "set format y '%g'", "set ylabel 'latency, ms (log scale)'",
+            "set label 1 'solid: p50   dashed: p99' at graph 0.02, graph 0.93",
+            "plot " + ", \\\n  ".join(line_plot(series, "p50", "p50_lo", "p50_hi", titles=True)
+                                       + line_plot(series, "p99", "p99_lo", "p99_hi", "dt 2", titles=False)),
+            "unset label 1", "unset logscale y")
+
+
+def experiment_series(fig, points, exp, keep=lambda s: True):
+    out, levels = [], set()
+    for s in runs.setups(points, exp):
+        if not keep(s):
+            continue
+        pts = runs.series(points, exp, s)
+        lines = series_lines(pts)
+        if lines is None:
+            continue
+        lab = runs.label(s[0], s[1])
+        out.append((lab, fig.data(lab, lines)))
+        levels.update(p.conns for p in pts if p.reps)
+    return out, levels
+
+
+def plot_seda(folder, points, terms):
+    made = []
+    for name, title, keep in (
+            ("seda_fig2", "SEDA figure 2: thread-per-connection, thread pool, fork; 8 KB file, keep-alive",
+             lambda s: s[0] in SEDA_FIG2),
+            ("seda_fig4", "SEDA figure 4: event-driven and completion-port models; 8 KB file, keep-alive",
+             lambda s: s[0] in SEDA_FIG4),
+            ("seda_all", "SEDA task, every model: 8 KB file over keep-alive HTTP", lambda s: True)):
+        fig = Figure(folder, name, 1100, 900)
+        series, levels = experiment_series(fig, points, "seda", keep)
+        if series:
+            throughput_latency(fig, title, series, levels)
+            made += fig.draw(terms)
+    return made
+
+
+def plot_daytime(folder, points, terms):
+    fig = Figure(folder, "daytime", 1100, 900)
+    series, levels = experiment_series(fig, points, "daytime")
+    if not series:
+        return []
+    throughput_latency(fig, "Daytime: a new connection per request", series, levels,
+                       ylabel="connections per second")
+    return fig.draw(terms)
+
+
+def plot_ousterhout(folder, points, terms):
+    fig = Figure(folder, "ousterhout", 1200, 950)
+    setups = runs.setups(points, "ousterhout")
+    cpu_sets = sorted({s[2] for s in setups}, key=lambda c: (len(c), c))
+    if not setups:
+        return []
+    one = cpu_sets[0]
+    panels = []
+    levels = set()
+    for cpus in cpu_sets:
+        ser = []
+        for s in setups:
+            if s[2] != cpus:
+                continue
+            pts = runs.series(points, "ousterhout", s)
+            lines = series_lines(pts)
+            if lines:
+                lab = runs.label(s[0], s[1])
+                ser.append((lab, fig.data(f"{lab}_cpus{cpus}", lines)))
+                levels.update(p.conns for p in pts if p.reps)
+        panels.append((cpus, ser))
+    if not levels:
+        return []
+    fig.add(f"set multiplot layout 2,2 title 'Events against threads: plaintext keep-alive' font ',12'",
+            *conns_axis(levels), "set key top left", "set yrange [0:*]", "set format y '%.0s%c'")
+    for cpus, ser in panels[:2]:
+        n = len(runs_cpus(cpus))
+        fig.add(f"set title 'throughput, server on CPU{'s' if n > 1 else ''} {cpus}'",
+                "set ylabel 'requests per second'",
+                "plot " + ", \\\n  ".join(line_plot(ser, "rps", "rps_lo", "rps_hi", bound_col=True)))
+    if len(panels) == 1:
+        fig.add("set multiplot next")
+    ser1 = panels[0][1]
+    fig.add(f"set title 'context switches per request (server on CPUs {one})'", "set ylabel 'switches per request'",
+            "set format y '%g'",
+            "plot " + ", \\\n  ".join(line_plot(ser1, "ctxsw", "ctxsw_lo", "ctxsw_hi")))
+    fig.add(f"set title 'server memory: peak RSS (server on CPUs {one})'", "set ylabel 'MiB (log scale)'",
+            "set logscale y", "set yrange [*:*]",
+            "plot " + ", \\\n  ".join(line_plot(ser1, "rss_mb", "rss_lo", "rss_hi")), "unset logscale y")
+    return fig.draw(terms)
+
+
+def runs_cpus(text):
+    cpus = set()
+    for part in text.split(","):
+        if "-" in part:
+            a, b = part.split("-")
+            cpus.update(range(int(a), int(b) + 1))
+        elif part:
+            cpus.add(int(part))
+    return cpus
+
+
+def plot_bars(folder, points, terms, exp, name, title, ylabel, ref=None):
+    """One bar per setup: median rps, min/max bars, client-bound circled."""
+    fig = Figure(folder, name, 1000, 600)
+    lines = ["# x rps lo hi color label bound"]
+    setups = runs.setups(points, exp)
+    several_clients = len({s[3] for s in setups}) > 1
+    for s in setups:
+        for p in runs.series(points, exp, s):
+            if p.reps:
+                lab = runs.label(s[0], s[1]) + (f" [{s[3]}]" if several_clients else "")
+                lab += f" c={p.conns}" if len({q.conns for q in runs.series(points, exp, s)}) > 1 else ""
+                col = int(color(runs.label(s[0], s[1]))[1:], 16)
+                lines.append(f"{len(lines)} {fmt(p.get('rps'))} {fmt(p.get('rps', 'lo'))} {fmt(p.get('rps', 'hi'))}"
+                             f" {col} \"{lab}\" {1 if p.client_bound else 0}")
+    if len(lines) == 1:
+        return []
+    path = fig.data("bars", lines)
+    n = len(lines) - 1
+    plots = [f"'{path}' using 1:2:(0.7):5:xtic(6) with boxes fs solid 0.8 lc rgb variable notitle",
+             f"'{path}' using 1:2:3:4 with yerrorbars lc rgb 'black' pt 0 notitle",
+             f"'{path}' using 1:($7 > 0 ? $2 : NaN) with points pt 6 ps 2.5 lw 1.5 lc rgb 'black' title 'client-bound'"]
+    if ref:
+        plots.append(f"{ref[0]} with lines dt 2 lc rgb '#555555' title '{ref[1]}'")
+    fig.add(f"set title '{title}' font ',12'", f"set ylabel '{ylabel}'", "set yrange [0:*]",
+            f"set xrange [0.4:{n + 0.6}]", "set xtics rotate by -30 left nomirror", "set format y '%.0s%c'",
+            "set key top right", "set bmargin 6",
+            "plot " + ", \\\n  ".join(plots))
+    return fig.draw(terms)
+
+
+def make_all(folder):
+    """Every plot the folder's runs.csv has data for; returns the files written."""
+    if not shutil.which("gnuplot"):
+        raise RuntimeError("gnuplot not found (apt-get install gnuplot-nox)")
+    points = runs.aggregate(runs.load(os.path.join(folder, "runs.csv")))
+    terms = terminals()
+    made = []
+    made += plot_seda(folder, points, terms)
+    made += plot_ousterhout(folder, points, terms)
+    made += plot_bars(folder, points, terms, "blocking", "blocking",
+                      "A 1 ms blocking call per request, 64 keep-alive connections",
+                      "requests per second", ref=(1000, "one request at a time (1000/s)"))
+    made += plot_daytime(folder, points, terms)
+    made += plot_bars(folder, points, terms, "crosscheck", "crosscheck",
+                      "The same server and load, measured by loadgen and by wrk", "requests per second")
+    return made
+
+
+def main(argv):
+    if len(argv) != 1:
+        print("usage: plot.py RESULTS_FOLDER", file=sys.stderr)
+        return 2
+    for path in make_all(argv[0]):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,167 @@
+"""runs.py - read a results folder's runs.csv and reduce repetitions to median, min and max.
+
+Shared by plot.py and report.py (and runner.py for the column list).  A row
+whose variant is "ceiling" (or ends in ":ceiling") is a level the model cannot
+hold; it carries no measurements (results/README.md).
+"""
+
+import csv
+import os
+import statistics
+from dataclasses import dataclass, field
+
+# The runs.csv columns, in the contract's order (../shared/contract.md, "Results").
+COLUMNS = (
+    "experiment,model,variant,proto,workload,conns,rate_rps,keepalive,server_cpus,client_cpus,rep,"
+    "duration_s,requests,bytes,rps,lat_p50_us,lat_p90_us,lat_p99_us,lat_p999_us,lat_max_us,"
+    "err_connect,err_read,err_write,err_timeout,err_status,err_invalid,"
+    "srv_user_s,srv_sys_s,srv_cpu_pct,srv_ctxsw_vol,srv_ctxsw_invol,srv_rss_kb,srv_threads,srv_procs,"
+    "cli_cpu_pct,client_bound,client,started_utc"
+).split(",")
+
+ERROR_COLUMNS = [c for c in COLUMNS if c.startswith("err_")]
+CEILING = "ceiling"
+
+
+def load(path):
+    """The rows of runs.csv as dicts; ValueError when the header is not the contract's."""
+    with open(path, newline="") as f:
+        reader = csv.reader(f)
+        header = next(reader, None)
+        if header != COLUMNS:
+            raise ValueError(f"{path}: header is not the contract's columns:\n  got  {header}\n  want {COLUMNS}")
+        return [dict(zip(COLUMNS, r)) for r in reader if r]
+
+
+def num(row, col):
+    v = row.get(col, "")
+    try:
+        return float(v) if v != "" else None
+    except ValueError:
+        return None
+
+
+def base_variant(variant):
+    """'ceiling' -> '', 'pool:ceiling' -> 'pool', 'pool' -> 'pool'."""
+    if variant == CEILING:
+        return ""
+    return variant[:-len(":" + CEILING)] if variant.endswith(":" + CEILING) else variant
+
+
+def is_ceiling(row):
+    return row["variant"] == CEILING or row["variant"].endswith(":" + CEILING)
+
+
+def derived(row):
+    """Per-row quantities that are ratios of columns."""
+    d = {}
+    rps, req = num(row, "rps"), num(row, "requests")
+    cpu = num(row, "srv_cpu_pct")
+    if rps and cpu is not None:
+        d["cpu_us_per_req"] = cpu / 100.0 * 1e6 / rps
+    vol, inv = num(row, "srv_ctxsw_vol"), num(row, "srv_ctxsw_invol")
+    if req and vol is not None and inv is not None:
+        d["ctxsw_per_req"] = (vol + inv) / req
+    errs = [num(row, c) for c in ERROR_COLUMNS]
+    if rps is not None:
+        d["errors"] = sum(e for e in errs if e is not None)
+        if req is not None:
+            d["error_share"] = d["errors"] / max(1.0, req + d["errors"])
+    return d
+
+
+METRICS = ["rps", "lat_p50_us", "lat_p90_us", "lat_p99_us", "lat_p999_us", "lat_max_us", "srv_cpu_pct",
+           "srv_rss_kb", "srv_threads", "srv_procs", "cli_cpu_pct", "requests", "err_timeout",
+           "cpu_us_per_req", "ctxsw_per_req", "errors", "error_share"]
+
+
+@dataclass
+class Stat:
+    med: float
+    lo: float
+    hi: float
+    n: int
+
+
+@dataclass
+class Point:
+    """One (experiment, model, variant, server CPUs, client, conns): its repetitions reduced."""
+    experiment: str
+    model: str
+    variant: str
+    server_cpus: str
+    client: str
+    conns: int
+    ceiling: bool = False
+    reps: int = 0
+    client_bound: int = 0          # how many repetitions were client-bound
+    stats: dict = field(default_factory=dict)
+
+    def get(self, metric, what="med"):
+        s = self.stats.get(metric)
+        return getattr(s, what) if s else None
+
+    @property
+    def setup(self):
+        return (self.model, self.variant, self.server_cpus, self.client)
+
+
+def aggregate(rows):
+    """{(experiment, model, variant, server_cpus, client, conns): Point}, in first-seen order."""
+    groups = {}
+    for row in rows:
+        key = (row["experiment"], row["model"], base_variant(row["variant"]), row["server_cpus"],
+               row["client"], int(row["conns"]))
+        g = groups.get(key)
+        if g is None:
+            g = groups[key] = Point(*key)
+            g.values = {m: [] for m in METRICS}
+        if is_ceiling(row):
+            g.ceiling = True
+            continue
+        if num(row, "rps") is None:
+            continue                      # a failed point: no client result
+        g.reps += 1
+        g.client_bound += row["client_bound"] == "1"
+        d = derived(row)
+        for m in METRICS:
+            v = d[m] if m in d else num(row, m)
+            if v is not None:
+                g.values[m].append(v)
+    for g in groups.values():
+        for m, vs in g.values.items():
+            if vs:
+                g.stats[m] = Stat(statistics.median(vs), min(vs), max(vs), len(vs))
+        del g.values
+    return groups
+
+
+def setups(points, experiment):
+    """The distinct setups of an experiment, in first-seen order."""
+    seen = []
+    for p in points.values():
+        if p.experiment == experiment and p.setup not in seen:
+            seen.append(p.setup)
+    return seen
+
+
+def series(points, experiment, setup):
+    """The points of one setup, by connections."""
+    return sorted((p for p in points.values() if p.experiment == experiment and p.setup == setup),
+                  key=lambda p: p.conns)
+
+
+def label(model, variant):
+    return f"{model} {variant}" if variant else model
+
+
+def read_meta(folder):
+    meta = {}
+    path = os.path.join(folder, "meta.txt")
+    if os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                if ":" in line:
+                    k, v = line.split(":", 1)
+                    meta[k.strip()] = v.strip()
+    return meta
