@@ -1,0 +1,516 @@
+/* iocp.c - the completion port itself: a FIFO of packets, a LIFO of waiting
+ * threads and a count of running threads held under `concurrency`, as the
+ * Windows kernel's KQUEUE does it (see iocp.h). The backends (iocp_uring.c,
+ * iocp_epoll.c) feed it completions through iocp_complete_list().
+ *
+ * Bookkeeping per thread (thread-local, freed by a pthread key destructor,
+ * which is also how a thread that exits stops counting): which port it
+ * belongs to, whether it counts as running there, whether it is blocked.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "iocp.h"
+#include "iocp_backend.h"
+
+/* A thread blocked in iocp_get; lives on that thread's stack. */
+struct waiter {
+	struct waiter *next;
+	pthread_cond_t cond;
+	int released;             /* the releaser filled pkt and counted us */
+	struct iocp_packet pkt;
+};
+
+struct iocp_port {
+	pthread_mutex_t lock;
+	struct iocp_packet *head, *tail;   /* FIFO of packets */
+	long queued;
+	struct waiter *waiters;            /* LIFO: top = last to wait */
+	int nwaiting;
+	int running;
+	int concurrency;
+	unsigned id;                       /* for threads that outlive an association */
+	struct iocp_port *live_next;
+
+	int nfds;                          /* descriptor -> key table */
+	_Atomic uintptr_t *keys;
+	_Atomic unsigned char *bound;
+
+	const struct iocp_backend_ops *be;
+	void *be_state;
+};
+
+struct iocp_thread {
+	struct iocp_port *port;
+	unsigned port_id;
+	int counted;
+	int blocked;
+};
+
+static __thread struct iocp_thread *self;
+static pthread_key_t self_key;
+static pthread_once_t self_once = PTHREAD_ONCE_INIT;
+static pthread_condattr_t cond_mono;
+
+/* Live ports, so that a thread leaving a port it no longer knows is alive
+ * does not touch freed memory. */
+static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct iocp_port *live_ports;
+static unsigned next_port_id = 1;
+
+static void thread_leave(struct iocp_thread *t);
+
+static void self_destroy(void *p)
+{
+	struct iocp_thread *t = p;
+	thread_leave(t);
+	free(t);
+}
+
+static void self_init_once(void)
+{
+	pthread_key_create(&self_key, self_destroy);
+	pthread_condattr_init(&cond_mono);
+	pthread_condattr_setclock(&cond_mono, CLOCK_MONOTONIC);
+}
+
+static struct iocp_thread *self_get(void)
+{
+	if (!self) {
+		self = calloc(1, sizeof(*self));
+		if (!self)
+			return NULL;
+		pthread_setspecific(self_key, self);
+	}
+	return self;
+}
+
+/* ---- the queue and the release rule (call with port->lock held) ---- */
+
+static struct iocp_packet *queue_pop(struct iocp_port *p)
+{
+	struct iocp_packet *pk = p->head;
+	p->head = pk->next;
+	if (!p->head)
+		p->tail = NULL;
+	p->queued--;
+	return pk;
+}
+
+/* Copy a packet out (a posted one is freed, an operation's lives in its ov). */
+static void packet_take(struct iocp_packet *dst, struct iocp_packet *pk)
+{
+	*dst = *pk;
+	dst->next = NULL;
+	if (pk->posted)
+		free(pk);
+}
+
+/* While packets wait, fewer than `concurrency` threads run and a thread waits:
+ * hand the oldest packet to the newest waiter. */
+static void release_waiters(struct iocp_port *p)
+{
+	while (p->head && p->waiters && p->running < p->concurrency) {
+		struct waiter *w = p->waiters;
+		p->waiters = w->next;
+		p->nwaiting--;
+		packet_take(&w->pkt, queue_pop(p));
+		w->released = 1;
+		p->running++;
+		pthread_cond_signal(&w->cond);
+	}
+}
+
+static void queue_push(struct iocp_port *p, struct iocp_packet *pk)
+{
+	pk->next = NULL;
+	if (p->tail)
+		p->tail->next = pk;
+	else
+		p->head = pk;
+	p->tail = pk;
+	p->queued++;
+}
+
+/* ---- threads joining, leaving and blocking ---- */
+
+/* The thread no longer counts where it counted (exit, or moving to another port). */
+static void thread_leave(struct iocp_thread *t)
+{
+	if (!t->port)
+		return;
+	pthread_mutex_lock(&live_lock);
+	for (struct iocp_port *p = live_ports; p; p = p->live_next) {
+		if (p == t->port && p->id == t->port_id) {
+			pthread_mutex_lock(&p->lock);
+			if (t->counted && !t->blocked) {
+				p->running--;
+				release_waiters(p);
+			}
+			pthread_mutex_unlock(&p->lock);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&live_lock);
+	t->port = NULL;
+	t->counted = t->blocked = 0;
+}
+
+void iocp_block_begin(void)
+{
+	struct iocp_thread *t = self;
+	if (!t || !t->port || !t->counted || t->blocked)
+		return;
+	struct iocp_port *p = t->port;
+	pthread_mutex_lock(&p->lock);
+	t->blocked = 1;
+	p->running--;
+	release_waiters(p);
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* Back from the kernel: counts again, even above `concurrency` (as on
+ * Windows; the port then releases nobody until the count drops). */
+void iocp_block_end(void)
+{
+	struct iocp_thread *t = self;
+	if (!t || !t->port || !t->blocked)
+		return;
+	struct iocp_port *p = t->port;
+	pthread_mutex_lock(&p->lock);
+	t->blocked = 0;
+	p->running++;
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* ---- GetQueuedCompletionStatus / PostQueuedCompletionStatus ---- */
+
+static void deadline_after(struct timespec *ts, int ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, ts);
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
+static void waiter_remove(struct iocp_port *p, struct waiter *w)
+{
+	for (struct waiter **pp = &p->waiters; *pp; pp = &(*pp)->next) {
+		if (*pp == w) {
+			*pp = w->next;
+			p->nwaiting--;
+			return;
+		}
+	}
+}
+
+int iocp_get(struct iocp_port *p, uint32_t *bytes, uintptr_t *key,
+	     struct iocp_overlapped **ov, int timeout_ms)
+{
+	struct iocp_thread *t = self_get();
+	struct iocp_packet pk;
+
+	*ov = NULL;
+	if (!t)
+		return -ENOMEM;
+	if (t->port != p) {
+		thread_leave(t);
+		t->port = p;
+		t->port_id = p->id;
+	}
+
+	pthread_mutex_lock(&p->lock);
+	if (t->counted && !t->blocked)
+		p->running--;      /* coming back for more: no longer running */
+	t->counted = t->blocked = 0;
+
+	if (p->head && p->running < p->concurrency) {
+		/* The fast path: a running thread takes the next packet itself. */
+		packet_take(&pk, queue_pop(p));
+		p->running++;
+	} else {
+		struct waiter w = { .next = p->waiters };
+		struct timespec until;
+		pthread_cond_init(&w.cond, &cond_mono);
+		p->waiters = &w;            /* push: the newest waiter is released first */
+		p->nwaiting++;
+		if (timeout_ms >= 0)
+			deadline_after(&until, timeout_ms);
+		while (!w.released) {
+			int rc = timeout_ms < 0 ? pthread_cond_wait(&w.cond, &p->lock)
+						: pthread_cond_timedwait(&w.cond, &p->lock, &until);
+			if (rc == ETIMEDOUT && !w.released) {
+				waiter_remove(p, &w);
+				pthread_mutex_unlock(&p->lock);
+				pthread_cond_destroy(&w.cond);
+				*bytes = 0;
+				*key = 0;
+				return -ETIMEDOUT;
+			}
+		}
+		pthread_cond_destroy(&w.cond);
+		pk = w.pkt;                 /* the releaser counted us as running */
+	}
+	t->counted = 1;
+	pthread_mutex_unlock(&p->lock);
+
+	*bytes = pk.bytes;
+	*key = pk.key;
+	*ov = pk.ov;
+	return pk.res;
+}
+
+int iocp_post(struct iocp_port *p, uint32_t bytes, uintptr_t key, struct iocp_overlapped *ov)
+{
+	struct iocp_packet *pk = malloc(sizeof(*pk));
+	if (!pk)
+		return -ENOMEM;
+	*pk = (struct iocp_packet){ .bytes = bytes, .key = key, .ov = ov, .posted = 1 };
+	pthread_mutex_lock(&p->lock);
+	queue_push(p, pk);
+	release_waiters(p);
+	pthread_mutex_unlock(&p->lock);
+	return 0;
+}
+
+/* From the backends: turn finished operations into packets. */
+void iocp_complete_list(struct iocp_port *p, struct iocp_overlapped *first)
+{
+	if (!first)
+		return;
+	pthread_mutex_lock(&p->lock);
+	for (struct iocp_overlapped *ov = first, *next; ov; ov = next) {
+		next = ov->internal.next;
+		struct iocp_packet *pk = &ov->internal.pkt;
+		*pk = (struct iocp_packet){
+			.bytes = ov->res > 0 ? (uint32_t)ov->res : 0,
+			.res = ov->res < 0 ? ov->res : 0,
+			.key = ov->internal.key,
+			.ov = ov,
+		};
+		ov->internal.op = IOCP_OP_NONE;
+		queue_push(p, pk);
+	}
+	release_waiters(p);
+	pthread_mutex_unlock(&p->lock);
+}
+
+void iocp_complete(struct iocp_port *p, struct iocp_overlapped *ov, int res)
+{
+	ov->res = res;
+	ov->internal.next = NULL;
+	iocp_complete_list(p, ov);
+}
+
+/* ---- creating, associating, starting operations ---- */
+
+static struct iocp_port *port_new(int concurrency, const struct iocp_backend_ops *be,
+				  char *err, size_t errlen)
+{
+	struct iocp_port *p = calloc(1, sizeof(*p));
+	struct rlimit rl;
+	int rc;
+
+	pthread_once(&self_once, self_init_once);
+	if (!p) {
+		snprintf(err, errlen, "out of memory");
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (concurrency <= 0) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		concurrency = n > 0 ? (int)n : 1;
+	}
+	p->concurrency = concurrency;
+	p->nfds = 1024;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur > 1024)
+		p->nfds = rl.rlim_cur > (1u << 20) ? (1 << 20) : (int)rl.rlim_cur;
+	p->keys = calloc(p->nfds, sizeof(*p->keys));
+	p->bound = calloc(p->nfds, sizeof(*p->bound));
+	pthread_mutex_init(&p->lock, NULL);
+	p->be = be;
+	if (!p->keys || !p->bound) {
+		snprintf(err, errlen, "out of memory");
+		rc = -ENOMEM;
+		goto fail;
+	}
+	rc = be->start(p, &p->be_state, err, errlen);
+	if (rc < 0)
+		goto fail;
+	pthread_mutex_lock(&live_lock);
+	p->id = next_port_id++;
+	p->live_next = live_ports;
+	live_ports = p;
+	pthread_mutex_unlock(&live_lock);
+	return p;
+fail:
+	free(p->keys);
+	free(p->bound);
+	pthread_mutex_destroy(&p->lock);
+	free(p);
+	errno = -rc;
+	return NULL;
+}
+
+struct iocp_port *iocp_create_backend(int concurrency, const char *backend, char *err,
+				      size_t errlen)
+{
+	if (backend && strcmp(backend, "epoll") == 0)
+		return port_new(concurrency, &iocp_epoll_ops, err, errlen);
+	if (backend && strcmp(backend, "io_uring") != 0) {
+		snprintf(err, errlen, "unknown backend '%s' (io_uring or epoll)", backend);
+		errno = EINVAL;
+		return NULL;
+	}
+	struct iocp_port *p = port_new(concurrency, &iocp_uring_ops, err, errlen);
+	if (p || backend)
+		return p;
+	if (errno == EPERM || errno == ENOSYS) {
+		fprintf(stderr, "iocp: io_uring unavailable (%s); falling back to epoll\n", err);
+		return port_new(concurrency, &iocp_epoll_ops, err, errlen);
+	}
+	return NULL;
+}
+
+struct iocp_port *iocp_create(int concurrency)
+{
+	char err[256];
+	struct iocp_port *p = iocp_create_backend(concurrency, NULL, err, sizeof(err));
+	if (!p)
+		fprintf(stderr, "iocp: %s\n", err);
+	return p;
+}
+
+void iocp_close(struct iocp_port *p)
+{
+	pthread_mutex_lock(&live_lock);
+	for (struct iocp_port **pp = &live_ports; *pp; pp = &(*pp)->live_next) {
+		if (*pp == p) {
+			*pp = p->live_next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&live_lock);
+	if (self && self->port == p)
+		self->port = NULL, self->counted = self->blocked = 0;
+
+	p->be->stop(p->be_state);
+	while (p->head)
+		packet_take(&(struct iocp_packet){ 0 }, queue_pop(p));
+	free(p->keys);
+	free(p->bound);
+	pthread_mutex_destroy(&p->lock);
+	free(p);
+}
+
+const char *iocp_backend(const struct iocp_port *p)
+{
+	return p->be->name;
+}
+
+int iocp_concurrency(const struct iocp_port *p)
+{
+	return p->concurrency;
+}
+
+void iocp_get_stats(struct iocp_port *p, struct iocp_stats *st)
+{
+	pthread_mutex_lock(&p->lock);
+	st->concurrency = p->concurrency;
+	st->running = p->running;
+	st->waiting = p->nwaiting;
+	st->queued = p->queued;
+	pthread_mutex_unlock(&p->lock);
+}
+
+int iocp_associate(struct iocp_port *p, int fd, uintptr_t key)
+{
+	if (fd < 0 || fd >= p->nfds)
+		return -EBADF;
+	p->be->associate(p->be_state, fd);
+	p->keys[fd] = key;
+	p->bound[fd] = 1;
+	return 0;
+}
+
+/* Common checks, then hand the operation to the backend. */
+static int start(struct iocp_port *p, int fd, struct iocp_overlapped *ov, enum iocp_op op)
+{
+	if (!ov)
+		return -EINVAL;
+	if (fd < 0 || fd >= p->nfds || !p->bound[fd])
+		return -EBADF;
+	ov->res = 0;
+	ov->internal.op = op;
+	ov->internal.fd = fd;
+	ov->internal.key = p->keys[fd];
+	ov->internal.next = ov->internal.tprev = ov->internal.tnext = NULL;
+	ov->internal.deadline_ms = 0;
+	if (op == IOCP_OP_DISCONNECT)
+		p->bound[fd] = 0;   /* closing the handle ends its association */
+	p->be->submit(p->be_state, ov);
+	return 0;
+}
+
+int iocp_accept(struct iocp_port *p, int listen_fd, struct iocp_overlapped *ov)
+{
+	if (ov)
+		ov->internal.timeout_ms = 0;
+	return start(p, listen_fd, ov, IOCP_OP_ACCEPT);
+}
+
+int iocp_recv(struct iocp_port *p, int fd, void *buf, size_t len, int timeout_ms,
+	      struct iocp_overlapped *ov)
+{
+	if (ov) {
+		ov->internal.buf = buf;
+		ov->internal.len = len;
+		ov->internal.timeout_ms = timeout_ms;
+	}
+	return start(p, fd, ov, IOCP_OP_RECV);
+}
+
+int iocp_send(struct iocp_port *p, int fd, const struct iovec *iov, int iovcnt,
+	      int timeout_ms, struct iocp_overlapped *ov)
+{
+	if (!ov || iovcnt < 1 || iovcnt > IOCP_MAX_IOV)
+		return -EINVAL;
+	ov->internal.timeout_ms = timeout_ms;
+	memcpy(ov->internal.iov, iov, sizeof(*iov) * iovcnt);
+	memset(&ov->internal.msg, 0, sizeof(ov->internal.msg));
+	ov->internal.msg.msg_iov = ov->internal.iov;
+	ov->internal.msg.msg_iovlen = iovcnt;
+	return start(p, fd, ov, IOCP_OP_SEND);
+}
+
+int iocp_read(struct iocp_port *p, int fd, void *buf, size_t len, off_t offset,
+	      struct iocp_overlapped *ov)
+{
+	if (ov) {
+		ov->internal.buf = buf;
+		ov->internal.len = len;
+		ov->internal.offset = offset;
+		ov->internal.timeout_ms = 0;
+	}
+	return start(p, fd, ov, IOCP_OP_READ);
+}
+
+int iocp_disconnect(struct iocp_port *p, int fd, enum iocp_disconnect_how how,
+		    struct iocp_overlapped *ov)
+{
+	if (ov) {
+		ov->internal.how = how;
+		ov->internal.timeout_ms = 0;
+	}
+	return start(p, fd, ov, IOCP_OP_DISCONNECT);
+}

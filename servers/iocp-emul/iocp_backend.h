@@ -1,0 +1,48 @@
+/* iocp_backend.h - what a completion source (io_uring, epoll) provides to the
+ * port in iocp.c, and what the port provides to it. Not for applications.
+ */
+#ifndef IOCP_BACKEND_H
+#define IOCP_BACKEND_H
+
+#include <stddef.h>
+
+#include "iocp.h"
+
+struct iocp_backend_ops {
+	const char *name;
+	/* Set up (threads, kernel objects); 0 or -errno with a message in err. */
+	int (*start)(struct iocp_port *port, void **state, char *err, size_t errlen);
+	/* Stop the threads and free everything; pending operations are dropped. */
+	void (*stop)(void *state);
+	/* A new association of fd (set its blocking mode, forget an old fd's state). */
+	void (*associate)(void *state, int fd);
+	/* Start the operation described in ov->internal; its result must reach
+	 * the port through iocp_complete(), exactly once. */
+	void (*submit)(void *state, struct iocp_overlapped *ov);
+};
+
+extern const struct iocp_backend_ops iocp_uring_ops;
+extern const struct iocp_backend_ops iocp_epoll_ops;
+
+/* Queue the completions of a list of operations (linked through
+ * internal.next, results in ->res) under one lock, waking waiters. */
+void iocp_complete_list(struct iocp_port *port, struct iocp_overlapped *first);
+void iocp_complete(struct iocp_port *port, struct iocp_overlapped *ov, int res);
+
+/* A list of finished operations, built by a backend before delivery. */
+struct iocp_done {
+	struct iocp_overlapped *head, *tail;
+};
+
+static inline void iocp_done_add(struct iocp_done *d, struct iocp_overlapped *ov, int res)
+{
+	ov->res = res;
+	ov->internal.next = NULL;
+	if (d->tail)
+		d->tail->internal.next = ov;
+	else
+		d->head = ov;
+	d->tail = ov;
+}
+
+#endif
