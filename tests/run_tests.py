@@ -1,0 +1,543 @@
+#!/usr/bin/env python3
+"""run_tests.py - the suite's test runner (`make test`).
+
+Runs, in order:
+  1. every unit test binary in $BIN/tests/ (TAP: "ok N - name" / "not ok N - name";
+     exit 0 pass, 1 fail, 77 skip; each TAP line is a case, a crash is a failure);
+  2. the conformance suite (tests/conformance.py) against every model;
+  3. the robustness suite (tests/robustness.py) against every model.
+
+Prints one line per case, "ok - <model> <case>", "not ok - <model> <case>: expected X,
+got Y" or "skip - <model> <case>: reason", and ends with the line
+"N passed, N failed[, N skipped]". Exit status 1 if anything failed.
+
+Environment: BIN (default bin; bin/address-undefined, bin/thread for sanitizer builds),
+SANITIZE (as given to make; scales timeouts and, for thread, the big connection counts).
+
+Every server runs in its own session and is killed (with its children) when its case
+ends, on an exception, and on Ctrl-C.
+"""
+
+import argparse
+import os
+import re
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+from concurrent.futures import ThreadPoolExecutor
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import lib  # noqa: E402
+from lib import CaseFail, CaseSkip  # noqa: E402
+import conformance  # noqa: E402
+import robustness  # noqa: E402
+
+# label, binary (model), extra arguments, suites
+MODELS = [
+    ("iterative", "iterative", [], ("conformance", "robustness")),
+    ("fork", "fork", [], ("conformance", "robustness")),
+    ("fork/w4", "fork", ["--workers", "4"], ("conformance",)),
+    ("thread", "thread", [], ("conformance", "robustness")),
+    ("thread/w8", "thread", ["--workers", "8"], ("conformance",)),
+    ("select", "select", [], ("conformance", "robustness")),
+    ("epoll", "epoll", [], ("conformance", "robustness")),
+    ("libevent", "libevent", [], ("conformance", "robustness")),
+    ("iocp-emul/io_uring", "iocp-emul", ["--backend", "io_uring"], ("conformance", "robustness")),
+    ("iocp-emul/epoll", "iocp-emul", ["--backend", "epoll"], ("conformance", "robustness")),
+    ("pth", "pth", [], ("conformance", "robustness")),
+]
+
+SUITES = {"conformance": conformance.CASES, "robustness": robustness.CASES}
+
+
+class Tally:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.passed = self.failed = self.skipped = 0
+
+    def add(self, kind):
+        with self.lock:
+            if kind == "ok":
+                self.passed += 1
+            elif kind == "not ok":
+                self.failed += 1
+            else:
+                self.skipped += 1
+
+    def line(self):
+        s = "%d passed, %d failed" % (self.passed, self.failed)
+        if self.skipped:
+            s += ", %d skipped" % self.skipped
+        return s
+
+
+TALLY = Tally()
+PRINT_LOCK = threading.Lock()
+
+
+def emit(lines):
+    with PRINT_LOCK:
+        for line in lines:
+            print(line)
+        sys.stdout.flush()
+
+
+class Output:
+    """Case lines of one job: printed at once (-j 1) or as one block when the job ends."""
+
+    def __init__(self, live):
+        self.live = live
+        self.lines = []
+
+    def result(self, kind, who, msg=None):
+        TALLY.add(kind)
+        line = "%s - %s" % (kind, who)
+        if msg:
+            line += ": " + msg
+        self.write(line)
+
+    def write(self, line):
+        if self.live:
+            emit([line])
+        else:
+            self.lines.append(line)
+
+    def flush(self):
+        if self.lines:
+            emit(self.lines)
+            self.lines = []
+
+
+# ---------------------------------------------------------------- unit tests
+
+TAP_RE = re.compile(r"^(not ok|ok)\b\s*(\d+)?\s*(?:-\s*)?(.*)$")
+PLAN_RE = re.compile(r"^1\.\.(\d+)")
+
+
+def run_unit(path, args, out):
+    name = "unit:" + os.path.basename(path)
+    timeout = lib.scaled(120)
+    try:
+        p = subprocess.run([path], stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout,
+                           start_new_session=True)
+    except subprocess.TimeoutExpired:
+        out.result("not ok", name, "expected the test binary to finish within %.0f s, got it still running "
+                   "(killed)" % timeout)
+        return
+    stdout = p.stdout.decode("utf-8", "replace")
+    stderr = p.stderr.decode("utf-8", "replace")
+    plan = None
+    cases = 0
+    failed = 0
+    for line in stdout.splitlines():
+        m = PLAN_RE.match(line)
+        if m:
+            plan = int(m.group(1))
+            continue
+        m = TAP_RE.match(line)
+        if not m:
+            if args.verbose and line.strip():
+                out.write("# %s: %s" % (name, line))
+            continue
+        cases += 1
+        text = m.group(3).strip() or "case %s" % (m.group(2) or cases)
+        if not args.k or args.k in text or args.k in name:
+            directive = re.search(r"#\s*(skip|todo)\b\s*(.*)$", text, re.I)
+            if directive and directive.group(1).lower() == "skip":
+                out.result("skip", "%s %s" % (name, text[:directive.start()].strip()),
+                           directive.group(2) or "skipped")
+            elif m.group(1) == "ok":
+                out.result("ok", "%s %s" % (name, text))
+            else:
+                failed += 1
+                out.result("not ok", "%s %s" % (name, text), "the test reported failure (see its output: %s)"
+                           % path)
+    rc = p.returncode
+    report = lib.sanitizer_report(stderr)
+    if report:
+        out.result("not ok", "%s sanitizers" % name, "expected no sanitizer report, got:\n    %s" % report)
+    if rc == 77:
+        if cases == 0:
+            last = (stdout.strip().splitlines() or stderr.strip().splitlines() or ["exit 77"])[-1]
+            out.result("skip", name, last[:200])
+        return
+    if rc == 0 and failed == 0 and plan is not None and cases != plan:
+        out.result("not ok", "%s plan" % name, "expected %d cases (plan 1..%d), got %d" % (plan, plan, cases))
+    elif rc == 1 and failed == 0:
+        out.result("not ok", name, "expected exit 0, got exit 1 with no failing case printed; stderr: %s"
+                   % tail(stderr))
+    elif rc not in (0, 1):
+        out.result("not ok", name, "expected exit 0, 1 or 77, got %s after %d cases; stderr: %s"
+                   % (lib.describe_status(rc), cases, tail(stderr)))
+    elif rc == 0 and cases == 0:
+        out.result("not ok", name, "expected TAP lines 'ok N - name' on stdout, got none")
+
+
+def tail(text, n=4):
+    lines = [l for l in text.strip().splitlines() if l.strip()]
+    return " | ".join(lines[-n:]) if lines else "(empty)"
+
+
+def run_units(bindir, args):
+    out = Output(live=True)
+    tdir = os.path.join(bindir, "tests")
+    paths = []
+    if os.path.isdir(tdir):
+        paths = sorted(os.path.join(tdir, f) for f in os.listdir(tdir)
+                       if os.path.isfile(os.path.join(tdir, f)) and os.access(os.path.join(tdir, f), os.X_OK))
+    if not paths:
+        out.result("not ok", "unit", "expected unit test binaries in %s/ (built by make from tests/unit/*.c), "
+                   "got none" % tdir)
+        return
+    for p in paths:
+        run_unit(p, args, out)
+
+
+# ---------------------------------------------------------------- models
+
+class Context:
+    """What a case sees: the model, its binary, shared servers, and helpers whose
+    sockets and servers are closed and killed when the case ends."""
+
+    SHARED_CFG = {"plain": [], "root": None, "daytime": ["--proto", "daytime"]}
+
+    def __init__(self, label, model, binary, variant, fixture, args, out):
+        self.model = label            # as printed: "fork/w4"
+        self.base = model             # the binary's model: "fork"
+        self.server_name = model      # expected Server: header
+        self.binary = binary
+        self.variant = list(variant)
+        self.fixture = fixture
+        self.args = args
+        self.out = out
+        self.tsan = "thread" in (lib.SANITIZE or "")
+        self.sanitized = bool(lib.SANITIZE)
+        self.shared = {}              # cfg -> Server
+        self.srv = None               # the shared server of the running case
+        self.port = None
+        self._conns = []
+        self._crowds = []
+        self._servers = []
+
+    # -- servers
+    def shared_args(self, cfg):
+        if cfg == "root":
+            return ["--root", self.fixture.root]
+        return self.SHARED_CFG[cfg]
+
+    def server(self, cfg):
+        s = self.shared.get(cfg)
+        if s is None or not s.alive():
+            if s is not None:
+                s.kill()
+            argv = [self.binary, "-p", "0", "--quiet"] + self.variant + self.shared_args(cfg)
+            s = lib.Server(argv, label=self.model)
+            self.shared[cfg] = s
+            s.start()
+            self.log("started %s (pid %d, port %d)" % (s.cmdline(), s.pid, s.port))
+        return s
+
+    def start(self, extra=(), nofile=None, variant=True, ready=True):
+        """A server of this case only (stopped, and checked for sanitizer reports, when the case ends)."""
+        argv = [self.binary] + list(extra) + (self.variant if variant else [])
+        s = lib.Server(argv, nofile=nofile, label=self.model)
+        self._servers.append(s)
+        if ready:
+            s.start()
+            self.log("started %s (pid %d, port %d)" % (s.cmdline(), s.pid, s.port))
+        else:
+            s.launch()
+        return s
+
+    def start_default(self, *extra, nofile=None):
+        return self.start(["-p", "0", "--quiet"] + list(extra), nofile=nofile)
+
+    # -- clients
+    def conn(self, port=None, **kw):
+        c = lib.Conn(port or self.port, **kw)
+        self._conns.append(c)
+        return c
+
+    def crowd(self, n, port=None):
+        c = lib.Crowd(port or self.port, n)
+        self._crowds.append(c)
+        return c
+
+    def get(self, path="/", port=None, headers=None, version="HTTP/1.1", method="GET"):
+        """One request on a new connection (Connection: close); the response."""
+        c = self.conn(port)
+        hdrs = list(headers or [])
+        if not any(h.lower().startswith("connection:") for h in hdrs):
+            hdrs.append("Connection: close")
+        c.send(lib.request_bytes(method, path, version, hdrs))
+        r = c.read_response(method)
+        c.close()
+        return r
+
+    def count(self, normal, tsan):
+        return tsan if self.tsan else normal
+
+    def log(self, msg):
+        if self.args.verbose:
+            emit(["#   %s: %s" % (self.model, msg)])
+
+    def end_case(self):
+        """Close the case's sockets; stop its own servers. A sanitizer report or a
+        crash of one of them is returned as a failure message."""
+        for c in self._conns:
+            c.close()
+        for c in self._crowds:
+            c.close()
+        self._conns = []
+        self._crowds = []
+        problem = None
+        for s in self._servers:
+            if s.proc is None:
+                continue
+            crashed = s.proc.poll()
+            s.stop()
+            report = s.new_sanitizer_report()
+            if report and not problem:
+                problem = "expected no sanitizer report, got:\n    %s" % report
+            elif crashed is not None and crashed < 0 and not problem and not getattr(s, "expect_exit", False):
+                problem = "expected the server to keep running, got it %s; stderr: %s" % (
+                    lib.describe_status(crashed), s.stderr_tail())
+            s.cleanup_files()
+        self._servers = []
+        return problem
+
+    def alive_check(self, cfg, failed=False):
+        """After a case on a shared server: still running, sanitizer-clean, and serving.
+        After a case that failed already, only a crash or a sanitizer report is added."""
+        s = self.shared.get(cfg)
+        if s is None:
+            return None
+        if not s.alive():
+            rc = s.proc.poll()
+            report = s.new_sanitizer_report()
+            msg = "expected the server to survive this case, got it %s" % lib.describe_status(rc)
+            if report:
+                msg += "; sanitizer:\n    %s" % report
+            else:
+                msg += "; stderr: %s" % s.stderr_tail()
+            return msg
+        report = s.new_sanitizer_report()
+        if report:
+            return "expected no sanitizer report, got:\n    %s" % report
+        if failed:
+            return None
+        try:
+            if cfg == "daytime":
+                c = lib.Conn(s.port)
+                try:
+                    line = c.read_until_eof()
+                finally:
+                    c.close()
+                if not line.endswith(b"\r\n"):
+                    return "expected the daytime server to answer a new connection after this case, got %s" % (
+                        lib.short(line))
+            else:
+                r = self.get("/a.txt" if cfg == "root" else "/", port=s.port)
+                if r.status != 200:
+                    return "expected a normal GET on a new connection to answer 200 after this case, got %d" % (
+                        r.status)
+        except CaseFail as e:
+            return "expected the server to answer a normal request after this case: %s" % e
+        finally:
+            for c in self._conns:
+                c.close()
+            self._conns = []
+        report = s.new_sanitizer_report()
+        if report:
+            return "expected no sanitizer report, got:\n    %s" % report
+        return None
+
+
+def run_case(ctx, case):
+    name = case.name
+    who = "%s %s" % (ctx.model, name)
+    t0 = time.monotonic()
+    kind, msg = "ok", None
+    if ctx.args.verbose and not ctx.out.live:
+        emit(["#   %s: running %s" % (ctx.model, name)])
+    try:
+        ctx.srv = None
+        if case.server:
+            ctx.srv = ctx.server(case.server)
+            ctx.port = ctx.srv.port
+            ctx.srv.new_sanitizer_report()
+        case.fn(ctx)
+    except CaseSkip as e:
+        kind, msg = "skip", str(e)
+    except CaseFail as e:
+        kind, msg = "not ok", str(e)
+    except Exception as e:  # a bug in the test itself: say so, with where
+        tb = traceback.extract_tb(e.__traceback__)[-1]
+        kind, msg = "not ok", "the test itself raised %s: %s (%s:%d)" % (
+            type(e).__name__, e, os.path.basename(tb.filename), tb.lineno)
+    problem = ctx.end_case()
+    if problem is None and case.server and kind != "skip":
+        problem = ctx.alive_check(case.server, failed=(kind == "not ok"))
+    if problem:
+        if kind == "not ok":
+            msg += "; and " + problem
+        else:
+            kind, msg = "not ok", problem
+    if kind == "not ok" and ctx.args.verbose:
+        for s in list(ctx.shared.values()):
+            msg += "\n    server %s stderr: %s" % (s.cmdline(), s.stderr_tail(8))
+    if ctx.args.verbose:
+        who += " (%.0f ms)" % ((time.monotonic() - t0) * 1000)
+    ctx.out.result(kind, who, msg)
+
+
+def shutdown_shared(ctx):
+    """The suite's own servers get SIGTERM at the end: exit 0, only the ready line on stdout,
+    no sanitizer report (leaks are reported at exit)."""
+    for cfg, s in sorted(ctx.shared.items()):
+        who = "%s clean exit of the suite's %s server on SIGTERM" % (ctx.model, cfg)
+        if not s.alive():
+            s.kill()
+            s.cleanup_files()
+            continue      # its death was reported by the case that ran last
+        rc = s.stop(timeout=2.0)
+        msgs = []
+        if rc is None:
+            msgs.append("expected exit 0 within %.0f s of SIGTERM, got still running (killed)" % lib.scaled(2))
+        elif rc != 0:
+            msgs.append("expected exit 0 after SIGTERM, got %s; stderr: %s" % (lib.describe_status(rc),
+                                                                               s.stderr_tail()))
+        out = s.stdout()
+        if out.count("\n") != 1:
+            msgs.append("expected only the ready line on stdout, got %s" % lib.short(out, 200))
+        report = s.new_sanitizer_report()
+        if report:
+            msgs.append("expected no sanitizer report, got:\n    %s" % report)
+        ctx.out.result("not ok" if msgs else "ok", who, "; ".join(msgs) if msgs else None)
+        s.cleanup_files()
+    ctx.shared = {}
+
+
+def run_model(label, model, variant, suites, fixture, args, live):
+    out = Output(live)
+    binary = os.path.join(args.bin, model)
+    try:
+        if not (os.path.isfile(binary) and os.access(binary, os.X_OK)):
+            out.result("not ok", "%s (binary)" % label,
+                       "expected the model's binary %s (built by make), got it missing" % binary)
+            return
+        ctx = Context(label, model, binary, variant, fixture, args, out)
+        try:
+            for suite in suites:
+                if args.only and args.only != suite:
+                    continue
+                for case in SUITES[suite]:
+                    if not case.applies(model):
+                        continue
+                    if args.k and args.k not in case.name and args.k not in "%s %s" % (label, case.name):
+                        continue
+                    run_case(ctx, case)
+            shutdown_shared(ctx)
+        finally:
+            for s in ctx.shared.values():
+                s.kill()
+    finally:
+        out.flush()
+
+
+def select_models(spec):
+    if not spec:
+        return MODELS
+    wanted = [w.strip() for w in spec.split(",") if w.strip()]
+    chosen = [m for m in MODELS if m[0] in wanted or m[1] in wanted]
+    unknown = [w for w in wanted if not any(w in (m[0], m[1]) for m in MODELS)]
+    if unknown:
+        sys.exit("run_tests.py: unknown model(s) %s; known: %s" % (
+            ", ".join(unknown), ", ".join(m[0] for m in MODELS)))
+    return chosen
+
+
+def parse_args(argv):
+    ap = argparse.ArgumentParser(
+        description="Unit, conformance and robustness tests of the server models.",
+        epilog="Environment: BIN=bin|bin/address-undefined|bin/thread, SANITIZE=address,undefined|thread. "
+               "Models: " + ", ".join(m[0] for m in MODELS))
+    ap.add_argument("--models", help="comma-separated subset (a model name selects its variants too)")
+    ap.add_argument("--only", choices=("unit", "conformance", "robustness"), help="run one part only")
+    ap.add_argument("-k", metavar="SUBSTRING", help="run only the cases whose name contains SUBSTRING")
+    ap.add_argument("-v", "--verbose", action="store_true", help="timings, progress and server stderr")
+    ap.add_argument("-j", type=int, default=2, metavar="N", help="models run in parallel (default 2)")
+    ap.add_argument("--bin", default=os.environ.get("BIN", "bin"), help="binary directory (default $BIN or bin)")
+    args = ap.parse_args(argv)
+    if args.j < 1:
+        ap.error("-j must be at least 1")
+    return args
+
+
+def raise_nofile():
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or hard > soft:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard if hard != resource.RLIM_INFINITY else 65536, hard))
+        except (ValueError, OSError):
+            pass
+
+
+def main(argv):
+    args = parse_args(argv)
+    lib.configure(os.environ.get("SANITIZE", ""))
+    root_dir = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    if not os.path.isabs(args.bin):
+        args.bin = os.path.join(root_dir, args.bin) if not os.path.isdir(args.bin) else os.path.abspath(args.bin)
+    raise_nofile()
+    models = select_models(args.models)
+
+    def on_term(signum, frame):
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, on_term)
+
+    tmp = tempfile.mkdtemp(prefix="srvtests-")
+    try:
+        if args.only == "unit" or (args.only is None and not args.models):
+            run_units(args.bin, args)
+        if args.only != "unit":
+            fixture = conformance.make_fixture(tmp)
+            jobs = [m for m in models if not args.only or args.only in m[3]]
+            live = args.j == 1
+            # Not a with-block: on Ctrl-C we must not wait for the running cases.
+            pool = ThreadPoolExecutor(max_workers=args.j)
+            futures = [pool.submit(run_model, label, model, variant, suites, fixture, args, live)
+                       for label, model, variant, suites in jobs]
+            for f in futures:
+                while True:
+                    try:
+                        f.result(timeout=0.5)
+                        break
+                    except TimeoutError:
+                        continue
+                    except Exception as e:
+                        TALLY.add("not ok")
+                        emit(["not ok - runner: the test runner raised %s: %s" % (type(e).__name__, e)])
+                        break
+            pool.shutdown(wait=True)
+    except KeyboardInterrupt:
+        lib.kill_all_servers()
+        emit(["# interrupted: every server killed", TALLY.line()])
+        shutil.rmtree(tmp, ignore_errors=True)
+        os._exit(130)
+    finally:
+        lib.kill_all_servers()
+    shutil.rmtree(tmp, ignore_errors=True)
+    emit([TALLY.line()])
+    return 1 if TALLY.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
