@@ -33,14 +33,22 @@ static int is_ctl(unsigned char c)
     return (c < 0x20 && c != '\t') || c == 0x7f;
 }
 
+/* RFC 9110 token characters, as a table: a header name is checked byte by byte. */
+static const uint8_t tchar_table[256] = {
+    ['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1, ['*'] = 1, ['+'] = 1,
+    ['-'] = 1, ['.'] = 1, ['^'] = 1, ['_'] = 1, ['`'] = 1, ['|'] = 1, ['~'] = 1,
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+    ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1,
+    ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1,
+    ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1,
+    ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1,
+    ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1,
+    ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
+};
+
 static int is_tchar(unsigned char c)
 {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-        return 1;
-    for (const char *p = "!#$%&'*+-.^_`|~"; *p; p++)
-        if (c == (unsigned char)*p)
-            return 1;
-    return 0;
+    return tchar_table[c];
 }
 
 void resp_http_init(struct resp_http *r)
@@ -57,6 +65,14 @@ int resp_http_in_body(const struct resp_http *r)
 static size_t skip_text(const char *buf, size_t i, size_t len)
 {
     while (i < len && !is_ctl((unsigned char)buf[i]))
+        i++;
+    return i;
+}
+
+/* Skip the rest of a header name no known name can match any more. */
+static size_t skip_name(const char *buf, size_t i, size_t len)
+{
+    while (i < len && is_tchar((unsigned char)buf[i]))
         i++;
     return i;
 }
@@ -252,8 +268,9 @@ int resp_http_feed(struct resp_http *r, const char *buf, size_t len, size_t *use
             }
             continue;
         }
-        if ((r->state == RS_VALUE && r->hdr == HDR_OTHER) || r->state == RS_REASON) {
-            size_t end = skip_text(buf, i, len);
+        if ((r->state == RS_VALUE && r->hdr == HDR_OTHER) || r->state == RS_REASON ||
+            (r->state == RS_NAME && r->names == 0)) {
+            size_t end = r->state == RS_NAME ? skip_name(buf, i, len) : skip_text(buf, i, len);
             r->head_bytes += (uint32_t)(end - i);
             i = end;
             if (i == len)
