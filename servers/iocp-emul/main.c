@@ -403,9 +403,8 @@ int main(int argc, char **argv)
 	server_signals();
 	work_set_block_hooks(iocp_block_begin, iocp_block_end);
 
+	/* No --backend: io_uring, or epoll when the kernel refuses io_uring (said on stderr). */
 	port = iocp_create_backend(0, opts.backend, err, sizeof(err));
-	if (!port && !opts.backend)
-		port = iocp_create(0);   /* prints why and falls back */
 	if (!port)
 		log_fatal("cannot create the completion port: %s", err);
 
