@@ -16,7 +16,8 @@ comma := ,
 ifneq ($(SANITIZE),)
 override CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
 override LDFLAGS += -fsanitize=$(SANITIZE)
-SANTAG  := $(subst $(comma),-,$(SANITIZE))
+# SANITIZE=thread builds into bin/tsan: bin/thread is the thread model's binary.
+SANTAG  := $(subst thread,tsan,$(subst $(comma),-,$(SANITIZE)))
 BUILD   := build/$(SANTAG)
 BIN     := bin/$(SANTAG)
 else

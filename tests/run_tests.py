@@ -11,7 +11,7 @@ Prints one line per case, "ok - <model> <case>", "not ok - <model> <case>: expec
 got Y" or "skip - <model> <case>: reason", and ends with the line
 "N passed, N failed[, N skipped]". Exit status 1 if anything failed.
 
-Environment: BIN (default bin; bin/address-undefined, bin/thread for sanitizer builds),
+Environment: BIN (default bin; bin/address-undefined, bin/tsan for sanitizer builds),
 SANITIZE (as given to make; scales timeouts and, for thread, the big connection counts).
 
 Every server runs in its own session and is killed (with its children) when its case
@@ -467,7 +467,7 @@ def select_models(spec):
 def parse_args(argv):
     ap = argparse.ArgumentParser(
         description="Unit, conformance and robustness tests of the server models.",
-        epilog="Environment: BIN=bin|bin/address-undefined|bin/thread, SANITIZE=address,undefined|thread. "
+        epilog="Environment: BIN=bin|bin/address-undefined|bin/tsan, SANITIZE=address,undefined|thread. "
                "Models: " + ", ".join(m[0] for m in MODELS))
     ap.add_argument("--models", help="comma-separated subset (a model name selects its variants too)")
     ap.add_argument("--only", choices=("unit", "conformance", "robustness"), help="run one part only")
