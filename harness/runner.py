@@ -305,51 +305,64 @@ def last_pid():
 
 
 class Window:
-    """The server's counters between the first sample (end of warm-up) and
-    the last one (the moment the client exited)."""
+    """The server's counters over the measured window: from the first sample
+    (end of warm-up) to the last one taken while the client was still running
+    (after it exits, per-connection threads and processes are gone with their
+    counts).  Counts are scaled from the window's length to duration_s."""
 
     def __init__(self):
-        self.first = None
-        self.last = None
-        self.peak = Sample(0.0)
-        self.seen = {}            # tid -> last (vol, invol) seen in the window
-        self.pid0 = self.pid1 = None
+        self.samples = []         # (Sample, kernel's last allocated pid)
 
     def add(self, s):
-        if self.first is None:
-            self.first, self.pid0 = s, last_pid()
-        self.last, self.pid1 = s, last_pid()
-        self.peak.rss_kb = max(self.peak.rss_kb, s.rss_kb)
-        self.peak.threads = max(self.peak.threads, s.threads)
-        self.peak.procs = max(self.peak.procs, s.procs)
-        self.seen.update(s.ctxsw)
+        self.samples.append((s, last_pid()))
 
-    def columns(self):
-        if self.first is None or self.last is self.first:
+    def columns(self, duration_s):
+        if len(self.samples) < 2:
             return {}
-        a, b = self.first, self.last
+        # The client closes its connections just before it exits, and samples
+        # may fall in between: then the window ends at the last sample before
+        # server tasks began to vanish, if that keeps at least half the window.
+        end = len(self.samples) - 1
+        t_first, t_last = self.samples[0][0].t, self.samples[end][0].t
+        for i in range(end, 0, -1):
+            if self.samples[i][0].t - t_first < 0.5 * (t_last - t_first):
+                break
+            if not self._vanished(i):
+                end = i
+                break
+        (a, pid0), (b, pid1) = self.samples[0], self.samples[end]
         wall = b.t - a.t
+        scale = duration_s / wall
         user, sys_ = b.cpu_user_s - a.cpu_user_s, b.cpu_sys_s - a.cpu_sys_s
+        window = [s for s, _ in self.samples[:end + 1]]
         cols = {
-            "srv_user_s": f"{user:.2f}", "srv_sys_s": f"{sys_:.2f}",
-            "srv_cpu_pct": f"{100.0 * (user + sys_) / wall:.1f}" if wall > 0 else "",
-            "srv_rss_kb": str(self.peak.rss_kb), "srv_threads": str(self.peak.threads),
-            "srv_procs": str(self.peak.procs),
+            "srv_user_s": f"{user * scale:.3f}", "srv_sys_s": f"{sys_ * scale:.3f}",
+            "srv_cpu_pct": f"{100.0 * (user + sys_) / wall:.1f}",
+            "srv_rss_kb": str(max(s.rss_kb for s in window)),
+            "srv_threads": str(max(s.threads for s in window)),
+            "srv_procs": str(max(s.procs for s in window)),
         }
         # Tasks that ended inside the window took their counts with them;
-        # tasks born and gone between two samples were never seen.  Report
-        # context switches only when every server task of the window is known.
-        born = set(self.seen) - set(a.ctxsw)
-        vanished = set(self.seen) - set(b.ctxsw)
+        # tasks born and gone between two samples were never seen (the
+        # kernel's last allocated pid tells whether any could have been).
+        # Report context switches only when every server task is accounted for.
+        born = set(b.ctxsw) - set(a.ctxsw)
         allocated = None
-        if self.pid0 is not None and self.pid1 is not None:
-            allocated = (self.pid1 - self.pid0) % (int(_read("/proc/sys/kernel/pid_max") or 32768))
+        if pid0 is not None and pid1 is not None:
+            allocated = (pid1 - pid0) % int(_read("/proc/sys/kernel/pid_max") or 32768)
         unseen = born and (allocated is None or allocated > len(born) + 8)
-        if not vanished and not unseen:
-            vol = sum(v[0] - a.ctxsw.get(t, (0, 0))[0] for t, v in self.seen.items())
-            inv = sum(v[1] - a.ctxsw.get(t, (0, 0))[1] for t, v in self.seen.items())
-            cols["srv_ctxsw_vol"], cols["srv_ctxsw_invol"] = str(vol), str(inv)
+        if not self._vanished(end) and not unseen:
+            vol = sum(v[0] - a.ctxsw.get(t, (0, 0))[0] for t, v in b.ctxsw.items())
+            inv = sum(v[1] - a.ctxsw.get(t, (0, 0))[1] for t, v in b.ctxsw.items())
+            cols["srv_ctxsw_vol"], cols["srv_ctxsw_invol"] = f"{vol * scale:.0f}", f"{inv * scale:.0f}"
         return cols
+
+    def _vanished(self, end):
+        """Did a task seen in samples[0..end] vanish by samples[end]?"""
+        seen = set()
+        for s, _ in self.samples[:end + 1]:
+            seen.update(s.ctxsw)
+        return bool(seen - set(self.samples[end][0].ctxsw))
 
 
 # ---------------------------------------------------------------- processes
@@ -561,29 +574,28 @@ class Runner:
             t_start = time.monotonic()
             cli = self.procs.spawn(argv, stdout=out, stderr=self.client_log, stdin=subprocess.DEVNULL)
             limit = self.args.warmup + self.args.duration + 60 + p.level / 200.0
+            # Samples: at the end of warm-up, every interval after, and one
+            # just before the planned end, all while the client is running.
             next_sample = t_start + sample_at if window is not None else None
-            status = ru = None
+            planned_end = t_start + sample_at + self.args.duration - 0.1
             while True:
-                wpid, st, r = os.wait4(cli.pid, os.WNOHANG)
+                wpid, status, ru = os.wait4(cli.pid, os.WNOHANG)
                 if wpid == cli.pid:
-                    status, ru = st, r
                     break
                 now = time.monotonic()
                 if next_sample is not None and now >= next_sample and srv.poll() is None:
-                    s = sample_server(srv.pid)
-                    window.add(s)
+                    window.add(sample_server(srv.pid))
                     cost = time.monotonic() - now
-                    next_sample = time.monotonic() + max(0.25, 4 * cost)
+                    next_sample = time.monotonic() + max(0.1, 4 * cost)
+                    if now < planned_end < next_sample:
+                        next_sample = planned_end
                 if now - t_start > limit:
                     self.warn(p, f"client still running after {limit:.0f} s; killed")
                     self.procs.kill_group(cli.pid)
-                    _, st, r = os.wait4(cli.pid, 0)
-                    status, ru = st, r
+                    _, status, ru = os.wait4(cli.pid, 0)
                     break
-                time.sleep(0.01)
+                time.sleep(0.005)
             wall = time.monotonic() - t_start
-            if window is not None and srv.poll() is None:
-                window.add(sample_server(srv.pid))
             cli.returncode = os.waitstatus_to_exitcode(status)   # reaped above with wait4
             self.procs.kill_group(cli.pid)    # anything it left behind
             self.procs.done(cli.pid)
@@ -627,7 +639,7 @@ class Runner:
             if k in row and v != "" and k not in ("experiment", "model", "variant", "workload",
                                                    "server_cpus", "client_cpus", "rep"):
                 row[k] = v
-        row.update(window.columns())
+        row.update(window.columns(self.args.duration))
         if got is not None and not row["cli_cpu_pct"]:
             # The client's whole run (connecting, warm-up, measuring): loaded throughout.
             row["cli_cpu_pct"] = f"{100.0 * cpu_s / max(wall, 1e-6):.1f}"
