@@ -32,6 +32,7 @@
 
 #define CONNS_PER_SRC 20000 /* ports one source address may use to one target */
 #define FD_RESERVE 32       /* stdio, epoll and event fds, the resolver */
+#define CONNECT_TIMEOUT_MIN_NS (10 * 1000000000ull) /* SYN retries at 1 s, 3 s, 7 s fit */
 
 static void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -146,6 +147,7 @@ static void shared_setup(const struct opts *o, struct shared *sh)
     sh->proto = o->proto;
     sh->keepalive = o->proto == PROTO_HTTP && !o->close_each;
     sh->timeout_ns = o->timeout_ms * 1000000ull;
+    sh->connect_timeout_ns = sh->timeout_ns > CONNECT_TIMEOUT_MIN_NS ? sh->timeout_ns : CONNECT_TIMEOUT_MIN_NS;
     sh->rate_rps = o->rate_rps;
     sh->threads = o->threads;
     sh->max_requests = o->max_requests;
@@ -239,6 +241,7 @@ static void run_phases(const struct opts *o, struct shared *sh, struct run_resul
     utc_now(r->started_utc, sizeof(r->started_utc));
     if (o->warmup_ms && end == WAIT_TIME)
         phase_set(sh, PHASE_MEASURE);
+    r->measured = end == WAIT_TIME; /* stopped during the warmup: nothing measured */
     if (end == WAIT_TIME)
         end = wait_until(set, o->duration_ms ? start_ns + o->duration_ms * 1000000ull : 0);
     phase_set(sh, PHASE_STOP);
@@ -273,7 +276,8 @@ int main(int argc, char **argv)
     run_phases(&o, &sh, &r, &set);
     for (int t = 0; t < o.threads; t++) {
         worker_join(ws[t]);
-        stats_merge(&r.total, worker_stats(ws[t]));
+        if (r.measured)
+            stats_merge(&r.total, worker_stats(ws[t]));
         worker_destroy(ws[t]);
     }
     free(ws);

@@ -74,7 +74,9 @@ static void summary_head(FILE *f, const struct run_result *r)
     fprintf(f, "Running %.1fs test @ %s", r->duration_s, o->url);
     if (o->warmup_ms)
         fprintf(f, " (after %.1fs warmup)", (double)o->warmup_ms / 1000.0);
-    fprintf(f, "%s\n", r->interrupted ? " -- interrupted" : "");
+    if (r->interrupted)
+        fprintf(f, r->measured ? " -- interrupted" : " -- interrupted in the warmup: nothing measured");
+    fprintf(f, "\n");
     fprintf(f, "  %d threads and %d connections, %s, %s", r->threads, o->conns, mode, conn_mode);
     if (r->n_src > 1)
         fprintf(f, ", %d source addresses", r->n_src);

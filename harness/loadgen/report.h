@@ -16,6 +16,7 @@ struct run_result {
     double cpu_s;             /* loadgen user + system CPU over the same time */
     char started_utc[32];     /* start of the measured time, ISO 8601 Z */
     int interrupted;          /* stopped early by SIGINT/SIGTERM */
+    int measured;             /* the warmup ended and measuring began */
 };
 
 extern const char *const err_names[ERR_KINDS];

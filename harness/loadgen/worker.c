@@ -200,6 +200,16 @@ static void request_end(struct worker *w, struct conn *c)
     w->deadline_ns[conn_index(w, c)] = 0;
 }
 
+/* The handshake is done: the request's own timeout starts now (wrk's rule;
+ * a connect has the longer connect timeout, so a burst of connects that
+ * overflows the server's listen queue is waited out, not torn down). */
+static void conn_connected(struct worker *w, struct conn *c, uint64_t now)
+{
+    c->connected = 1;
+    if (c->busy)
+        w->deadline_ns[conn_index(w, c)] = now + w->sh->timeout_ns;
+}
+
 /* The request in flight on c failed with `kind`; the connection is dropped. */
 static void conn_fail(struct worker *w, struct conn *c, enum err_kind kind, uint64_t now)
 {
@@ -276,7 +286,8 @@ static void conn_read(struct worker *w, struct conn *c, uint64_t now)
         ssize_t n = recv(c->fd, w->rbuf, sizeof(w->rbuf), 0);
         if (n > 0) {
             w->st.bytes += (uint64_t)n;
-            c->connected = 1;
+            if (!c->connected)
+                conn_connected(w, c, now);
             int more = w->sh->proto == PROTO_HTTP ? conn_read_http(w, c, n, now) : conn_read_day(w, c, n, now);
             if (!more)
                 return;
@@ -298,8 +309,9 @@ static void conn_write(struct worker *w, struct conn *c, uint64_t now)
     while (c->wr_off < sh->req_len) {
         ssize_t n = send(c->fd, sh->req + c->wr_off, sh->req_len - c->wr_off, MSG_NOSIGNAL);
         if (n > 0) {
+            if (!c->connected)
+                conn_connected(w, c, now);
             c->wr_off += (uint32_t)n;
-            c->connected = 1;
         } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
             return; /* not connected yet, or the send buffer is full: wait for EPOLLOUT */
         } else if (n < 0 && errno != EINTR) {
@@ -347,7 +359,7 @@ static int conn_start(struct worker *w, struct conn *c, uint64_t start_ns, uint6
     c->busy = 1;
     w->in_flight++;
     c->start_ns = start_ns;
-    w->deadline_ns[conn_index(w, c)] = now + sh->timeout_ns;
+    w->deadline_ns[conn_index(w, c)] = now + (c->fd < 0 ? sh->connect_timeout_ns : sh->timeout_ns);
     if (c->fd < 0 && conn_open(w, c) < 0) {
         conn_fail(w, c, ERR_CONNECT, now);
         return 1;
@@ -400,7 +412,7 @@ static void conn_on_event(struct worker *w, struct conn *c, uint32_t ev, uint64_
         return;
     if (c->state == CS_READING) {
         if (!c->connected && (ev & EPOLLOUT) && !(ev & EPOLLERR))
-            c->connected = 1;
+            conn_connected(w, c, now);
         if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
             conn_read(w, c, now);
     } else if (c->state == CS_READY && (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))) {

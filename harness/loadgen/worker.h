@@ -37,7 +37,8 @@ struct shared {
     socklen_t target_len;
     struct sockaddr_in src[SRC_ADDRS_MAX]; /* source addresses; used when n_src > 1 */
     int n_src;
-    uint64_t timeout_ns;
+    uint64_t timeout_ns;         /* a request, from its handshake (or send, on keep-alive) */
+    uint64_t connect_timeout_ns; /* a handshake */
     double rate_rps;          /* total; 0 = closed loop */
     int threads;
     uint64_t max_requests;    /* 0 = unlimited */
