@@ -173,7 +173,10 @@ static void *poller(void *arg)
 		}
 		reap(u);
 	}
-	io_uring_queue_exit(&u->ring);   /* cancels whatever is still pending */
+	/* Closing the ring cancels what is still pending, in one pass (an
+	 * IORING_OP_ASYNC_CANCEL of everything is quadratic: 0.7 s for 10000
+	 * pending accepts). A cancelled request no longer touches its buffers. */
+	io_uring_queue_exit(&u->ring);
 	return NULL;
 }
 
