@@ -328,14 +328,16 @@ long conn_rejected(void)
 	return __atomic_load_n(&rejected_conns, __ATOMIC_RELAXED);
 }
 
-void conn_reject(int fd, const char *server)
+void conn_reject(struct conn_loop *l, int fd)
 {
-	struct http_response r;
-	struct iovec iov[2];
-	http_error(&r, 503, server);
-	int n = http_response_iov(&r, iov);
-	if (writev(fd, iov, n) > 0)
-		shutdown(fd, SHUT_WR);
+	if (l->o->proto == PROTO_HTTP) {
+		struct http_response r;
+		struct iovec iov[2];
+		http_error(&r, 503, l->server);
+		int n = http_response_iov(&r, iov);
+		if (writev(fd, iov, n) > 0)
+			shutdown(fd, SHUT_WR);
+	}
 	close(fd);
 	__atomic_add_fetch(&rejected_conns, 1, __ATOMIC_RELAXED);
 }

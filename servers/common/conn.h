@@ -79,9 +79,10 @@ int conn_timeout_ms(struct conn_loop *l, long long now);
 
 /* Connections of the whole process, for --max-conns (atomic). */
 int conn_count(void);
-/* 503 (one non-blocking write, best effort) and close: over --max-conns or,
- * in select, an fd at or above FD_SETSIZE. Counted in conn_rejected(). */
-void conn_reject(int fd, const char *server);
+/* 503 (one non-blocking write, best effort; daytime: nothing) and close:
+ * over --max-conns or, in select, an fd at or above FD_SETSIZE. Counted in
+ * conn_rejected(). */
+void conn_reject(struct conn_loop *l, int fd);
 long conn_rejected(void);
 
 /* Default --max-conns: the fd limit minus a margin, and at most cap (0: no cap). */

@@ -12,7 +12,8 @@
  * written at once (the write usually completes), so a keep-alive connection
  * stays EPOLLIN for life and costs no epoll_ctl per request. One read per
  * readiness keeps connections fair; level triggering reports what is left.
- * Edge triggering would save nothing here and needs reads until EAGAIN.
+ * Edge triggering would only save the rare epoll_ctl, at the price of
+ * reading until EAGAIN (or a short read) so that no edge is lost.
  *
  * Cost per connection: ~9 KiB (the 8 KiB head buffer) plus the kernel's
  * socket buffers; no thread, no stack. Limits: the fd limit (--max-conns
@@ -96,7 +97,7 @@ static void on_accept(struct reactor *r)
 			return;
 		}
 		if (conn_count() >= r->o->max_conns) {
-			conn_reject(fd, MODEL);
+			conn_reject(&r->loop, fd);
 			continue;
 		}
 		struct conn *c = conn_open(&r->loop, fd);
@@ -190,7 +191,7 @@ int main(int argc, char **argv)
 
 	conn_run_reactors(o.workers, reactor_run, rs, sizeof *rs);
 
-	log_info("stopped (%ld connections refused with 503)", conn_rejected());
+	log_info("stopped; %ld connections refused", conn_rejected());
 	free(rs);
 	return 0;
 }

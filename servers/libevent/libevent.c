@@ -119,7 +119,7 @@ static void on_accept(evutil_socket_t lfd, short what, void *arg)
 			return;
 		}
 		if (conn_count() >= r->o->max_conns) {
-			conn_reject(fd, MODEL);
+			conn_reject(&r->loop, fd);
 			continue;
 		}
 		struct conn *c = conn_open(&r->loop, fd);
@@ -216,7 +216,7 @@ int main(int argc, char **argv)
 
 	conn_run_reactors(o.workers, reactor_run, rs, sizeof *rs);
 
-	log_info("stopped (%ld connections refused with 503)", conn_rejected());
+	log_info("stopped; %ld connections refused", conn_rejected());
 	free(rs);
 	return 0;
 }

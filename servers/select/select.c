@@ -79,7 +79,7 @@ static void on_accept(struct reactor *r)
 			return;
 		}
 		if (fd >= FD_SETSIZE || conn_count() >= r->o->max_conns) {
-			conn_reject(fd, MODEL); /* never FD_SET beyond FD_SETSIZE */
+			conn_reject(&r->loop, fd); /* never FD_SET beyond FD_SETSIZE */
 			continue;
 		}
 		struct conn *c = conn_open(&r->loop, fd);
@@ -191,7 +191,7 @@ int main(int argc, char **argv)
 
 	conn_run_reactors(1, reactor_run, r, sizeof *r);
 
-	log_info("stopped (%ld connections refused with 503)", conn_rejected());
+	log_info("stopped; %ld connections refused", conn_rejected());
 	free(r);
 	return 0;
 }
