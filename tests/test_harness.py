@@ -116,9 +116,58 @@ def case_proc_sampling_counts_children():
         os.killpg(p.pid, signal.SIGKILL)
         p.wait()
     expect(b.procs >= 3, "at least 3 processes in the tree (shell, 2 busy children, sleep)", b.procs)
-    cpu = (b.cpu_user_s + b.cpu_sys_s) - (a.cpu_user_s + a.cpu_sys_s)
+    cpu = b.cpu_s - a.cpu_s
     expect(cpu >= 0.3, "the children's CPU in the tree's total (>= 0.3 s in 0.6 s)", f"{cpu:.2f} s")
     expect(b.rss_kb > 0 and len(b.ctxsw) >= 3, "RSS and per-task context switches", (b.rss_kb, len(b.ctxsw)))
+
+
+TREE = r"""
+import os, sys, time, resource
+kids = []
+r, w = os.pipe()
+for _ in range(200):
+    pid = os.fork()
+    if pid == 0:
+        os.close(w)
+        end = time.monotonic() + 1.0
+        while time.monotonic() < end:          # 0.2 ms of CPU every 10 ms: under a tick per child
+            t = time.process_time()
+            while time.process_time() - t < 0.0002:
+                pass
+            time.sleep(0.01)
+        os.read(r, 1)                          # stay alive until the parent says go
+        os._exit(0)
+    kids.append(pid)
+time.sleep(1.5)
+print("burnt", flush=True)
+sys.stdin.readline()
+os.close(w)
+for pid in kids:
+    os.waitpid(pid, 0)
+ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(ru.ru_utime + ru.ru_stime, flush=True)
+"""
+
+
+def case_proc_sampling_many_small_processes():
+    # 200 processes that each run well under a clock tick: /proc/PID/stat alone reads ~0.
+    p = subprocess.Popen([sys.executable, "-c", TREE], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         text=True, start_new_session=True)
+    try:
+        time.sleep(0.1)
+        a = runner.sample_server(p.pid)
+        expect(p.stdout.readline().strip() == "burnt", "the tree to report 'burnt'", "something else")
+        b = runner.sample_server(p.pid)
+        p.stdin.write("go\n")
+        p.stdin.flush()
+        truth = float(p.stdout.readline())
+    finally:
+        os.killpg(p.pid, signal.SIGKILL)
+        p.wait()
+    got = b.cpu_s - a.cpu_s
+    expect(b.procs >= 201, "201 processes", b.procs)
+    expect(truth > 0.05 and abs(got - truth) <= 0.25 * truth + 0.02,
+           f"sampled CPU within 25% of the children's getrusage total {truth:.3f} s", f"{got:.3f} s")
 
 
 def case_plan_marks_ceilings():
@@ -308,6 +357,7 @@ CASES = [
     ("loadgen --csv header matches the contract", case_loadgen_csv_header),
     ("CPU lists parse and format", case_cpuset_parse_format),
     ("/proc sampling sums a process tree", case_proc_sampling_counts_children),
+    ("/proc sampling counts 200 processes' sub-tick CPU", case_proc_sampling_many_small_processes),
     ("plan marks select/pth above 1000 keep-alive conns as ceiling", case_plan_marks_ceilings),
     ("a ceiling point is written, not run", case_ceiling_row_written_without_running),
     ("a missing model binary is a clear error", case_missing_binary_is_a_clear_error),
