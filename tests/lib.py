@@ -163,11 +163,14 @@ def proc_cpu_seconds(pid):
 
 _live_lock = threading.Lock()
 _live = set()
+_stopping = False
 
 
 def kill_all_servers():
-    """SIGKILL every server still running (Ctrl-C, exceptions, exit)."""
+    """SIGKILL every server still running (Ctrl-C, exceptions, exit); no new one starts after."""
+    global _stopping
     with _live_lock:
+        _stopping = True
         servers = list(_live)
     for s in servers:
         s.kill()
@@ -213,16 +216,18 @@ class Server:
         out = open(self.stdout_path, "wb")
         err = open(self.stderr_path, "wb")
         try:
-            self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                                         env=self.env, start_new_session=True, close_fds=True)
+            with _live_lock:      # started and registered at once: kill_all_servers sees every one
+                if _stopping:
+                    raise ServerStartError("expected to start %s, got the test run being stopped" % self.argv[0])
+                self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+                                             env=self.env, start_new_session=True, close_fds=True)
+                _live.add(self)
         except OSError as e:
             raise ServerStartError("expected %s to start, got %s" % (self.argv[0], e))
         finally:
             out.close()
             err.close()
         self.pid = self.proc.pid
-        with _live_lock:
-            _live.add(self)
         return self
 
     def start(self, ready_timeout=5.0):

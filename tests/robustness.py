@@ -216,8 +216,10 @@ def stop_on(sig):
         dt = time.monotonic() - t0
         if rc is None:
             raise CaseFail("expected exit 0 within %.0f s of %s, got still running" % (limit, sig.name))
-        expect(rc == 0, "exit 0 after %s" % sig.name, "%s after %.0f ms; stderr: %s"
-               % (lib.describe_status(rc), dt * 1000, s.stderr_tail()))
+        report = lib.sanitizer_report(s.stderr())
+        expect(rc == 0, "exit 0 after %s" % sig.name, "%s after %.0f ms; %s"
+               % (lib.describe_status(rc), dt * 1000,
+                  "sanitizer:\n    " + report if report else "stderr: " + s.stderr_tail()))
         time.sleep(0.1)
         left = s.session_pids()
         expect(not left, "no process of the server left after it exited (it had %d children)" % len(before),

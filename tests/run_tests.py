@@ -409,15 +409,15 @@ def shutdown_shared(ctx):
             continue      # its death was reported by the case that ran last
         rc = s.stop(timeout=2.0)
         msgs = []
+        report = s.new_sanitizer_report()
         if rc is None:
             msgs.append("expected exit 0 within %.0f s of SIGTERM, got still running (killed)" % lib.scaled(2))
         elif rc != 0:
-            msgs.append("expected exit 0 after SIGTERM, got %s; stderr: %s" % (lib.describe_status(rc),
-                                                                               s.stderr_tail()))
+            msgs.append("expected exit 0 after SIGTERM, got %s%s" % (
+                lib.describe_status(rc), "" if report else "; stderr: %s" % s.stderr_tail()))
         out = s.stdout()
         if out.count("\n") != 1:
             msgs.append("expected only the ready line on stdout, got %s" % lib.short(out, 200))
-        report = s.new_sanitizer_report()
         if report:
             msgs.append("expected no sanitizer report, got:\n    %s" % report)
         ctx.out.result("not ok" if msgs else "ok", who, "; ".join(msgs) if msgs else None)
