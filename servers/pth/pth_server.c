@@ -113,9 +113,9 @@ static void spawn_connection(int fd, pth_attr_t attr)
 }
 
 /* Until SIGINT/SIGTERM: wait (letting the user threads run) until the
- * listener is readable or a stop signal is pending, then accept. This is
- * pth_accept_ev() spelled out, to keep net_accept's TCP_NODELAY and EMFILE
- * handling. */
+ * listener is readable or a stop signal is pending, then accept what is
+ * there. This is pth_accept_ev() spelled out, to keep net_accept's
+ * TCP_NODELAY and EMFILE handling. */
 static void accept_loop(pth_attr_t attr)
 {
 	sigset_t stop;
