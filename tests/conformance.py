@@ -37,6 +37,7 @@ def make_fixture(tmp):
         "/a.txt": b"plain text file a.txt\n",
         "/8k.bin": os.urandom(8192),
         "/1m.bin": os.urandom(1 << 20),
+        "/8m.bin": os.urandom(8 << 20),   # more than loopback's initial send buffer (~2.6 MB)
         "/sub/x.css": b"body { color: black; }\n",
     }
     for path, data in f.files.items():
@@ -302,30 +303,39 @@ def head_file(ctx):
     expect(rest == b"", "no body after HEAD", "%d bytes" % len(rest))
 
 
-def slow_reader(ctx):
-    """1 MiB to a client with a 4 KB receive buffer that reads 4 KB at a time, pausing:
-    the server's writes are partial and must be resumed."""
-    want = ctx.fixture.files["/1m.bin"]
-    c = ctx.conn(rcvbuf=4096)
-    c.send(request_bytes("GET", "/1m.bin", headers=["Connection: close"]))
-    time.sleep(0.3)                      # let the server fill the window and block
-    data = b""
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        c.sock.settimeout(5)
-        try:
-            chunk = c.sock.recv(4096)
-        except OSError as e:
-            raise CaseFail("expected the whole 1 MiB response, got %s after %d bytes" % (e, len(data)))
-        if not chunk:
-            break
-        data += chunk
-        time.sleep(0.001)
-    i = data.find(b"\r\n\r\n")
-    expect(i >= 0, "a response head", short(data))
-    body = data[i + 4:]
-    expect(data.startswith(b"HTTP/1.1 200") or data.startswith(b"HTTP/1.0 200"), "200", short(data, 20))
-    check_bytes(body, want, "/1m.bin read slowly")
+def slow_reader(path, slow_reads):
+    """A client with a 4 KB receive buffer that waits, then reads 4 KB at a time with
+    small sleeps (the first slow_reads reads; then faster): the server's socket buffer
+    fills and its writes must be resumed. Loopback's initial send buffer is ~2.6 MB,
+    so only a file larger than that forces a partial write (the 8 MiB case)."""
+    def fn(ctx):
+        want = ctx.fixture.files[path]
+        c = ctx.conn(rcvbuf=4096)
+        c.send(request_bytes("GET", path, headers=["Connection: close"]))
+        time.sleep(0.3)                      # let the server fill the window and block
+        parts = []
+        got = 0
+        reads = 0
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            c.sock.settimeout(5)
+            try:
+                chunk = c.sock.recv(4096 if reads < slow_reads else 65536)
+            except OSError as e:
+                raise CaseFail("expected the whole %s response, got %s after %d bytes" % (path, e, got))
+            if not chunk:
+                break
+            parts.append(chunk)
+            got += len(chunk)
+            reads += 1
+            if reads < slow_reads:
+                time.sleep(0.001)
+        data = b"".join(parts)
+        i = data.find(b"\r\n\r\n")
+        expect(i >= 0, "a response head", short(data))
+        expect(data.startswith(b"HTTP/1.1 200") or data.startswith(b"HTTP/1.0 200"), "200", short(data, 20))
+        check_bytes(data[i + 4:], want, "%s read slowly" % path)
+    return fn
 
 
 def traversal(path):
@@ -412,7 +422,9 @@ CASES = [
     Case("8 KB file byte-exact", file_exact("/8k.bin"), server="root"),
     Case("1 MiB file byte-exact", file_exact("/1m.bin"), server="root"),
     Case("HEAD of a file: its Content-Length, no body", head_file, server="root"),
-    Case("1 MiB to a slow reader arrives whole", slow_reader, server="root"),
+    Case("1 MiB to a slow reader arrives whole", slow_reader("/1m.bin", 1 << 20), server="root"),
+    Case("8 MiB to a slow reader arrives whole (partial writes resumed)", slow_reader("/8m.bin", 256),
+         server="root"),
     Case("traversal refused: /../secret", traversal("/../secret"), server="root"),
     Case("traversal refused: /%2e%2e/secret", traversal("/%2e%2e/secret"), server="root"),
     Case("traversal refused: /sub/..%2f..%2fsecret", traversal("/sub/..%2f..%2fsecret"), server="root"),

@@ -184,6 +184,8 @@ def thread_baseline(ctx):
     crowd.exchange(GET_KEEP, timeout=15)
     all_hello(crowd, "keep-alive connections")
     peak = lib.proc_threads(s.pid)
+    expect(peak is not None and peak >= base + 100, "a thread per held connection: at least %d threads "
+           "with 100 connections open (baseline %d)" % (base + 100, base), peak)
     crowd.close()
     deadline = time.monotonic() + lib.scaled(3)
     now = peak
