@@ -51,7 +51,10 @@ def fmt(v):
 class Figure:
     """One gnuplot script drawn to NAME.png and NAME.svg."""
 
+    current = "."      # the folder of the figure being built (data paths are relative to it)
+
     def __init__(self, folder, name, width, height):
+        Figure.current = folder
         self.folder, self.name = folder, name
         self.width, self.height = width, height
         self.datadir = os.path.join(folder, "plotdata")
@@ -123,11 +126,19 @@ def line_plot(series, ycol, lo, hi, style="", bound_col=None, titles=True):
         parts.append(f"'{path}' using 1:{C[ycol]}:{C[lo]}:{C[hi]} with yerrorlines lc rgb '{color(lab)}' "
                      f"lw 1.5 pt 7 ps 0.6 {style} {t}")
     if bound_col:
-        for i, (lab, path) in enumerate(series):
+        # Only series with a client-bound point: gnuplot drops the key entry of an all-NaN series.
+        bound = [(lab, path) for lab, path in series if has_bound(path)]
+        for i, (lab, path) in enumerate(bound):
             t = "title 'client-bound'" if i == 0 and titles else "notitle"
             parts.append(f"'{path}' using 1:(${C['bound']} > 0 ? ${C[ycol]} : NaN) with points "
                          f"pt 6 ps 2 lw 1.5 lc rgb 'black' {t}")
     return parts
+
+
+def has_bound(path):
+    """Does this series' data file (relative to the current figure folder) hold a client-bound point?"""
+    with open(os.path.join(Figure.current, path)) as f:
+        return any(line.split()[C["bound"] - 1] == "1" for line in f if not line.startswith("#"))
 
 
 def throughput_latency(fig, title, series, levels, ylabel="requests per second"):
@@ -185,7 +196,7 @@ def plot_daytime(folder, points, terms):
 
 
 def plot_ousterhout(folder, points, terms):
-    fig = Figure(folder, "ousterhout", 1200, 950)
+    fig = Figure(folder, "ousterhout", 1400, 950)
     setups = runs.setups(points, "ousterhout")
     cpu_sets = sorted({s[2] for s in setups}, key=lambda c: (len(c), c))
     if not setups:
@@ -208,22 +219,27 @@ def plot_ousterhout(folder, points, terms):
     if not levels:
         return []
     fig.add(f"set multiplot layout 2,2 title 'Events against threads: plaintext keep-alive' font ',12'",
-            *conns_axis(levels), "set key top left", "set yrange [0:*]", "set format y '%.0s%c'")
+            *conns_axis(levels), "set key outside right top vertical", "set yrange [0:*]",
+            "set format y '%.0s%c'")
     for cpus, ser in panels[:2]:
-        n = len(runs_cpus(cpus))
-        fig.add(f"set title 'throughput, server on CPU{'s' if n > 1 else ''} {cpus}'",
+        fig.add(f"set title 'throughput, server on {cpu_words(cpus)}'",
                 "set ylabel 'requests per second'",
                 "plot " + ", \\\n  ".join(line_plot(ser, "rps", "rps_lo", "rps_hi", bound_col=True)))
     if len(panels) == 1:
         fig.add("set multiplot next")
     ser1 = panels[0][1]
-    fig.add(f"set title 'context switches per request (server on CPUs {one})'", "set ylabel 'switches per request'",
+    fig.add(f"set title 'context switches per request (server on {cpu_words(one)})'",
+            "set ylabel 'switches per request'",
             "set format y '%g'",
             "plot " + ", \\\n  ".join(line_plot(ser1, "ctxsw", "ctxsw_lo", "ctxsw_hi")))
-    fig.add(f"set title 'server memory: peak RSS (server on CPUs {one})'", "set ylabel 'MiB (log scale)'",
+    fig.add(f"set title 'server memory: peak RSS (server on {cpu_words(one)})'", "set ylabel 'MiB (log scale)'",
             "set logscale y", "set yrange [*:*]",
             "plot " + ", \\\n  ".join(line_plot(ser1, "rss_mb", "rss_lo", "rss_hi")), "unset logscale y")
     return fig.draw(terms)
+
+
+def cpu_words(cpus):
+    return f"CPU{'s' if len(runs_cpus(cpus)) > 1 else ''} {cpus}"
 
 
 def runs_cpus(text):
@@ -256,7 +272,8 @@ def plot_bars(folder, points, terms, exp, name, title, ylabel, ref=None):
     path = fig.data("bars", lines)
     n = len(lines) - 1
     plots = [f"'{path}' using 1:2:(0.7):5:xtic(6) with boxes fs solid 0.8 lc rgb variable notitle",
-             f"'{path}' using 1:2:3:4 with yerrorbars lc rgb 'black' pt 0 notitle",
+             f"'{path}' using 1:3:(0):($4 - $3) with vectors heads size 0.1,90 lc rgb 'black' notitle",
+             f"'{path}' using 1:4:(sprintf('%.0f', $2)) with labels offset 0,0.8 font ',9' notitle",
              f"'{path}' using 1:($7 > 0 ? $2 : NaN) with points pt 6 ps 2.5 lw 1.5 lc rgb 'black' title 'client-bound'"]
     if ref:
         plots.append(f"{ref[0]} with lines dt 2 lc rgb '#555555' title '{ref[1]}'")

@@ -125,7 +125,7 @@ EXP_BY_NAME = {e.name: e for e in EXPERIMENTS}
 QUICK = {"duration_s": 1.0, "warmup_s": 0.5, "reps": 1}
 DEFAULT = {"duration_s": 1.5, "warmup_s": 0.5, "reps": 3}
 WARMUP_CONNS_PER_S = 8192  # extra warm-up for opening many connections (16384: +2 s)
-OVERHEAD_GUESS_S = 0.6   # start, ready line, stop, per point (refined while running)
+OVERHEAD_GUESS_S = 0.2   # start, ready line, stop, per point (refined while running)
 
 
 # ---------------------------------------------------------------- CPU sets
@@ -665,7 +665,11 @@ class Runner:
             if k in row and v != "" and k not in ("experiment", "model", "variant", "workload",
                                                    "server_cpus", "client_cpus", "rep"):
                 row[k] = v
-        row.update(window.columns(self.args.duration))
+        try:
+            measured_s = float(row["duration_s"])       # the client's own measured time
+        except ValueError:
+            measured_s = self.args.duration
+        row.update(window.columns(measured_s))
         if got is not None and not row["cli_cpu_pct"]:
             # The client's whole run (connecting, warm-up, measuring): loaded throughout.
             row["cli_cpu_pct"] = f"{100.0 * cpu_s / max(wall, 1e-6):.1f}"
