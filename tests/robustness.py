@@ -303,12 +303,12 @@ def _not_iterative(model):
 
 
 CASES = [
-    Case("concurrent clients all served (200; iterative 20)", concurrent_clients, server="plain"),
+    Case("concurrent clients all served (200; 100 under TSan; iterative 20)", concurrent_clients, server="plain"),
     Case("a client that resets mid-request (SO_LINGER 0)", reset_mid_request, server="plain"),
     Case("a client that resets mid-response (1 MiB file)", reset_mid_response, server="root"),
     Case("a half-sent head is closed after --idle-ms", idle_head),
     Case("an idle keep-alive connection is closed after --idle-ms", idle_keepalive, exclude=("iterative",)),
-    Case("no zombie after 500 connections", no_zombies, models=("fork",)),
+    Case("no zombie after 500 connections (200 under TSan)", no_zombies, models=("fork",)),
     Case("thread count back to baseline after 100 connections close", thread_baseline, models=("thread",)),
     Case("SIGTERM: exit 0 within 2 s, no child left", stop_on(signal.SIGTERM)),
     Case("SIGINT: exit 0 within 2 s, no child left", stop_on(signal.SIGINT)),
@@ -321,7 +321,7 @@ CASES = [
     Case("--workers 2 rejected (no workers knob): exit 2, one line",
          bad_flag(["--workers", "2"], "--workers"), models=NO_WORKERS_KNOB),
     Case("--workers 2 accepted and serving", workers_accepted, exclude=NO_WORKERS_KNOB),
-    Case("5000 concurrent keep-alive connections held and served", many_keepalive(5000, 1000),
+    Case("5000 concurrent keep-alive connections held and served (1000 under TSan)", many_keepalive(5000, 1000),
          models=BIG_EVENT, server="plain"),
     Case("1030 connections: fd >= FD_SETSIZE answered 503, server keeps serving", ceiling_refused(1030),
          models=("select",), server="plain"),

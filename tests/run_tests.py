@@ -220,6 +220,7 @@ class Context:
         self.tsan = "thread" in (lib.SANITIZE or "")
         self.sanitized = bool(lib.SANITIZE)
         self.shared = {}              # cfg -> Server
+        self.start_failed = {}        # cfg -> why the shared server did not start
         self.srv = None               # the shared server of the running case
         self.port = None
         self._conns = []
@@ -233,14 +234,24 @@ class Context:
         return self.SHARED_CFG[cfg]
 
     def server(self, cfg):
+        """The shared server for cfg, (re)started when needed. If it once failed to start,
+        the later cases fail at once instead of waiting for it again."""
+        if cfg in self.start_failed:
+            raise CaseFail("expected the %s server to start, got the start failure reported above (%s)"
+                           % (cfg, self.start_failed[cfg][:100]))
         s = self.shared.get(cfg)
         if s is None or not s.alive():
             if s is not None:
                 s.kill()
+                s.cleanup_files()
             argv = [self.binary, "-p", "0", "--quiet"] + self.variant + self.shared_args(cfg)
             s = lib.Server(argv, label=self.model)
+            try:
+                s.start()
+            except CaseFail as e:
+                self.start_failed[cfg] = str(e)
+                raise
             self.shared[cfg] = s
-            s.start()
             self.log("started %s (pid %d, port %d)" % (s.cmdline(), s.pid, s.port))
         return s
 
@@ -507,6 +518,8 @@ def main(argv):
     try:
         if args.only == "unit" or (args.only is None and not args.models):
             run_units(args.bin, args)
+        elif args.only is None:
+            emit(["# unit tests not run (--models given; --only unit runs them)"])
         if args.only != "unit":
             fixture = conformance.make_fixture(tmp)
             jobs = [m for m in models if not args.only or args.only in m[3]]
