@@ -233,16 +233,25 @@ def section_seda(run, made):
         x = kept_sentence(name)
         if x:
             bullets.append(x + ".")
+    workers = int(run.meta.get("pool_workers", "64"))
+    timeout_ms = run.meta.get("request_timeout_ms", "?")
     for name in ("thread pool", "fork prefork"):
         if name in facts and kept_sentence(name):
             peak, last, kept, _ = facts[name]
             timeouts = last.get("err_timeout") or 0
-            bullets.append(
-                f"{name} ({run.meta.get('pool_workers', '64')} workers, each serving one connection until it"
-                f" closes): at {last.conns} connections it keeps {f_pct(kept)} of its peak throughput, but only"
-                f" as many connections as workers are served at once; the rest wait"
-                + (f" ({timeouts:,.0f} requests timed out, {f_pct(last.get('error_share'))} of those attempted)."
-                   if timeouts else "; no request timed out within the run."))
+            secs = (last.get("requests") / last.get("rps")) if last.get("rps") else None
+            waiting = max(0, last.conns - workers)
+            text = (f"{name} ({workers} workers, each serving one connection until it closes): at {last.conns}"
+                    f" connections it keeps {f_pct(kept)} of its peak throughput, but serves only {workers}"
+                    f" connections at a time")
+            if timeouts and secs:
+                text += (f": {timeouts:,.0f} requests timed out ({timeout_ms} ms timeout) in the {secs:.1f} s"
+                         f" window, about {timeouts / secs / max(1, waiting):.1f} per second for each of the"
+                         f" {waiting:,} connections beyond the pool; its latency percentiles describe only the"
+                         f" connections it served.")
+            else:
+                text += "; no request timed out in the window."
+            bullets.append(text)
     ceil = run.ceilings(exp)
     if ceil:
         bullets.append("Not run, above the model's ceiling: " + "; ".join(

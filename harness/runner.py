@@ -52,6 +52,8 @@ PORTS_PER_SRC_ADDR = 8000   # loadgen stalls with >= 15000 conns from one source
 CLIENT_BOUND_FRACTION = 0.90  # client_bound = 1 at >= 90 % of the client's CPUs
 STOP_GRACE_S = 2.0       # the contract: SIGTERM -> exit 0 within 2 s
 READY_TIMEOUT_S = 10.0   # a server must print its listening line this fast
+REQUEST_TIMEOUT_MS = 1000  # client request timeout: shorter than the measured window, so a
+                           # connection that gets no answer in it is counted (err_timeout)
 
 
 @dataclass
@@ -516,13 +518,13 @@ class Runner:
         if p.client == "wrk":
             url = f"http://{addr}{p.exp.path}"
             argv = ["wrk", "-t", str(threads), "-c", str(p.level), "-d", f"{max(1, round(duration))}s",
-                    "--timeout", "10s", "-s", os.path.join(ROOT, "harness", "wrk_csv.lua"), url]
+                    "--timeout", f"{REQUEST_TIMEOUT_MS // 1000}s", "-s", os.path.join(ROOT, "harness", "wrk_csv.lua"), url]
             if not p.exp.keepalive:
                 argv[1:1] = ["-H", "Connection: close"]
             return pinned(p.client_cpus, argv)
         url = f"daytime://{addr}" if p.exp.proto == "daytime" else f"http://{addr}{p.exp.path}"
         argv = [os.path.join(self.args.bin, "loadgen"), "-c", str(p.level), "-t", str(threads),
-                "-d", f"{duration:g}", "--warmup", f"{warm:g}", "--csv"]
+                "-d", f"{duration:g}", "--warmup", f"{warm:g}", "--timeout", str(REQUEST_TIMEOUT_MS), "--csv"]
         if not p.exp.keepalive and p.exp.proto == "http":
             argv.append("--close")
         if p.level > PORTS_PER_SRC_ADDR:
@@ -738,6 +740,7 @@ def write_meta(path, args, argv, points):
         ("models", ",".join(args.models)),
         ("points", str(len(points))),
         ("pool_workers", str(POOL_WORKERS)),
+        ("request_timeout_ms", str(REQUEST_TIMEOUT_MS)),
         ("ulimit_n_runner", f"{soft}/{hard}"),
         ("ulimit_n_servers_clients", str(FD_LIMIT)),
         ("somaxconn", (_read("/proc/sys/net/core/somaxconn") or "").strip()),
