@@ -11,7 +11,7 @@
 
 #include "net.h"
 
-volatile sig_atomic_t server_stop;
+atomic_int server_stop;
 
 static const char *log_model = "server";
 static int log_quiet;

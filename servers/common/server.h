@@ -5,10 +5,13 @@
 #define SERVER_H
 
 #include <signal.h>
+#include <stdatomic.h>
 
 #include "options.h"
 
-extern volatile sig_atomic_t server_stop;   /* set by SIGINT/SIGTERM */
+/* Set by SIGINT/SIGTERM; atomic (lock-free, so a handler may store it) because
+ * worker threads read it while the main thread's handler writes it. */
+extern atomic_int server_stop;
 
 /* SIGINT and SIGTERM set server_stop (no SA_RESTART, so blocking calls
  * return EINTR); SIGPIPE ignored. */

@@ -12,7 +12,7 @@
  * answered 503 and counted, never fatal. The pool serves at most N
  * connections at once; further ones wait in the listen backlog.
  * Shutdown: SIGINT/SIGTERM interrupt accept() in the main thread (workers
- * block those signals); connections get up to 1.5 s to finish, then exit 0.
+ * block those signals); connections get up to 1 s to finish, then exit 0.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -95,7 +95,7 @@ static void start_pool(const pthread_attr_t *attr)
 
 static void wait_for_connections(void)
 {
-	long long deadline = now_ms() + 1500;
+	long long deadline = now_ms() + 1000;
 	while (atomic_load(&live_conns) > 0 && now_ms() < deadline)
 		usleep(10000);
 }
