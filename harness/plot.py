@@ -5,7 +5,8 @@
 
 Each plot shows the median of the repetitions with min/max error bars; a
 point where the client, not the server, was the limit in any repetition is
-circled in black ("client-bound").  The data gnuplot reads and the .gp scripts
+circled in black ("client-bound"), and one where at least 1 % of the requests
+failed gets a red cross.  The data gnuplot reads and the .gp scripts
 are kept in <folder>/plotdata/ so a plot can be redrawn or restyled by hand.
 PNG uses the pngcairo terminal when gnuplot has it, else png (libgd).
 """
@@ -90,7 +91,8 @@ class Figure:
 
 
 COLS = ["conns", "rps", "rps_lo", "rps_hi", "p50", "p50_lo", "p50_hi", "p99", "p99_lo", "p99_hi",
-        "bound", "ctxsw", "ctxsw_lo", "ctxsw_hi", "rss_mb", "rss_lo", "rss_hi"]
+        "bound", "ctxsw", "ctxsw_lo", "ctxsw_hi", "rss_mb", "rss_lo", "rss_hi", "err_share"]
+ERROR_MARK = 0.01    # a cross marks points where >= 1 % of the requests attempted failed (median of reps)
 C = {name: i + 1 for i, name in enumerate(COLS)}    # gnuplot column numbers
 
 
@@ -107,7 +109,7 @@ def series_lines(points):
                 ms("lat_p99_us", "med"), ms("lat_p99_us", "lo"), ms("lat_p99_us", "hi"),
                 1 if p.client_bound else 0,
                 p.get("ctxsw_per_req"), p.get("ctxsw_per_req", "lo"), p.get("ctxsw_per_req", "hi"),
-                kb("med"), kb("lo"), kb("hi")]
+                kb("med"), kb("lo"), kb("hi"), p.get("error_share")]
         lines.append(" ".join(fmt(v) for v in vals))
     return lines if len(lines) > 1 else None
 
@@ -126,19 +128,24 @@ def line_plot(series, ycol, lo, hi, style="", bound_col=None, titles=True):
         parts.append(f"'{path}' using 1:{C[ycol]}:{C[lo]}:{C[hi]} with yerrorlines lc rgb '{color(lab)}' "
                      f"lw 1.5 pt 7 ps 0.6 {style} {t}")
     if bound_col:
-        # Only series with a client-bound point: gnuplot drops the key entry of an all-NaN series.
-        bound = [(lab, path) for lab, path in series if has_bound(path)]
-        for i, (lab, path) in enumerate(bound):
-            t = "title 'client-bound'" if i == 0 and titles else "notitle"
-            parts.append(f"'{path}' using 1:(${C['bound']} > 0 ? ${C[ycol]} : NaN) with points "
-                         f"pt 6 ps 2 lw 1.5 lc rgb 'black' {t}")
+        # Only series that have such a point: gnuplot drops the key entry of an all-NaN series.
+        marks = ((f"${C['bound']} > 0", "pt 6 ps 2 lw 1.5 lc rgb 'black'", "client-bound",
+                  lambda v: v[C["bound"] - 1] == "1"),
+                 (f"${C['err_share']} >= {ERROR_MARK}", "pt 2 ps 1.6 lw 2 lc rgb '#cc0000'",
+                  f">= {ERROR_MARK * 100:g}% errors",
+                  lambda v: v[C["err_share"] - 1] != "NaN" and float(v[C["err_share"] - 1]) >= ERROR_MARK))
+        for cond, style, title, test in marks:
+            hit = [(lab, path) for lab, path in series if any_line(path, test)]
+            for i, (lab, path) in enumerate(hit):
+                t = f"title '{title}'" if i == 0 and titles else "notitle"
+                parts.append(f"'{path}' using 1:({cond} ? ${C[ycol]} : NaN) with points {style} {t}")
     return parts
 
 
-def has_bound(path):
-    """Does this series' data file (relative to the current figure folder) hold a client-bound point?"""
+def any_line(path, test):
+    """Does a line of this series' data file (relative to the current figure's folder) pass test?"""
     with open(os.path.join(Figure.current, path)) as f:
-        return any(line.split()[C["bound"] - 1] == "1" for line in f if not line.startswith("#"))
+        return any(test(line.split()) for line in f if not line.startswith("#"))
 
 
 def throughput_latency(fig, title, series, levels, ylabel="requests per second"):

@@ -167,7 +167,9 @@ def header(run, made):
         "**Reading the numbers.** Each value is the median of the repetitions, with [min–max] when there"
         " were several. ★ marks a point where the load generator used at least 90% of its CPU in some"
         " repetition (`client_bound`): there the client, not the server, may have been the limit, and the"
-        " server's number is a lower bound. \"ceiling\" marks a level the model cannot hold (select and Pth:"
+        " server's number is a lower bound (circled in the plots). \"(errors N%)\" gives the share of requests that"
+        " failed, mostly timeouts, which the latency percentiles leave out (red crosses in the plots)."
+        " \"ceiling\" marks a level the model cannot hold (select and Pth:"
         " FD_SETSIZE), which was not run. rps = completed requests (or daytime connections) per second;"
         " latencies are in milliseconds.",
     ]
