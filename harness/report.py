@@ -337,23 +337,24 @@ def section_ousterhout(run, made):
     out.append(table(["model"] + [str(c) for c in levels],
                      [[lab(s)] + [cell_rps(run.at(exp, s, c)) for c in levels] for s in setups1]))
     out.append("")
-    lo, hi = min(levels), max(levels)
+    hi = max(levels)
     rows = []
     mem = {}
     for s in setups1:
-        a, b = run.at(exp, s, lo), run.at(exp, s, hi)
-        per_conn = None
-        if a and b and a.get("srv_rss_kb") is not None and b.get("srv_rss_kb") is not None and hi > lo:
-            per_conn = (b.get("srv_rss_kb") - a.get("srv_rss_kb")) / (hi - lo)
-        mem[lab(s)] = per_conn
+        with_rss = [p for p in run.measured(exp, s) if p.get("srv_rss_kb") is not None]
+        per_conn, top = None, (with_rss[-1] if with_rss else None)
+        if len(with_rss) >= 2:
+            a, b = with_rss[0], with_rss[-1]
+            per_conn = (b.get("srv_rss_kb") - a.get("srv_rss_kb")) / (b.conns - a.conns)
+            mem[lab(s)] = (per_conn, a.conns, b.conns)
         rows.append([lab(s)] + [f_num(run.at(exp, s, c).get("ctxsw_per_req") if run.at(exp, s, c) else None)
                                 for c in levels]
-                    + [f_num(b.get("srv_rss_kb") / 1024.0, 1) if b and b.get("srv_rss_kb") else "–",
-                       f_num(per_conn, 1)])
-    out.append(f"Context switches per request (voluntary + involuntary, server on CPU {one}), peak memory,"
-               " and memory per connection = (RSS at the highest level − RSS at the lowest) / (connections added):")
+                    + [f"{top.get('srv_rss_kb') / 1024.0:.1f} at {top.conns}" if top else "–", f_num(per_conn, 1)])
+    out.append(f"Context switches per request (voluntary + involuntary, server on CPU {one}; empty where server"
+               " threads came and went), peak memory, and memory per connection = (RSS at the highest level run"
+               " − RSS at the lowest) / (connections added):")
     out.append("")
-    out.append(table(["model"] + [f"ctxsw/req at {c}" for c in levels] + [f"RSS MiB at {hi}", "KiB per connection"],
+    out.append(table(["model"] + [f"ctxsw/req at {c}" for c in levels] + ["RSS MiB (at conns)", "KiB per connection"],
                      rows))
     out.append("")
     if two:
@@ -392,7 +393,7 @@ def section_ousterhout(run, made):
             if p and p.get("rps"):
                 parts.append(f"{name} {f_pct(p.get('rps') / pe.get('rps'))}")
         if parts:
-            bullets.append(f"At {c} connections on one CPU, against epoll's {f_rps(pe.get('rps'))} requests/s: "
+            bullets.append(f"At {conns_words(c)} on one CPU, against epoll's {f_rps(pe.get('rps'))} requests/s: "
                            + ", ".join(parts) + ".")
     best = [(lab(s), run.at(exp, s, hi)) for s in setups1 if run.at(exp, s, hi) and run.at(exp, s, hi).get("rps")]
     if best:
@@ -403,50 +404,64 @@ def section_ousterhout(run, made):
     if cs:
         bullets.append(f"Context switches per request at {hi} connections: "
                        + ", ".join(f"{n} {v:.2f}" for n, v in cs) + ".")
-    mm = [(n, v) for n, v in mem.items() if v is not None]
-    if mm:
-        bullets.append("Memory per connection: " + ", ".join(f"{n} {v:.1f} KiB" for n, v in mm) + ".")
+    if mem:
+        bullets.append("Memory per connection: " + ", ".join(
+            f"{n} {v:.1f} KiB ({a} to {b} connections)" for n, (v, a, b) in mem.items()) + ".")
     out += [f"- {b}" for b in bullets]
     out.append("")
 
     why = []
-    pe_hi = run.at(exp, ep, hi) if ep else None
-    pp_hi = run.at(exp, pth, hi) if pth else None
-    pt_hi = run.at(exp, th, hi) if th else None
-    if pe_hi and pp_hi and pe_hi.get("rps") and pp_hi.get("rps"):
-        r = pp_hi.get("rps") / pe_hi.get("rps")
+    c, pe_c, pp_c = common_top(run, exp, ep, pth)
+    if c:
+        r = pp_c.get("rps") / pe_c.get("rps")
         if r >= 0.8:
-            why.append(f"Von Behren's duality holds for Pth here: at {hi} connections it reaches {f_pct(r)} of"
+            why.append(f"Von Behren's duality holds for Pth here: at {conns_words(c)} it reaches {f_pct(r)} of"
                        " epoll, one user-level thread per connection over one kernel thread.")
         else:
-            why.append(f"Pth reaches only {f_pct(r)} of epoll at {hi} connections. A likely reason: GNU Pth's scheduler"
-                       " rebuilds its select() sets from every waiting thread on each pass, an O(n) cost that"
-                       " von Behren et al. removed (\"avoid O(n) operations\") before their test.")
-    if pt_hi and pe_hi and pt_hi.get("rps") and pe_hi.get("rps"):
-        r = pt_hi.get("rps") / pe_hi.get("rps")
-        ct, ce = pt_hi.get("ctxsw_per_req"), pe_hi.get("ctxsw_per_req")
-        why.append(f"Kernel threads reach {f_pct(r)} of epoll on one CPU"
+            why.append(f"Pth reaches only {f_pct(r)} of epoll at {conns_words(c)}. A likely reason: GNU Pth's"
+                       " scheduler rebuilds its select() sets from every waiting thread on each pass, an O(n)"
+                       " cost that von Behren et al. removed (\"avoid O(n) operations\") before their test.")
+    c, pe_c, pt_c = common_top(run, exp, ep, th)
+    if c:
+        r = pt_c.get("rps") / pe_c.get("rps")
+        ct, ce = pt_c.get("ctxsw_per_req"), pe_c.get("ctxsw_per_req")
+        why.append(f"Kernel threads reach {f_pct(r)} of epoll on one CPU at {conns_words(c)}"
                    + (f", paying {ct:.2f} context switches per request against epoll's {ce:.2f}" if ct is not None
                       and ce is not None else "")
-                   + ("; the gap is Ousterhout's performance argument, and it is modest on today's kernels"
-                      if r >= 0.6 else "; the switches are Ousterhout's performance argument against threads")
+                   + (": the gap Ousterhout's performance argument predicts, modest on today's kernels"
+                      if r >= 0.6 else ": the gap Ousterhout's performance argument predicts")
                    + ".")
     if two:
         gains = []
         for s in run.setups(exp, two):
             base = run.find(exp, s[0], "", one)
-            p2, p1 = run.at(exp, s, hi), run.at(exp, base, hi) if base else None
-            if p2 and p1 and p2.get("rps") and p1.get("rps"):
-                gains.append((lab(s), p2.get("rps") / p1.get("rps")))
+            c, p2, p1 = common_top(run, exp, s, base)
+            if c:
+                gains.append((lab(s), p2.get("rps") / p1.get("rps"), c))
         if gains:
-            why.append(f"With a second server CPU (shared with the client) at {hi} connections: "
-                       + ", ".join(f"{n} ×{g:.2f}" for n, g in gains)
-                       + ". A single-threaded event loop cannot use the second CPU; kernel threads and several"
-                         " reactors can, which is Ousterhout's own exception (\"true CPU concurrency\"). On this"
-                         " 2-core machine the second CPU also runs the client, so the gain is bounded.")
+            why.append("With a second server CPU (shared with the client), against the same model on one CPU: "
+                       + ", ".join(f"{n} ×{g:.2f} at {c}" for n, g, c in gains)
+                       + ". A single-threaded loop (epoll, pth) can use one CPU only; kernel threads and several"
+                         " reactors can use both, Ousterhout's own exception (\"true CPU concurrency\"). On this"
+                         " 2-core machine the second CPU also runs the client, which bounds any gain: for a model"
+                         " that can use two CPUs, a ratio near 1 means the client or the shared CPU set the limit.")
     why.append("Programmability is not measured by a benchmark: the size table above is its only number here.")
     out.append("**Where and why they differ.** " + " ".join(why))
     return "\n".join(out)
+
+
+def conns_words(c):
+    return f"{c} connection{'s' if c != 1 else ''}"
+
+
+def common_top(run, exp, s1, s2):
+    """(conns, point of s1, point of s2) at the highest level both measured; (None, None, None) if none."""
+    if not s1 or not s2:
+        return None, None, None
+    a = {p.conns: p for p in run.measured(exp, s1)}
+    b = {p.conns: p for p in run.measured(exp, s2)}
+    both = sorted(set(a) & set(b))
+    return (both[-1], a[both[-1]], b[both[-1]]) if both else (None, None, None)
 
 
 def read_sizes(folder):
