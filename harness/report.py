@@ -599,13 +599,21 @@ def section_daytime(run, made):
             r = top.get("rps") / b.get("rps")
             if r >= 0.7:
                 why.append(f"For a request this small the iterative server keeps up ({f_pct(r)} of the best"
-                           f" concurrent model at {top.conns} connections): the service time is tiny next to"
+                           f" concurrent model at {conns_words(top.conns)}): the service time is tiny next to"
                            " the TCP connection setup and teardown every model pays, so there is little for"
-                           " concurrency to overlap. Clients do wait in the accept queue, which shows in the"
-                           " latency as connections grow.")
+                           " concurrency to overlap.")
             else:
                 why.append(f"The iterative server falls behind ({f_pct(r)} of the best concurrent model at"
-                           f" {top.conns} connections): clients wait for each other, as Comer warns.")
+                           f" {conns_words(top.conns)}).")
+            li, lb = top.get("lat_p99_us"), b.get("lat_p99_us")
+            if li and lb:
+                if li > 1.5 * lb:
+                    why.append(f"Its clients do wait for each other, as Comer warns: p99 {f_ms(li)} ms against"
+                               f" {f_ms(lb)} ms for {lab(b.setup)} at that level.")
+                else:
+                    why.append(f"Nor do its clients wait longer: p99 {f_ms(li)} ms against {f_ms(lb)} ms for"
+                               f" {lab(b.setup)} at that level, since each waits in the accept queue behind"
+                               " requests that take microseconds.")
     why.append("Every daytime connection costs a TCP handshake and teardown on both sides of one machine;"
                " those kernel costs are the same for every model and bound all of them. Context switches are"
                " left empty in runs.csv where the server's threads or processes came and went within the"
