@@ -34,6 +34,7 @@
 #define BACKOFF_NS (10 * 1000000ull)  /* after a connect error */
 #define SCAN_MAX_NS (10 * 1000000ull) /* timeout scan period, at most */
 #define SCAN_MIN_NS (1000000ull)
+#define RAMP_PER_LOOP 256 /* closed loop: connections started per loop turn at the start */
 
 enum conn_state {
     CS_CLOSED,  /* no socket */
@@ -69,6 +70,7 @@ struct worker {
     int *ring;               /* open loop: idle connections, oldest first */
     int ring_head, ring_count;
     int in_flight;
+    int n_started;           /* closed loop: connections started so far (ramp) */
     int out_of_tickets;
     int phase_seen;
     uint64_t interval_ns;    /* open loop: between this thread's intended sends */
@@ -398,6 +400,7 @@ static void worker_dispatch(struct worker *w, uint64_t now)
             return;
         }
         w->next_send_ns += w->interval_ns;
+        now = clock_ns(); /* a connect may have taken a while */
     }
 }
 
@@ -436,7 +439,7 @@ static void worker_scan(struct worker *w, uint64_t now)
     for (int i = 0; i < w->n_conns; i++) {
         uint64_t d = w->deadline_ns[i];
         if (d && d <= now)
-            conn_expire(w, &w->conns[i], now);
+            conn_expire(w, &w->conns[i], clock_ns()); /* it may reconnect: a fresh clock */
     }
     w->next_scan_ns = now + w->scan_ns;
 }
@@ -446,6 +449,8 @@ static struct timespec worker_wait_time(const struct worker *w, uint64_t now)
     uint64_t until = w->next_scan_ns;
     if (open_loop(w) && w->ring_count > 0 && !w->out_of_tickets && w->next_send_ns < until)
         until = w->next_send_ns;
+    if (w->n_started < w->n_conns)
+        until = now; /* still ramping up: just collect what is ready */
     uint64_t ns = until > now ? until - now : 0;
     return (struct timespec){.tv_sec = (time_t)(ns / 1000000000ull), .tv_nsec = (long)(ns % 1000000000ull)};
 }
@@ -470,10 +475,22 @@ static void worker_begin(struct worker *w, uint64_t now)
         w->next_send_ns = now + w->interval_ns * (uint64_t)w->id / (uint64_t)w->sh->threads;
         for (int i = 0; i < w->n_conns; i++)
             ring_push(w, &w->conns[i]);
-        return;
+        w->n_started = w->n_conns;
     }
-    for (int i = 0; i < w->n_conns; i++)
-        conn_start(w, &w->conns[i], now, now);
+}
+
+/* Closed loop: start the connections a batch per loop turn, serving the ones
+ * already open in between, so thousands of connects neither starve the first
+ * connections nor age their clocks. */
+static void worker_ramp(struct worker *w)
+{
+    int end = w->n_started + RAMP_PER_LOOP < w->n_conns ? w->n_started + RAMP_PER_LOOP : w->n_conns;
+    while (w->n_started < end && !w->out_of_tickets) {
+        uint64_t now = clock_ns();
+        conn_start(w, &w->conns[w->n_started++], now, now);
+    }
+    if (w->out_of_tickets)
+        w->n_started = w->n_conns;
 }
 
 static void worker_loop(struct worker *w)
@@ -490,6 +507,8 @@ static void worker_loop(struct worker *w)
             now = clock_ns();
             conn_on_event(w, &w->conns[tag], w->events[i].events, now);
         }
+        if (w->n_started < w->n_conns)
+            worker_ramp(w);
         now = clock_ns();
         if (now >= w->next_scan_ns)
             worker_scan(w, now);
