@@ -21,12 +21,12 @@
 #define HIST_BUCKETS (HIST_SUB_COUNT + (HIST_TOP_BIT - HIST_SUB_BITS) * HIST_SUB_HALF)
 
 struct hist {
-    uint64_t count;
-    uint64_t min_us;
-    uint64_t max_us;
-    uint64_t sum_us;
-    double sum_sq_us;
-    uint64_t counts[HIST_BUCKETS];
+	uint64_t count;
+	uint64_t min_us;
+	uint64_t max_us;
+	uint64_t sum_us;
+	double sum_sq_us;
+	uint64_t counts[HIST_BUCKETS];
 };
 
 void hist_reset(struct hist *h);

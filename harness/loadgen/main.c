@@ -38,138 +38,138 @@ static void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2))
 
 static void die_usage(const char *fmt, ...)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "loadgen: ");
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\n");
-    va_end(ap);
-    exit(2);
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "loadgen: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\n");
+	va_end(ap);
+	exit(2);
 }
 
 static uint64_t clock_ns(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 /* Raise the soft fd limit to the hard one; exit 2 if -c still cannot fit. */
 static void fds_ensure(const struct opts *o)
 {
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-        rl.rlim_cur = rl.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &rl);
-    }
-    getrlimit(RLIMIT_NOFILE, &rl);
-    unsigned long long need = (unsigned long long)o->conns + 2ull * (unsigned)o->threads + FD_RESERVE;
-    if (rl.rlim_cur != RLIM_INFINITY && need > rl.rlim_cur)
-        die_usage("-c %d: needs about %llu file descriptors but the limit is %llu (raise ulimit -n, "
-                  "or use fewer connections)",
-                  o->conns, need, (unsigned long long)rl.rlim_cur);
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	getrlimit(RLIMIT_NOFILE, &rl);
+	unsigned long long need = (unsigned long long)o->conns + 2ull * (unsigned)o->threads + FD_RESERVE;
+	if (rl.rlim_cur != RLIM_INFINITY && need > rl.rlim_cur)
+		die_usage("-c %d: needs about %llu file descriptors but the limit is %llu (raise ulimit -n, "
+				  "or use fewer connections)",
+				  o->conns, need, (unsigned long long)rl.rlim_cur);
 }
 
 static void target_resolve(const struct opts *o, struct shared *sh)
 {
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *res;
-    int rc = getaddrinfo(o->host, o->port, &hints, &res);
-    if (rc != 0)
-        die_usage("URL '%s': cannot resolve '%s': %s", o->url, o->host, gai_strerror(rc));
-    memcpy(&sh->target, res->ai_addr, res->ai_addrlen);
-    sh->target_len = res->ai_addrlen;
-    freeaddrinfo(res);
-    struct sockaddr_in *sin = (struct sockaddr_in *)&sh->target;
-    if (sh->target.ss_family == AF_INET && sin->sin_addr.s_addr == htonl(INADDR_ANY))
-        sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK); /* a server on 0.0.0.0, reached locally */
+	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *res;
+	int rc = getaddrinfo(o->host, o->port, &hints, &res);
+	if (rc != 0)
+		die_usage("URL '%s': cannot resolve '%s': %s", o->url, o->host, gai_strerror(rc));
+	memcpy(&sh->target, res->ai_addr, res->ai_addrlen);
+	sh->target_len = res->ai_addrlen;
+	freeaddrinfo(res);
+	struct sockaddr_in *sin = (struct sockaddr_in *)&sh->target;
+	if (sh->target.ss_family == AF_INET && sin->sin_addr.s_addr == htonl(INADDR_ANY))
+		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK); /* a server on 0.0.0.0, reached locally */
 }
 
 static int target_is_loopback(const struct shared *sh)
 {
-    const struct sockaddr_in *sin = (const struct sockaddr_in *)&sh->target;
-    return sh->target.ss_family == AF_INET && (ntohl(sin->sin_addr.s_addr) >> 24) == 127;
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)&sh->target;
+	return sh->target.ss_family == AF_INET && (ntohl(sin->sin_addr.s_addr) >> 24) == 127;
 }
 
 /* --src-addrs: 127.0.0.1..127.0.0.N as source addresses for a loopback target. */
 static void sources_setup(const struct opts *o, struct shared *sh)
 {
-    int n = o->src_addrs;
-    if (n == 0) {
-        n = (o->conns + CONNS_PER_SRC - 1) / CONNS_PER_SRC;
-        if (!target_is_loopback(sh) || n < 1)
-            n = 1;
-    } else if (n > 1 && !target_is_loopback(sh)) {
-        die_usage("--src-addrs %d: needs a 127.0.0.1 or 0.0.0.0 target, not '%s'", n, o->host);
-    }
-    if (n > SRC_ADDRS_MAX)
-        die_usage("-c %d: would need %d source addresses, at most %d", o->conns, n, SRC_ADDRS_MAX);
-    sh->n_src = n;
-    for (int i = 0; i < n; i++) {
-        sh->src[i].sin_family = AF_INET;
-        sh->src[i].sin_addr.s_addr = htonl(INADDR_LOOPBACK + (uint32_t)i);
-    }
+	int n = o->src_addrs;
+	if (n == 0) {
+		n = (o->conns + CONNS_PER_SRC - 1) / CONNS_PER_SRC;
+		if (!target_is_loopback(sh) || n < 1)
+			n = 1;
+	} else if (n > 1 && !target_is_loopback(sh)) {
+		die_usage("--src-addrs %d: needs a 127.0.0.1 or 0.0.0.0 target, not '%s'", n, o->host);
+	}
+	if (n > SRC_ADDRS_MAX)
+		die_usage("-c %d: would need %d source addresses, at most %d", o->conns, n, SRC_ADDRS_MAX);
+	sh->n_src = n;
+	for (int i = 0; i < n; i++) {
+		sh->src[i].sin_family = AF_INET;
+		sh->src[i].sin_addr.s_addr = htonl(INADDR_LOOPBACK + (uint32_t)i);
+	}
 }
 
 static int has_header(const struct opts *o, const char *name)
 {
-    size_t len = strlen(name);
-    for (int i = 0; i < o->n_headers; i++)
-        if (strncasecmp(o->headers[i], name, len) == 0 && o->headers[i][len] == ':')
-            return 1;
-    return 0;
+	size_t len = strlen(name);
+	for (int i = 0; i < o->n_headers; i++)
+		if (strncasecmp(o->headers[i], name, len) == 0 && o->headers[i][len] == ':')
+			return 1;
+	return 0;
 }
 
 /* The one request every connection sends, built once. */
 static char *request_build(const struct opts *o, size_t *len)
 {
-    size_t cap = strlen(o->path) + strlen(o->host) + 128;
-    for (int i = 0; i < o->n_headers; i++)
-        cap += strlen(o->headers[i]) + 2;
-    char *req = malloc(cap);
-    if (!req)
-        die_usage("out of memory");
-    int n = snprintf(req, cap, "GET %s HTTP/1.1\r\n", o->path);
-    if (!has_header(o, "Host"))
-        n += snprintf(req + n, cap - (size_t)n, strchr(o->host, ':') ? "Host: [%s]:%s\r\n" : "Host: %s:%s\r\n",
-                      o->host, o->port);
-    for (int i = 0; i < o->n_headers; i++)
-        n += snprintf(req + n, cap - (size_t)n, "%s\r\n", o->headers[i]);
-    if (o->close_each && !has_header(o, "Connection"))
-        n += snprintf(req + n, cap - (size_t)n, "Connection: close\r\n");
-    n += snprintf(req + n, cap - (size_t)n, "\r\n");
-    *len = (size_t)n;
-    return req;
+	size_t cap = strlen(o->path) + strlen(o->host) + 128;
+	for (int i = 0; i < o->n_headers; i++)
+		cap += strlen(o->headers[i]) + 2;
+	char *req = malloc(cap);
+	if (!req)
+		die_usage("out of memory");
+	int n = snprintf(req, cap, "GET %s HTTP/1.1\r\n", o->path);
+	if (!has_header(o, "Host"))
+		n += snprintf(req + n, cap - (size_t)n, strchr(o->host, ':') ? "Host: [%s]:%s\r\n" : "Host: %s:%s\r\n",
+					  o->host, o->port);
+	for (int i = 0; i < o->n_headers; i++)
+		n += snprintf(req + n, cap - (size_t)n, "%s\r\n", o->headers[i]);
+	if (o->close_each && !has_header(o, "Connection"))
+		n += snprintf(req + n, cap - (size_t)n, "Connection: close\r\n");
+	n += snprintf(req + n, cap - (size_t)n, "\r\n");
+	*len = (size_t)n;
+	return req;
 }
 
 static void shared_setup(const struct opts *o, struct shared *sh)
 {
-    memset(sh, 0, sizeof(*sh));
-    sh->proto = o->proto;
-    sh->keepalive = o->proto == PROTO_HTTP && !o->close_each;
-    sh->timeout_ns = o->timeout_ms * 1000000ull;
-    sh->connect_timeout_ns = sh->timeout_ns > CONNECT_TIMEOUT_MIN_NS ? sh->timeout_ns : CONNECT_TIMEOUT_MIN_NS;
-    sh->rate_rps = o->rate_rps;
-    sh->threads = o->threads;
-    sh->max_requests = o->max_requests;
-    sh->main_thread = pthread_self();
-    atomic_init(&sh->phase, o->warmup_ms ? PHASE_WARMUP : PHASE_MEASURE);
-    atomic_init(&sh->tickets, 0);
-    atomic_init(&sh->running, o->threads);
-    target_resolve(o, sh);
-    sources_setup(o, sh);
-    if (o->proto == PROTO_HTTP)
-        sh->req = request_build(o, &sh->req_len);
-    sh->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (sh->wake_fd < 0)
-        die_usage("eventfd: %s", strerror(errno));
+	memset(sh, 0, sizeof(*sh));
+	sh->proto = o->proto;
+	sh->keepalive = o->proto == PROTO_HTTP && !o->close_each;
+	sh->timeout_ns = o->timeout_ms * 1000000ull;
+	sh->connect_timeout_ns = sh->timeout_ns > CONNECT_TIMEOUT_MIN_NS ? sh->timeout_ns : CONNECT_TIMEOUT_MIN_NS;
+	sh->rate_rps = o->rate_rps;
+	sh->threads = o->threads;
+	sh->max_requests = o->max_requests;
+	sh->main_thread = pthread_self();
+	atomic_init(&sh->phase, o->warmup_ms ? PHASE_WARMUP : PHASE_MEASURE);
+	atomic_init(&sh->tickets, 0);
+	atomic_init(&sh->running, o->threads);
+	target_resolve(o, sh);
+	sources_setup(o, sh);
+	if (o->proto == PROTO_HTTP)
+		sh->req = request_build(o, &sh->req_len);
+	sh->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (sh->wake_fd < 0)
+		die_usage("eventfd: %s", strerror(errno));
 }
 
 static void phase_set(struct shared *sh, int phase)
 {
-    uint64_t one = 1;
-    atomic_store_explicit(&sh->phase, phase, memory_order_release);
-    if (write(sh->wake_fd, &one, sizeof(one)) < 0) /* wakes every worker once (edge-triggered) */
-        fprintf(stderr, "loadgen: eventfd write: %s\n", strerror(errno));
+	uint64_t one = 1;
+	atomic_store_explicit(&sh->phase, phase, memory_order_release);
+	if (write(sh->wake_fd, &one, sizeof(one)) < 0) /* wakes every worker once (edge-triggered) */
+		fprintf(stderr, "loadgen: eventfd write: %s\n", strerror(errno));
 }
 
 enum wait_end { WAIT_TIME, WAIT_STOP_SIGNAL, WAIT_WORKERS_DONE };
@@ -177,114 +177,114 @@ enum wait_end { WAIT_TIME, WAIT_STOP_SIGNAL, WAIT_WORKERS_DONE };
 /* Waits until deadline_ns (0 = forever) or a signal blocked in every thread. */
 static enum wait_end wait_until(const sigset_t *set, uint64_t deadline_ns)
 {
-    for (;;) {
-        struct timespec ts, *tsp = NULL;
-        if (deadline_ns) {
-            uint64_t now = clock_ns();
-            if (now >= deadline_ns)
-                return WAIT_TIME;
-            uint64_t left = deadline_ns - now;
-            ts = (struct timespec){.tv_sec = (time_t)(left / 1000000000ull), .tv_nsec = (long)(left % 1000000000ull)};
-            tsp = &ts;
-        }
-        int sig = sigtimedwait(set, NULL, tsp);
-        if (sig == SIGUSR1)
-            return WAIT_WORKERS_DONE;
-        if (sig == SIGINT || sig == SIGTERM)
-            return WAIT_STOP_SIGNAL;
-    }
+	for (;;) {
+		struct timespec ts, *tsp = NULL;
+		if (deadline_ns) {
+			uint64_t now = clock_ns();
+			if (now >= deadline_ns)
+				return WAIT_TIME;
+			uint64_t left = deadline_ns - now;
+			ts = (struct timespec){.tv_sec = (time_t)(left / 1000000000ull), .tv_nsec = (long)(left % 1000000000ull)};
+			tsp = &ts;
+		}
+		int sig = sigtimedwait(set, NULL, tsp);
+		if (sig == SIGUSR1)
+			return WAIT_WORKERS_DONE;
+		if (sig == SIGINT || sig == SIGTERM)
+			return WAIT_STOP_SIGNAL;
+	}
 }
 
 static void utc_now(char *out, size_t cap)
 {
-    struct timespec ts;
-    struct tm tm;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	struct timespec ts;
+	struct tm tm;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 static double cpu_seconds(void)
 {
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 static struct worker **workers_start(const struct opts *o, struct shared *sh)
 {
-    struct worker **ws = calloc((size_t)o->threads, sizeof(*ws));
-    int first = 0;
-    for (int t = 0; ws && t < o->threads; t++) {
-        int n = o->conns / o->threads + (t < o->conns % o->threads);
-        ws[t] = worker_create(sh, t, first, n);
-        if (!ws[t])
-            die_usage("cannot set up thread %d: %s", t, strerror(errno));
-        first += n;
-    }
-    for (int t = 0; ws && t < o->threads; t++)
-        if (worker_start(ws[t]) != 0)
-            die_usage("cannot start thread %d", t);
-    if (!ws)
-        die_usage("out of memory");
-    return ws;
+	struct worker **ws = calloc((size_t)o->threads, sizeof(*ws));
+	int first = 0;
+	for (int t = 0; ws && t < o->threads; t++) {
+		int n = o->conns / o->threads + (t < o->conns % o->threads);
+		ws[t] = worker_create(sh, t, first, n);
+		if (!ws[t])
+			die_usage("cannot set up thread %d: %s", t, strerror(errno));
+		first += n;
+	}
+	for (int t = 0; ws && t < o->threads; t++)
+		if (worker_start(ws[t]) != 0)
+			die_usage("cannot start thread %d", t);
+	if (!ws)
+		die_usage("out of memory");
+	return ws;
 }
 
 /* Runs the phases; fills the timing part of r. */
 static void run_phases(const struct opts *o, struct shared *sh, struct run_result *r, const sigset_t *set)
 {
-    enum wait_end end = WAIT_TIME;
-    if (o->warmup_ms)
-        end = wait_until(set, clock_ns() + o->warmup_ms * 1000000ull);
-    uint64_t start_ns = clock_ns();
-    double cpu0 = cpu_seconds();
-    utc_now(r->started_utc, sizeof(r->started_utc));
-    if (o->warmup_ms && end == WAIT_TIME)
-        phase_set(sh, PHASE_MEASURE);
-    r->measured = end == WAIT_TIME; /* stopped during the warmup: nothing measured */
-    if (end == WAIT_TIME)
-        end = wait_until(set, o->duration_ms ? start_ns + o->duration_ms * 1000000ull : 0);
-    phase_set(sh, PHASE_STOP);
-    r->duration_s = (double)(clock_ns() - start_ns) / 1e9;
-    r->cpu_s = cpu_seconds() - cpu0;
-    r->interrupted = end == WAIT_STOP_SIGNAL;
+	enum wait_end end = WAIT_TIME;
+	if (o->warmup_ms)
+		end = wait_until(set, clock_ns() + o->warmup_ms * 1000000ull);
+	uint64_t start_ns = clock_ns();
+	double cpu0 = cpu_seconds();
+	utc_now(r->started_utc, sizeof(r->started_utc));
+	if (o->warmup_ms && end == WAIT_TIME)
+		phase_set(sh, PHASE_MEASURE);
+	r->measured = end == WAIT_TIME; /* stopped during the warmup: nothing measured */
+	if (end == WAIT_TIME)
+		end = wait_until(set, o->duration_ms ? start_ns + o->duration_ms * 1000000ull : 0);
+	phase_set(sh, PHASE_STOP);
+	r->duration_s = (double)(clock_ns() - start_ns) / 1e9;
+	r->cpu_s = cpu_seconds() - cpu0;
+	r->interrupted = end == WAIT_STOP_SIGNAL;
 }
 
 int main(int argc, char **argv)
 {
-    static struct opts o;
-    static struct shared sh;
-    static struct run_result r;
-    sigset_t set;
+	static struct opts o;
+	static struct shared sh;
+	static struct run_result r;
+	sigset_t set;
 
-    opts_parse(&o, argc, argv);
-    fds_ensure(&o);
-    shared_setup(&o, &sh);
-    signal(SIGPIPE, SIG_IGN);
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGUSR1);
-    pthread_sigmask(SIG_BLOCK, &set, NULL); /* the workers inherit it; main takes them in sigtimedwait */
-    prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0); /* open-loop sends on time, not 50 us late */
+	opts_parse(&o, argc, argv);
+	fds_ensure(&o);
+	shared_setup(&o, &sh);
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &set, NULL); /* the workers inherit it; main takes them in sigtimedwait */
+	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0); /* open-loop sends on time, not 50 us late */
 
-    struct worker **ws = workers_start(&o, &sh);
-    r.o = &o;
-    r.threads = o.threads;
-    r.n_src = sh.n_src;
-    stats_reset(&r.total);
-    run_phases(&o, &sh, &r, &set);
-    for (int t = 0; t < o.threads; t++) {
-        worker_join(ws[t]);
-        if (r.measured)
-            stats_merge(&r.total, worker_stats(ws[t]));
-        worker_destroy(ws[t]);
-    }
-    free(ws);
-    report_summary(stderr, &r);
-    if (o.csv)
-        report_csv(stdout, &r);
-    free((void *)sh.req);
-    close(sh.wake_fd);
-    return 0;
+	struct worker **ws = workers_start(&o, &sh);
+	r.o = &o;
+	r.threads = o.threads;
+	r.n_src = sh.n_src;
+	stats_reset(&r.total);
+	run_phases(&o, &sh, &r, &set);
+	for (int t = 0; t < o.threads; t++) {
+		worker_join(ws[t]);
+		if (r.measured)
+			stats_merge(&r.total, worker_stats(ws[t]));
+		worker_destroy(ws[t]);
+	}
+	free(ws);
+	report_summary(stderr, &r);
+	if (o.csv)
+		report_csv(stdout, &r);
+	free((void *)sh.req);
+	close(sh.wake_fd);
+	return 0;
 }

@@ -9,247 +9,247 @@
 #include <string.h>
 
 static const char usage_text[] =
-    "Usage: loadgen [options] URL\n"
-    "  URL: http://HOST[:PORT]/PATH  or  daytime://HOST[:PORT]\n"
-    "  -c, --connections N   connections kept open (default 10)\n"
-    "  -t, --threads N       threads, each with its own epoll loop (default 2, at most N conns)\n"
-    "  -d, --duration T      measured time: 10, 10s, 500ms, 1m (default 10s)\n"
-    "  -R, --rate RPS        open loop at RPS requests/s in total; latency from each\n"
-    "                        request's intended send time (default: closed loop)\n"
-    "      --warmup T        run load for T first, then reset counters and measure -d\n"
-    "      --close           a new connection per request (Connection: close)\n"
-    "      --timeout MS      per-request timeout in ms, suffixes allowed (default 2000),\n"
-    "                        from the handshake; a connect may take max(MS, 10 s)\n"
-    "      --src-addrs N     spread connections over source 127.0.0.1..127.0.0.N\n"
-    "                        (loopback targets; default: one per 20000 connections)\n"
-    "      --requests N      stop after exactly N requests in total (tests)\n"
-    "  -H, --header 'K: V'   add a request header (repeatable)\n"
-    "      --csv             print the runs.csv header and one row on stdout\n"
-    "  -h, --help            this text\n"
-    "The summary goes to stderr.  Exit 0 on a finished run (also after SIGINT), 2 on bad usage.\n";
+	"Usage: loadgen [options] URL\n"
+	"  URL: http://HOST[:PORT]/PATH  or  daytime://HOST[:PORT]\n"
+	"  -c, --connections N   connections kept open (default 10)\n"
+	"  -t, --threads N       threads, each with its own epoll loop (default 2, at most N conns)\n"
+	"  -d, --duration T      measured time: 10, 10s, 500ms, 1m (default 10s)\n"
+	"  -R, --rate RPS        open loop at RPS requests/s in total; latency from each\n"
+	"                        request's intended send time (default: closed loop)\n"
+	"      --warmup T        run load for T first, then reset counters and measure -d\n"
+	"      --close           a new connection per request (Connection: close)\n"
+	"      --timeout MS      per-request timeout in ms, suffixes allowed (default 2000),\n"
+	"                        from the handshake; a connect may take max(MS, 10 s)\n"
+	"      --src-addrs N     spread connections over source 127.0.0.1..127.0.0.N\n"
+	"                        (loopback targets; default: one per 20000 connections)\n"
+	"      --requests N      stop after exactly N requests in total (tests)\n"
+	"  -H, --header 'K: V'   add a request header (repeatable)\n"
+	"      --csv             print the runs.csv header and one row on stdout\n"
+	"  -h, --help            this text\n"
+	"The summary goes to stderr.  Exit 0 on a finished run (also after SIGINT), 2 on bad usage.\n";
 
 enum { OPT_WARMUP = 256, OPT_CLOSE, OPT_TIMEOUT, OPT_SRC_ADDRS, OPT_CSV, OPT_REQUESTS };
 
 static const struct option long_opts[] = {
-    {"connections", required_argument, 0, 'c'},
-    {"threads", required_argument, 0, 't'},
-    {"duration", required_argument, 0, 'd'},
-    {"rate", required_argument, 0, 'R'},
-    {"header", required_argument, 0, 'H'},
-    {"help", no_argument, 0, 'h'},
-    {"warmup", required_argument, 0, OPT_WARMUP},
-    {"close", no_argument, 0, OPT_CLOSE},
-    {"timeout", required_argument, 0, OPT_TIMEOUT},
-    {"src-addrs", required_argument, 0, OPT_SRC_ADDRS},
-    {"csv", no_argument, 0, OPT_CSV},
-    {"requests", required_argument, 0, OPT_REQUESTS},
-    {0, 0, 0, 0},
+	{"connections", required_argument, 0, 'c'},
+	{"threads", required_argument, 0, 't'},
+	{"duration", required_argument, 0, 'd'},
+	{"rate", required_argument, 0, 'R'},
+	{"header", required_argument, 0, 'H'},
+	{"help", no_argument, 0, 'h'},
+	{"warmup", required_argument, 0, OPT_WARMUP},
+	{"close", no_argument, 0, OPT_CLOSE},
+	{"timeout", required_argument, 0, OPT_TIMEOUT},
+	{"src-addrs", required_argument, 0, OPT_SRC_ADDRS},
+	{"csv", no_argument, 0, OPT_CSV},
+	{"requests", required_argument, 0, OPT_REQUESTS},
+	{0, 0, 0, 0},
 };
 
 static void usage_fail(const char *fmt, const char *a, const char *b)
 {
-    fprintf(stderr, "loadgen: ");
-    fprintf(stderr, fmt, a, b);
-    fprintf(stderr, " (see loadgen --help)\n");
-    exit(2);
+	fprintf(stderr, "loadgen: ");
+	fprintf(stderr, fmt, a, b);
+	fprintf(stderr, " (see loadgen --help)\n");
+	exit(2);
 }
 
 int64_t opts_parse_duration_ms(const char *s)
 {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (end == s || errno || !isfinite(v) || v < 0 || *s == '-' || *s == ' ')
-        return -1;
-    double scale;
-    if (*end == '\0' || strcmp(end, "s") == 0)
-        scale = 1000.0;
-    else if (strcmp(end, "ms") == 0)
-        scale = 1.0;
-    else if (strcmp(end, "m") == 0)
-        scale = 60000.0;
-    else if (strcmp(end, "h") == 0)
-        scale = 3600000.0;
-    else
-        return -1;
-    double ms = v * scale;
-    if (ms > 1e12)
-        return -1;
-    return (int64_t)llround(ms);
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (end == s || errno || !isfinite(v) || v < 0 || *s == '-' || *s == ' ')
+		return -1;
+	double scale;
+	if (*end == '\0' || strcmp(end, "s") == 0)
+		scale = 1000.0;
+	else if (strcmp(end, "ms") == 0)
+		scale = 1.0;
+	else if (strcmp(end, "m") == 0)
+		scale = 60000.0;
+	else if (strcmp(end, "h") == 0)
+		scale = 3600000.0;
+	else
+		return -1;
+	double ms = v * scale;
+	if (ms > 1e12)
+		return -1;
+	return (int64_t)llround(ms);
 }
 
 /* A positive integer in [min, max]. */
 static long long parse_count(const char *flag, const char *s, long long min, long long max)
 {
-    char *end;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (end == s || *end || errno || *s == ' ' || v < min || v > max) {
-        char range[64];
-        snprintf(range, sizeof(range), "an integer from %lld to %lld", min, max);
-        fprintf(stderr, "loadgen: %s: bad value '%s': expected %s (see loadgen --help)\n", flag, s, range);
-        exit(2);
-    }
-    return v;
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (end == s || *end || errno || *s == ' ' || v < min || v > max) {
+		char range[64];
+		snprintf(range, sizeof(range), "an integer from %lld to %lld", min, max);
+		fprintf(stderr, "loadgen: %s: bad value '%s': expected %s (see loadgen --help)\n", flag, s, range);
+		exit(2);
+	}
+	return v;
 }
 
 static uint64_t parse_duration_flag(const char *flag, const char *s, int allow_zero)
 {
-    int64_t ms = opts_parse_duration_ms(s);
-    if (ms < 0 || (ms == 0 && !allow_zero))
-        usage_fail("%s: bad duration '%s': expected e.g. 10, 10s, 500ms or 1m", flag, s);
-    return (uint64_t)ms;
+	int64_t ms = opts_parse_duration_ms(s);
+	if (ms < 0 || (ms == 0 && !allow_zero))
+		usage_fail("%s: bad duration '%s': expected e.g. 10, 10s, 500ms or 1m", flag, s);
+	return (uint64_t)ms;
 }
 
 /* --timeout: plain numbers are milliseconds, suffixed ones as for -d. */
 static uint64_t parse_timeout_ms(const char *s)
 {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (end != s && *end == '\0' && !errno && v >= 1 && v <= 3.6e6)
-        return (uint64_t)llround(v);
-    int64_t ms = opts_parse_duration_ms(s);
-    if (end == s || *end == '\0' || ms < 1)
-        usage_fail("--timeout: bad value '%s': expected milliseconds >= 1, e.g. 2000 or 2s%s", s, "");
-    return (uint64_t)ms;
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (end != s && *end == '\0' && !errno && v >= 1 && v <= 3.6e6)
+		return (uint64_t)llround(v);
+	int64_t ms = opts_parse_duration_ms(s);
+	if (end == s || *end == '\0' || ms < 1)
+		usage_fail("--timeout: bad value '%s': expected milliseconds >= 1, e.g. 2000 or 2s%s", s, "");
+	return (uint64_t)ms;
 }
 
 static double parse_rate(const char *s)
 {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (end == s || *end || errno || !isfinite(v) || v <= 0 || v > 1e9)
-        usage_fail("-R: bad rate '%s': expected requests per second > 0%s", s, "");
-    return v;
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (end == s || *end || errno || !isfinite(v) || v <= 0 || v > 1e9)
+		usage_fail("-R: bad rate '%s': expected requests per second > 0%s", s, "");
+	return v;
 }
 
 static void parse_header(struct opts *o, const char *h)
 {
-    const char *colon = strchr(h, ':');
-    if (!colon || colon == h || strpbrk(h, "\r\n"))
-        usage_fail("-H: bad header '%s': expected 'Name: value'%s", h, "");
-    if (o->n_headers == OPTS_MAX_HEADERS)
-        usage_fail("-H: too many headers (at most %s)%s", "32", "");
-    o->headers[o->n_headers++] = h;
+	const char *colon = strchr(h, ':');
+	if (!colon || colon == h || strpbrk(h, "\r\n"))
+		usage_fail("-H: bad header '%s': expected 'Name: value'%s", h, "");
+	if (o->n_headers == OPTS_MAX_HEADERS)
+		usage_fail("-H: too many headers (at most %s)%s", "32", "");
+	o->headers[o->n_headers++] = h;
 }
 
 static void copy_part(char *dst, size_t cap, const char *src, size_t n, const char *url)
 {
-    if (n >= cap)
-        usage_fail("URL '%s': too long%s", url, "");
-    memcpy(dst, src, n);
-    dst[n] = '\0';
+	if (n >= cap)
+		usage_fail("URL '%s': too long%s", url, "");
+	memcpy(dst, src, n);
+	dst[n] = '\0';
 }
 
 static void parse_url(struct opts *o, const char *url)
 {
-    const char *rest;
-    if (strncmp(url, "http://", 7) == 0) {
-        o->proto = PROTO_HTTP;
-        rest = url + 7;
-    } else if (strncmp(url, "daytime://", 10) == 0) {
-        o->proto = PROTO_DAYTIME;
-        rest = url + 10;
-    } else {
-        usage_fail("URL '%s': expected http://HOST:PORT/PATH or daytime://HOST:PORT%s", url, "");
-    }
-    const char *slash = strchr(rest, '/');
-    size_t hostport_len = slash ? (size_t)(slash - rest) : strlen(rest);
-    const char *host = rest, *host_end;
-    if (*rest == '[') { /* [IPv6]:port */
-        const char *close = memchr(rest, ']', hostport_len);
-        if (!close)
-            usage_fail("URL '%s': unterminated IPv6 address%s", url, "");
-        host = rest + 1;
-        host_end = close;
-    } else {
-        const char *colon = memchr(rest, ':', hostport_len);
-        host_end = colon ? colon : rest + hostport_len;
-    }
-    copy_part(o->host, sizeof(o->host), host, (size_t)(host_end - host), url);
-    if (o->host[0] == '\0')
-        usage_fail("URL '%s': no host%s", url, "");
-    const char *port = host_end + (*host_end == ']');
-    if (port < rest + hostport_len && *port == ':') {
-        copy_part(o->port, sizeof(o->port), port + 1, (size_t)(rest + hostport_len - port - 1), url);
-        parse_count("URL port", o->port, 1, 65535);
-    } else {
-        strcpy(o->port, o->proto == PROTO_HTTP ? "80" : "13");
-    }
-    if (o->proto == PROTO_DAYTIME && slash && slash[1])
-        usage_fail("URL '%s': a daytime URL has no path%s", url, "");
-    const char *path = slash ? slash : "/";
-    copy_part(o->path, sizeof(o->path), path, strlen(path), url);
-    if (strpbrk(o->path, " \r\n"))
-        usage_fail("URL '%s': the path may not hold spaces or line breaks%s", url, "");
+	const char *rest;
+	if (strncmp(url, "http://", 7) == 0) {
+		o->proto = PROTO_HTTP;
+		rest = url + 7;
+	} else if (strncmp(url, "daytime://", 10) == 0) {
+		o->proto = PROTO_DAYTIME;
+		rest = url + 10;
+	} else {
+		usage_fail("URL '%s': expected http://HOST:PORT/PATH or daytime://HOST:PORT%s", url, "");
+	}
+	const char *slash = strchr(rest, '/');
+	size_t hostport_len = slash ? (size_t)(slash - rest) : strlen(rest);
+	const char *host = rest, *host_end;
+	if (*rest == '[') { /* [IPv6]:port */
+		const char *close = memchr(rest, ']', hostport_len);
+		if (!close)
+			usage_fail("URL '%s': unterminated IPv6 address%s", url, "");
+		host = rest + 1;
+		host_end = close;
+	} else {
+		const char *colon = memchr(rest, ':', hostport_len);
+		host_end = colon ? colon : rest + hostport_len;
+	}
+	copy_part(o->host, sizeof(o->host), host, (size_t)(host_end - host), url);
+	if (o->host[0] == '\0')
+		usage_fail("URL '%s': no host%s", url, "");
+	const char *port = host_end + (*host_end == ']');
+	if (port < rest + hostport_len && *port == ':') {
+		copy_part(o->port, sizeof(o->port), port + 1, (size_t)(rest + hostport_len - port - 1), url);
+		parse_count("URL port", o->port, 1, 65535);
+	} else {
+		strcpy(o->port, o->proto == PROTO_HTTP ? "80" : "13");
+	}
+	if (o->proto == PROTO_DAYTIME && slash && slash[1])
+		usage_fail("URL '%s': a daytime URL has no path%s", url, "");
+	const char *path = slash ? slash : "/";
+	copy_part(o->path, sizeof(o->path), path, strlen(path), url);
+	if (strpbrk(o->path, " \r\n"))
+		usage_fail("URL '%s': the path may not hold spaces or line breaks%s", url, "");
 }
 
 static void opts_defaults(struct opts *o)
 {
-    memset(o, 0, sizeof(*o));
-    o->conns = 10;
-    o->threads = 2;
-    o->duration_ms = 10000;
-    o->timeout_ms = 2000;
+	memset(o, 0, sizeof(*o));
+	o->conns = 10;
+	o->threads = 2;
+	o->duration_ms = 10000;
+	o->timeout_ms = 2000;
 }
 
 static void opts_check(struct opts *o, int duration_set)
 {
-    if (o->max_requests && !duration_set)
-        o->duration_ms = 0; /* --requests alone: run until N are done */
-    if (o->max_requests && o->warmup_ms)
-        usage_fail("--requests: cannot be combined with --warmup%s%s", "", "");
-    if (o->proto == PROTO_DAYTIME && o->n_headers)
-        usage_fail("-H: headers make no sense for a daytime URL%s%s", "", "");
-    if (o->threads > o->conns)
-        o->threads = o->conns; /* wrk refuses; one thread per connection at most is the same run */
+	if (o->max_requests && !duration_set)
+		o->duration_ms = 0; /* --requests alone: run until N are done */
+	if (o->max_requests && o->warmup_ms)
+		usage_fail("--requests: cannot be combined with --warmup%s%s", "", "");
+	if (o->proto == PROTO_DAYTIME && o->n_headers)
+		usage_fail("-H: headers make no sense for a daytime URL%s%s", "", "");
+	if (o->threads > o->conns)
+		o->threads = o->conns; /* wrk refuses; one thread per connection at most is the same run */
 }
 
 static void opts_apply(struct opts *o, int c, const char *arg, int *duration_set)
 {
-    switch (c) {
-    case 'c': o->conns = (int)parse_count("-c", arg, 1, 10000000); break;
-    case 't': o->threads = (int)parse_count("-t", arg, 1, 1024); break;
-    case 'd': o->duration_ms = parse_duration_flag("-d", arg, 0); *duration_set = 1; break;
-    case 'R': o->rate_rps = parse_rate(arg); break;
-    case 'H': parse_header(o, arg); break;
-    case OPT_WARMUP: o->warmup_ms = parse_duration_flag("--warmup", arg, 1); break;
-    case OPT_CLOSE: o->close_each = 1; break;
-    case OPT_TIMEOUT: o->timeout_ms = parse_timeout_ms(arg); break;
-    case OPT_SRC_ADDRS: o->src_addrs = (int)parse_count("--src-addrs", arg, 1, 254); break;
-    case OPT_CSV: o->csv = 1; break;
-    case OPT_REQUESTS: o->max_requests = (uint64_t)parse_count("--requests", arg, 1, INT64_MAX); break;
-    default: break;
-    }
+	switch (c) {
+	case 'c': o->conns = (int)parse_count("-c", arg, 1, 10000000); break;
+	case 't': o->threads = (int)parse_count("-t", arg, 1, 1024); break;
+	case 'd': o->duration_ms = parse_duration_flag("-d", arg, 0); *duration_set = 1; break;
+	case 'R': o->rate_rps = parse_rate(arg); break;
+	case 'H': parse_header(o, arg); break;
+	case OPT_WARMUP: o->warmup_ms = parse_duration_flag("--warmup", arg, 1); break;
+	case OPT_CLOSE: o->close_each = 1; break;
+	case OPT_TIMEOUT: o->timeout_ms = parse_timeout_ms(arg); break;
+	case OPT_SRC_ADDRS: o->src_addrs = (int)parse_count("--src-addrs", arg, 1, 254); break;
+	case OPT_CSV: o->csv = 1; break;
+	case OPT_REQUESTS: o->max_requests = (uint64_t)parse_count("--requests", arg, 1, INT64_MAX); break;
+	default: break;
+	}
 }
 
 void opts_parse(struct opts *o, int argc, char **argv)
 {
-    int c, duration_set = 0;
-    opts_defaults(o);
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":c:t:d:R:H:h", long_opts, NULL)) != -1) {
-        if (c == 'h') {
-            fputs(usage_text, stdout);
-            exit(0);
-        }
-        if (c == '?' || c == ':') {
-            const char *bad = argv[optind - 1];
-            char flag[3] = {'-', (char)optopt, 0};
-            if (c == '?' && optopt > 0 && optopt < 128)
-                bad = flag;
-            if (c == ':')
-                usage_fail("%s: missing value%s", bad, "");
-            usage_fail("%s: unknown option%s", bad, "");
-        }
-        opts_apply(o, c, optarg, &duration_set);
-    }
-    if (optind != argc - 1)
-        usage_fail(optind >= argc ? "missing URL%s%s" : "expected one URL, got extra argument '%s'%s",
-                   optind >= argc ? "" : argv[optind + 1], "");
-    o->url = argv[optind];
-    parse_url(o, o->url);
-    opts_check(o, duration_set);
+	int c, duration_set = 0;
+	opts_defaults(o);
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":c:t:d:R:H:h", long_opts, NULL)) != -1) {
+		if (c == 'h') {
+			fputs(usage_text, stdout);
+			exit(0);
+		}
+		if (c == '?' || c == ':') {
+			const char *bad = argv[optind - 1];
+			char flag[3] = {'-', (char)optopt, 0};
+			if (c == '?' && optopt > 0 && optopt < 128)
+				bad = flag;
+			if (c == ':')
+				usage_fail("%s: missing value%s", bad, "");
+			usage_fail("%s: unknown option%s", bad, "");
+		}
+		opts_apply(o, c, optarg, &duration_set);
+	}
+	if (optind != argc - 1)
+		usage_fail(optind >= argc ? "missing URL%s%s" : "expected one URL, got extra argument '%s'%s",
+				   optind >= argc ? "" : argv[optind + 1], "");
+	o->url = argv[optind];
+	parse_url(o, o->url);
+	opts_check(o, duration_set);
 }

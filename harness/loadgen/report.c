@@ -8,167 +8,167 @@
 const char *const err_names[ERR_KINDS] = {"connect", "read", "write", "timeout", "status", "invalid"};
 
 static const char *const csv_columns[] = {
-    "experiment", "model", "variant", "proto", "workload", "conns", "rate_rps", "keepalive",
-    "server_cpus", "client_cpus", "rep", "duration_s", "requests", "bytes", "rps",
-    "lat_p50_us", "lat_p90_us", "lat_p99_us", "lat_p999_us", "lat_max_us",
-    "err_connect", "err_read", "err_write", "err_timeout", "err_status", "err_invalid",
-    "srv_user_s", "srv_sys_s", "srv_cpu_pct", "srv_ctxsw_vol", "srv_ctxsw_invol", "srv_rss_kb",
-    "srv_threads", "srv_procs", "cli_cpu_pct", "client_bound", "client", "started_utc",
+	"experiment", "model", "variant", "proto", "workload", "conns", "rate_rps", "keepalive",
+	"server_cpus", "client_cpus", "rep", "duration_s", "requests", "bytes", "rps",
+	"lat_p50_us", "lat_p90_us", "lat_p99_us", "lat_p999_us", "lat_max_us",
+	"err_connect", "err_read", "err_write", "err_timeout", "err_status", "err_invalid",
+	"srv_user_s", "srv_sys_s", "srv_cpu_pct", "srv_ctxsw_vol", "srv_ctxsw_invol", "srv_rss_kb",
+	"srv_threads", "srv_procs", "cli_cpu_pct", "client_bound", "client", "started_utc",
 };
 
 #define CSV_COLUMNS (sizeof(csv_columns) / sizeof(csv_columns[0]))
 #define CELL_BYTES 48
 
 static const struct {
-    const char *label;
-    double p;
+	const char *label;
+	double p;
 } summary_pcts[] = {{"50%", 50.0}, {"90%", 90.0}, {"99%", 99.0}, {"99.9%", 99.9}};
 
 static void format_time_us(char *out, size_t cap, double us)
 {
-    if (us < 1000.0)
-        snprintf(out, cap, "%.2fus", us);
-    else if (us < 1e6)
-        snprintf(out, cap, "%.2fms", us / 1e3);
-    else
-        snprintf(out, cap, "%.2fs", us / 1e6);
+	if (us < 1000.0)
+		snprintf(out, cap, "%.2fus", us);
+	else if (us < 1e6)
+		snprintf(out, cap, "%.2fms", us / 1e3);
+	else
+		snprintf(out, cap, "%.2fs", us / 1e6);
 }
 
 static void format_bytes(char *out, size_t cap, double bytes)
 {
-    static const char *const units[] = {"B", "KB", "MB", "GB", "TB"};
-    int u = 0;
-    while (bytes >= 1024.0 && u < 4) {
-        bytes /= 1024.0;
-        u++;
-    }
-    snprintf(out, cap, "%.2f%s", bytes, units[u]);
+	static const char *const units[] = {"B", "KB", "MB", "GB", "TB"};
+	int u = 0;
+	while (bytes >= 1024.0 && u < 4) {
+		bytes /= 1024.0;
+		u++;
+	}
+	snprintf(out, cap, "%.2f%s", bytes, units[u]);
 }
 
 /* Share of latencies within one standard deviation of the mean (wrk's +/- Stdev). */
 static double within_stdev_pct(const struct hist *h)
 {
-    if (h->count == 0)
-        return 0.0;
-    double mean = hist_mean_us(h), sd = hist_stdev_us(h);
-    uint64_t in = 0;
-    for (unsigned i = 0; i < HIST_BUCKETS; i++) {
-        double mid = (double)hist_bucket_low_us(i) + (double)hist_bucket_width_us(i) / 2.0;
-        if (h->counts[i] && mid >= mean - sd && mid <= mean + sd)
-            in += h->counts[i];
-    }
-    return 100.0 * (double)in / (double)h->count;
+	if (h->count == 0)
+		return 0.0;
+	double mean = hist_mean_us(h), sd = hist_stdev_us(h);
+	uint64_t in = 0;
+	for (unsigned i = 0; i < HIST_BUCKETS; i++) {
+		double mid = (double)hist_bucket_low_us(i) + (double)hist_bucket_width_us(i) / 2.0;
+		if (h->counts[i] && mid >= mean - sd && mid <= mean + sd)
+			in += h->counts[i];
+	}
+	return 100.0 * (double)in / (double)h->count;
 }
 
 static void summary_head(FILE *f, const struct run_result *r)
 {
-    const struct opts *o = r->o;
-    char mode[96];
-    if (o->rate_rps > 0)
-        snprintf(mode, sizeof(mode), "open loop at %g req/s", o->rate_rps);
-    else
-        snprintf(mode, sizeof(mode), "closed loop");
-    const char *conn_mode = o->proto == PROTO_DAYTIME ? "a connection per reply"
-                            : o->close_each           ? "a connection per request"
-                                                      : "keep-alive";
-    fprintf(f, "Running %.1fs test @ %s", r->duration_s, o->url);
-    if (o->warmup_ms)
-        fprintf(f, " (after %.1fs warmup)", (double)o->warmup_ms / 1000.0);
-    if (r->interrupted)
-        fprintf(f, r->measured ? " -- interrupted" : " -- interrupted in the warmup: nothing measured");
-    fprintf(f, "\n");
-    fprintf(f, "  %d threads and %d connections, %s, %s", r->threads, o->conns, mode, conn_mode);
-    if (r->n_src > 1)
-        fprintf(f, ", %d source addresses", r->n_src);
-    fprintf(f, "\n");
+	const struct opts *o = r->o;
+	char mode[96];
+	if (o->rate_rps > 0)
+		snprintf(mode, sizeof(mode), "open loop at %g req/s", o->rate_rps);
+	else
+		snprintf(mode, sizeof(mode), "closed loop");
+	const char *conn_mode = o->proto == PROTO_DAYTIME ? "a connection per reply"
+							: o->close_each           ? "a connection per request"
+													  : "keep-alive";
+	fprintf(f, "Running %.1fs test @ %s", r->duration_s, o->url);
+	if (o->warmup_ms)
+		fprintf(f, " (after %.1fs warmup)", (double)o->warmup_ms / 1000.0);
+	if (r->interrupted)
+		fprintf(f, r->measured ? " -- interrupted" : " -- interrupted in the warmup: nothing measured");
+	fprintf(f, "\n");
+	fprintf(f, "  %d threads and %d connections, %s, %s", r->threads, o->conns, mode, conn_mode);
+	if (r->n_src > 1)
+		fprintf(f, ", %d source addresses", r->n_src);
+	fprintf(f, "\n");
 }
 
 static void summary_latency(FILE *f, const struct hist *h)
 {
-    char avg[32], sd[32], max[32], v[32];
-    format_time_us(avg, sizeof(avg), hist_mean_us(h));
-    format_time_us(sd, sizeof(sd), hist_stdev_us(h));
-    format_time_us(max, sizeof(max), (double)h->max_us);
-    fprintf(f, "  Thread Stats   Avg      Stdev     Max   +/- Stdev\n");
-    fprintf(f, "    Latency   %8s  %8s  %8s  %7.2f%%\n", avg, sd, max, within_stdev_pct(h));
-    fprintf(f, "  Latency Distribution\n");
-    for (size_t k = 0; k < sizeof(summary_pcts) / sizeof(summary_pcts[0]); k++) {
-        format_time_us(v, sizeof(v), (double)hist_percentile_us(h, summary_pcts[k].p));
-        fprintf(f, "    %6s  %8s\n", summary_pcts[k].label, v);
-    }
+	char avg[32], sd[32], max[32], v[32];
+	format_time_us(avg, sizeof(avg), hist_mean_us(h));
+	format_time_us(sd, sizeof(sd), hist_stdev_us(h));
+	format_time_us(max, sizeof(max), (double)h->max_us);
+	fprintf(f, "  Thread Stats   Avg      Stdev     Max   +/- Stdev\n");
+	fprintf(f, "    Latency   %8s  %8s  %8s  %7.2f%%\n", avg, sd, max, within_stdev_pct(h));
+	fprintf(f, "  Latency Distribution\n");
+	for (size_t k = 0; k < sizeof(summary_pcts) / sizeof(summary_pcts[0]); k++) {
+		format_time_us(v, sizeof(v), (double)hist_percentile_us(h, summary_pcts[k].p));
+		fprintf(f, "    %6s  %8s\n", summary_pcts[k].label, v);
+	}
 }
 
 void report_summary(FILE *f, const struct run_result *r)
 {
-    const struct stats *st = &r->total;
-    char bytes[32], rate[32];
-    double secs = r->duration_s > 0 ? r->duration_s : 1e-9;
-    summary_head(f, r);
-    summary_latency(f, &st->hist);
-    format_bytes(bytes, sizeof(bytes), (double)st->bytes);
-    fprintf(f, "  %llu requests in %.2fs, %s read\n", (unsigned long long)st->requests, r->duration_s, bytes);
-    fprintf(f, "  Errors:");
-    for (int k = 0; k < ERR_KINDS; k++)
-        fprintf(f, "%s %s %llu", k ? "," : "", err_names[k], (unsigned long long)st->err[k]);
-    fprintf(f, "\n");
-    format_bytes(rate, sizeof(rate), (double)st->bytes / secs);
-    fprintf(f, "Requests/sec: %10.2f\n", (double)st->requests / secs);
-    fprintf(f, "Transfer/sec: %10s\n", rate);
-    fprintf(f, "Client CPU:   %9.1f%%\n", 100.0 * r->cpu_s / secs);
+	const struct stats *st = &r->total;
+	char bytes[32], rate[32];
+	double secs = r->duration_s > 0 ? r->duration_s : 1e-9;
+	summary_head(f, r);
+	summary_latency(f, &st->hist);
+	format_bytes(bytes, sizeof(bytes), (double)st->bytes);
+	fprintf(f, "  %llu requests in %.2fs, %s read\n", (unsigned long long)st->requests, r->duration_s, bytes);
+	fprintf(f, "  Errors:");
+	for (int k = 0; k < ERR_KINDS; k++)
+		fprintf(f, "%s %s %llu", k ? "," : "", err_names[k], (unsigned long long)st->err[k]);
+	fprintf(f, "\n");
+	format_bytes(rate, sizeof(rate), (double)st->bytes / secs);
+	fprintf(f, "Requests/sec: %10.2f\n", (double)st->requests / secs);
+	fprintf(f, "Transfer/sec: %10s\n", rate);
+	fprintf(f, "Client CPU:   %9.1f%%\n", 100.0 * r->cpu_s / secs);
 }
 
 static void cell_set(char cells[][CELL_BYTES], const char *name, const char *fmt, double v)
 {
-    for (size_t i = 0; i < CSV_COLUMNS; i++)
-        if (strcmp(csv_columns[i], name) == 0)
-            snprintf(cells[i], CELL_BYTES, fmt, v);
+	for (size_t i = 0; i < CSV_COLUMNS; i++)
+		if (strcmp(csv_columns[i], name) == 0)
+			snprintf(cells[i], CELL_BYTES, fmt, v);
 }
 
 static void cell_str(char cells[][CELL_BYTES], const char *name, const char *s)
 {
-    for (size_t i = 0; i < CSV_COLUMNS; i++)
-        if (strcmp(csv_columns[i], name) == 0)
-            snprintf(cells[i], CELL_BYTES, "%s", s);
+	for (size_t i = 0; i < CSV_COLUMNS; i++)
+		if (strcmp(csv_columns[i], name) == 0)
+			snprintf(cells[i], CELL_BYTES, "%s", s);
 }
 
 static void cells_fill(char cells[][CELL_BYTES], const struct run_result *r)
 {
-    static const char *const lat_cols[] = {"lat_p50_us", "lat_p90_us", "lat_p99_us", "lat_p999_us"};
-    static const double lat_pcts[] = {50.0, 90.0, 99.0, 99.9};
-    const struct opts *o = r->o;
-    const struct stats *st = &r->total;
-    char name[32];
-    cell_str(cells, "proto", o->proto == PROTO_HTTP ? "http" : "daytime");
-    cell_set(cells, "conns", "%.0f", o->conns);
-    cell_set(cells, "rate_rps", "%.10g", o->rate_rps);
-    cell_set(cells, "keepalive", "%.0f", o->proto == PROTO_HTTP && !o->close_each);
-    cell_set(cells, "duration_s", "%.3f", r->duration_s);
-    cell_set(cells, "requests", "%.0f", (double)st->requests);
-    cell_set(cells, "bytes", "%.0f", (double)st->bytes);
-    cell_set(cells, "rps", "%.1f", r->duration_s > 0 ? (double)st->requests / r->duration_s : 0.0);
-    for (size_t k = 0; k < 4 && st->hist.count; k++) /* no latency without a response */
-        cell_set(cells, lat_cols[k], "%.0f", (double)hist_percentile_us(&st->hist, lat_pcts[k]));
-    if (st->hist.count)
-        cell_set(cells, "lat_max_us", "%.0f", (double)st->hist.max_us);
-    for (int k = 0; k < ERR_KINDS; k++) {
-        snprintf(name, sizeof(name), "err_%s", err_names[k]);
-        cell_set(cells, name, "%.0f", (double)st->err[k]);
-    }
-    cell_set(cells, "cli_cpu_pct", "%.1f", r->duration_s > 0 ? 100.0 * r->cpu_s / r->duration_s : 0.0);
-    cell_str(cells, "client", "loadgen");
-    cell_str(cells, "started_utc", r->started_utc);
+	static const char *const lat_cols[] = {"lat_p50_us", "lat_p90_us", "lat_p99_us", "lat_p999_us"};
+	static const double lat_pcts[] = {50.0, 90.0, 99.0, 99.9};
+	const struct opts *o = r->o;
+	const struct stats *st = &r->total;
+	char name[32];
+	cell_str(cells, "proto", o->proto == PROTO_HTTP ? "http" : "daytime");
+	cell_set(cells, "conns", "%.0f", o->conns);
+	cell_set(cells, "rate_rps", "%.10g", o->rate_rps);
+	cell_set(cells, "keepalive", "%.0f", o->proto == PROTO_HTTP && !o->close_each);
+	cell_set(cells, "duration_s", "%.3f", r->duration_s);
+	cell_set(cells, "requests", "%.0f", (double)st->requests);
+	cell_set(cells, "bytes", "%.0f", (double)st->bytes);
+	cell_set(cells, "rps", "%.1f", r->duration_s > 0 ? (double)st->requests / r->duration_s : 0.0);
+	for (size_t k = 0; k < 4 && st->hist.count; k++) /* no latency without a response */
+		cell_set(cells, lat_cols[k], "%.0f", (double)hist_percentile_us(&st->hist, lat_pcts[k]));
+	if (st->hist.count)
+		cell_set(cells, "lat_max_us", "%.0f", (double)st->hist.max_us);
+	for (int k = 0; k < ERR_KINDS; k++) {
+		snprintf(name, sizeof(name), "err_%s", err_names[k]);
+		cell_set(cells, name, "%.0f", (double)st->err[k]);
+	}
+	cell_set(cells, "cli_cpu_pct", "%.1f", r->duration_s > 0 ? 100.0 * r->cpu_s / r->duration_s : 0.0);
+	cell_str(cells, "client", "loadgen");
+	cell_str(cells, "started_utc", r->started_utc);
 }
 
 void report_csv(FILE *f, const struct run_result *r)
 {
-    char cells[CSV_COLUMNS][CELL_BYTES];
-    memset(cells, 0, sizeof(cells));
-    cells_fill(cells, r);
-    for (size_t i = 0; i < CSV_COLUMNS; i++)
-        fprintf(f, "%s%s", i ? "," : "", csv_columns[i]);
-    fprintf(f, "\n");
-    for (size_t i = 0; i < CSV_COLUMNS; i++)
-        fprintf(f, "%s%s", i ? "," : "", cells[i]);
-    fprintf(f, "\n");
-    fflush(f);
+	char cells[CSV_COLUMNS][CELL_BYTES];
+	memset(cells, 0, sizeof(cells));
+	cells_fill(cells, r);
+	for (size_t i = 0; i < CSV_COLUMNS; i++)
+		fprintf(f, "%s%s", i ? "," : "", csv_columns[i]);
+	fprintf(f, "\n");
+	for (size_t i = 0; i < CSV_COLUMNS; i++)
+		fprintf(f, "%s%s", i ? "," : "", cells[i]);
+	fprintf(f, "\n");
+	fflush(f);
 }

@@ -22,15 +22,15 @@ enum resp_result { RESP_BAD = -1, RESP_MORE = 0, RESP_DONE = 1 };
 #define RESP_DAY_MAX 1024           /* longest daytime line accepted */
 
 struct resp_http {
-    uint8_t state;
-    uint8_t names;      /* header names still matching (bit per known name) */
-    uint8_t hdr;        /* the known header whose value is being read */
-    uint8_t flags;      /* RESP_F_* */
-    uint16_t status;
-    uint16_t pos;       /* position inside a literal or header name */
-    uint32_t head_bytes;
-    uint64_t body_left; /* Content-Length while reading the head, then bytes still due */
-    uint64_t value;     /* the Content-Length value being read */
+	uint8_t state;
+	uint8_t names;      /* header names still matching (bit per known name) */
+	uint8_t hdr;        /* the known header whose value is being read */
+	uint8_t flags;      /* RESP_F_* */
+	uint16_t status;
+	uint16_t pos;       /* position inside a literal or header name */
+	uint32_t head_bytes;
+	uint64_t body_left; /* Content-Length while reading the head, then bytes still due */
+	uint64_t value;     /* the Content-Length value being read */
 };
 
 #define RESP_F_HAVE_LENGTH 0x01
@@ -46,8 +46,8 @@ int resp_http_feed(struct resp_http *r, const char *buf, size_t len, size_t *use
 int resp_http_in_body(const struct resp_http *r);
 
 struct resp_day {
-    uint8_t state;
-    uint16_t len;
+	uint8_t state;
+	uint16_t len;
 };
 
 void resp_day_init(struct resp_day *d);

@@ -17,111 +17,111 @@ static int test_failed;
 
 static void check(int ok, const char *name, const char *fmt_expected, double expected, double got)
 {
-    test_count++;
-    if (ok) {
-        printf("ok %d - %s\n", test_count, name);
-        return;
-    }
-    test_failed++;
-    printf("not ok %d - %s: expected ", test_count, name);
-    printf(fmt_expected, expected);
-    printf(" got %.3f\n", got);
+	test_count++;
+	if (ok) {
+		printf("ok %d - %s\n", test_count, name);
+		return;
+	}
+	test_failed++;
+	printf("not ok %d - %s: expected ", test_count, name);
+	printf(fmt_expected, expected);
+	printf(" got %.3f\n", got);
 }
 
 static int within(double expected, double got, double rel)
 {
-    double err = fabs(got - expected);
-    return err <= rel * fabs(expected) || err < 1e-9;
+	double err = fabs(got - expected);
+	return err <= rel * fabs(expected) || err < 1e-9;
 }
 
 /* The value read back for v: the midpoint of its bucket (as percentiles report). */
 static double readback_us(uint64_t v)
 {
-    unsigned i = hist_index(v);
-    return (double)(hist_bucket_low_us(i) + hist_bucket_width_us(i) / 2);
+	unsigned i = hist_index(v);
+	return (double)(hist_bucket_low_us(i) + hist_bucket_width_us(i) / 2);
 }
 
 static void test_error_table(void)
 {
-    static const uint64_t values[] = {
-        1, 2, 99, 255, 256, 257, 300, 511, 512, 513, 1000, 1023, 1024, 4097, 9999, 12345,
-        65535, 65536, 100000, 999999, 1000000, 5000001, 33554431, 33554432, 59999999, 60000000,
-    };
-    char name[96];
-    for (size_t k = 0; k < sizeof(values) / sizeof(values[0]); k++) {
-        uint64_t v = values[k];
-        snprintf(name, sizeof(name), "value %llu us reads back within 1%%", (unsigned long long)v);
-        check(within((double)v, readback_us(v), MAX_REL_ERR), name, "%.0f", (double)v, readback_us(v));
-    }
+	static const uint64_t values[] = {
+		1, 2, 99, 255, 256, 257, 300, 511, 512, 513, 1000, 1023, 1024, 4097, 9999, 12345,
+		65535, 65536, 100000, 999999, 1000000, 5000001, 33554431, 33554432, 59999999, 60000000,
+	};
+	char name[96];
+	for (size_t k = 0; k < sizeof(values) / sizeof(values[0]); k++) {
+		uint64_t v = values[k];
+		snprintf(name, sizeof(name), "value %llu us reads back within 1%%", (unsigned long long)v);
+		check(within((double)v, readback_us(v), MAX_REL_ERR), name, "%.0f", (double)v, readback_us(v));
+	}
 }
 
 /* Every value 1..2^20 and a fine geometric sweep to 60 s: bucket holds the value, error <= 1%. */
 static void test_error_sweep(void)
 {
-    double worst = 0.0, worst_v = 0.0;
-    int bounds_ok = 1;
-    uint64_t v = 1;
-    while (v <= SIXTY_S_US) {
-        unsigned i = hist_index(v);
-        uint64_t low = hist_bucket_low_us(i);
-        if (v < low || v >= low + hist_bucket_width_us(i))
-            bounds_ok = 0;
-        double err = fabs(readback_us(v) - (double)v) / (double)v;
-        if (err > worst) {
-            worst = err;
-            worst_v = (double)v;
-        }
-        v = v < (UINT64_C(1) << 20) ? v + 1 : v + v / 1000 + 1;
-    }
-    check(bounds_ok, "every swept value lies inside its bucket", "%.0f", 1, bounds_ok);
-    check(worst <= MAX_REL_ERR, "worst relative error up to 60 s is <= 1%", "%.4f", MAX_REL_ERR, worst);
-    (void)worst_v;
-    check(hist_index(SIXTY_S_US) < HIST_BUCKETS, "60 s is inside the bucket range", "%.0f",
-          HIST_BUCKETS - 1, hist_index(SIXTY_S_US));
+	double worst = 0.0, worst_v = 0.0;
+	int bounds_ok = 1;
+	uint64_t v = 1;
+	while (v <= SIXTY_S_US) {
+		unsigned i = hist_index(v);
+		uint64_t low = hist_bucket_low_us(i);
+		if (v < low || v >= low + hist_bucket_width_us(i))
+			bounds_ok = 0;
+		double err = fabs(readback_us(v) - (double)v) / (double)v;
+		if (err > worst) {
+			worst = err;
+			worst_v = (double)v;
+		}
+		v = v < (UINT64_C(1) << 20) ? v + 1 : v + v / 1000 + 1;
+	}
+	check(bounds_ok, "every swept value lies inside its bucket", "%.0f", 1, bounds_ok);
+	check(worst <= MAX_REL_ERR, "worst relative error up to 60 s is <= 1%", "%.4f", MAX_REL_ERR, worst);
+	(void)worst_v;
+	check(hist_index(SIXTY_S_US) < HIST_BUCKETS, "60 s is inside the bucket range", "%.0f",
+		  HIST_BUCKETS - 1, hist_index(SIXTY_S_US));
 }
 
 /* {1, v, 10 * v}: the median is v's bucket, unclamped by min and max. */
 static void test_median_of_three(void)
 {
-    static const uint64_t values[] = {7, 300, 5000, 123456, 7654321, 59000000};
-    static struct hist h;
-    char name[96];
-    for (size_t k = 0; k < sizeof(values) / sizeof(values[0]); k++) {
-        hist_reset(&h);
-        hist_record(&h, 1);
-        hist_record(&h, values[k]);
-        hist_record(&h, values[k] * 10);
-        double got = (double)hist_percentile_us(&h, 50.0);
-        snprintf(name, sizeof(name), "median of {1, %llu, 10x} within 1%%", (unsigned long long)values[k]);
-        check(within((double)values[k], got, MAX_REL_ERR), name, "%.0f", (double)values[k], got);
-    }
+	static const uint64_t values[] = {7, 300, 5000, 123456, 7654321, 59000000};
+	static struct hist h;
+	char name[96];
+	for (size_t k = 0; k < sizeof(values) / sizeof(values[0]); k++) {
+		hist_reset(&h);
+		hist_record(&h, 1);
+		hist_record(&h, values[k]);
+		hist_record(&h, values[k] * 10);
+		double got = (double)hist_percentile_us(&h, 50.0);
+		snprintf(name, sizeof(name), "median of {1, %llu, 10x} within 1%%", (unsigned long long)values[k]);
+		check(within((double)values[k], got, MAX_REL_ERR), name, "%.0f", (double)values[k], got);
+	}
 }
 
 struct pct_case {
-    double p;
-    const char *label;
+	double p;
+	const char *label;
 };
 
 static const struct pct_case pcts[] = {
-    {50.0, "p50"}, {90.0, "p90"}, {99.0, "p99"}, {99.9, "p99.9"}, {100.0, "max"},
+	{50.0, "p50"}, {90.0, "p90"}, {99.0, "p99"}, {99.9, "p99.9"}, {100.0, "max"},
 };
 
 static void check_percentiles(const struct hist *h, const char *dist, double (*exact)(double p))
 {
-    char name[96];
-    for (size_t k = 0; k < sizeof(pcts) / sizeof(pcts[0]); k++) {
-        double want = exact(pcts[k].p);
-        double got = (double)hist_percentile_us(h, pcts[k].p);
-        snprintf(name, sizeof(name), "%s %s within 1%%", dist, pcts[k].label);
-        check(within(want, got, MAX_REL_ERR), name, "%.1f", want, got);
-    }
+	char name[96];
+	for (size_t k = 0; k < sizeof(pcts) / sizeof(pcts[0]); k++) {
+		double want = exact(pcts[k].p);
+		double got = (double)hist_percentile_us(h, pcts[k].p);
+		snprintf(name, sizeof(name), "%s %s within 1%%", dist, pcts[k].label);
+		check(within(want, got, MAX_REL_ERR), name, "%.1f", want, got);
+	}
 }
 
 #define UNIFORM_N 100000
 
 static double uniform_exact(double p)
 {
-    return p / 100.0 * UNIFORM_N;
+	return p / 100.0 * UNIFORM_N;
 }
 
 #define EXP_N 1000000
@@ -129,14 +129,14 @@ static double uniform_exact(double p)
 
 static uint64_t exp_value(int i)
 {
-    return (uint64_t)llround(-EXP_MEAN_US * log(1.0 - (i + 0.5) / EXP_N));
+	return (uint64_t)llround(-EXP_MEAN_US * log(1.0 - (i + 0.5) / EXP_N));
 }
 
 static double exp_exact(double p)
 {
-    if (p >= 100.0)
-        return (double)exp_value(EXP_N - 1);
-    return -EXP_MEAN_US * log(1.0 - p / 100.0);
+	if (p >= 100.0)
+		return (double)exp_value(EXP_N - 1);
+	return -EXP_MEAN_US * log(1.0 - p / 100.0);
 }
 
 /* Bimodal: 95% at 200 us, 5% at 3 s (a server that stalls now and then). */
@@ -144,85 +144,85 @@ static double exp_exact(double p)
 
 static double bimodal_exact(double p)
 {
-    return p <= 95.0 ? 200.0 : 3000000.0;
+	return p <= 95.0 ? 200.0 : 3000000.0;
 }
 
 static void test_distributions(void)
 {
-    static struct hist h;
-    hist_reset(&h);
-    for (uint64_t v = 1; v <= UNIFORM_N; v++)
-        hist_record(&h, v);
-    check_percentiles(&h, "uniform 1..100000 us", uniform_exact);
-    check(within((UNIFORM_N + 1) / 2.0, hist_mean_us(&h), 1e-9), "uniform mean exact", "%.1f",
-          (UNIFORM_N + 1) / 2.0, hist_mean_us(&h));
-    double sd = sqrt((double)UNIFORM_N * (UNIFORM_N + 1) / 12.0);
-    check(within(sd, hist_stdev_us(&h), 1e-6), "uniform stdev exact", "%.3f", sd, hist_stdev_us(&h));
+	static struct hist h;
+	hist_reset(&h);
+	for (uint64_t v = 1; v <= UNIFORM_N; v++)
+		hist_record(&h, v);
+	check_percentiles(&h, "uniform 1..100000 us", uniform_exact);
+	check(within((UNIFORM_N + 1) / 2.0, hist_mean_us(&h), 1e-9), "uniform mean exact", "%.1f",
+		  (UNIFORM_N + 1) / 2.0, hist_mean_us(&h));
+	double sd = sqrt((double)UNIFORM_N * (UNIFORM_N + 1) / 12.0);
+	check(within(sd, hist_stdev_us(&h), 1e-6), "uniform stdev exact", "%.3f", sd, hist_stdev_us(&h));
 
-    hist_reset(&h);
-    for (int i = 0; i < EXP_N; i++)
-        hist_record(&h, exp_value(i));
-    check_percentiles(&h, "exponential mean 2 ms", exp_exact);
+	hist_reset(&h);
+	for (int i = 0; i < EXP_N; i++)
+		hist_record(&h, exp_value(i));
+	check_percentiles(&h, "exponential mean 2 ms", exp_exact);
 
-    hist_reset(&h);
-    for (int i = 0; i < BI_N; i++)
-        hist_record(&h, i < BI_N * 95 / 100 ? 200 : 3000000);
-    check_percentiles(&h, "bimodal 200 us / 3 s", bimodal_exact);
+	hist_reset(&h);
+	for (int i = 0; i < BI_N; i++)
+		hist_record(&h, i < BI_N * 95 / 100 ? 200 : 3000000);
+	check_percentiles(&h, "bimodal 200 us / 3 s", bimodal_exact);
 }
 
 /* Four per-thread histograms merged equal one histogram of everything. */
 static void test_merge(void)
 {
-    static struct hist all, part[4], merged;
-    hist_reset(&all);
-    hist_reset(&merged);
-    for (int t = 0; t < 4; t++)
-        hist_reset(&part[t]);
-    for (int i = 0; i < 200000; i++) {
-        uint64_t v = (uint64_t)(i * 7919) % 3000000 + 1;
-        hist_record(&all, v);
-        hist_record(&part[i % 4], v);
-    }
-    for (int t = 0; t < 4; t++)
-        hist_merge(&merged, &part[t]);
-    int same = memcmp(all.counts, merged.counts, sizeof(all.counts)) == 0 && all.count == merged.count &&
-               all.min_us == merged.min_us && all.max_us == merged.max_us && all.sum_us == merged.sum_us;
-    check(same, "merge of 4 thread histograms equals the whole", "%.0f", 1, same);
-    check(hist_percentile_us(&all, 99.0) == hist_percentile_us(&merged, 99.0), "merged p99 equals whole p99",
-          "%.0f", (double)hist_percentile_us(&all, 99.0), (double)hist_percentile_us(&merged, 99.0));
+	static struct hist all, part[4], merged;
+	hist_reset(&all);
+	hist_reset(&merged);
+	for (int t = 0; t < 4; t++)
+		hist_reset(&part[t]);
+	for (int i = 0; i < 200000; i++) {
+		uint64_t v = (uint64_t)(i * 7919) % 3000000 + 1;
+		hist_record(&all, v);
+		hist_record(&part[i % 4], v);
+	}
+	for (int t = 0; t < 4; t++)
+		hist_merge(&merged, &part[t]);
+	int same = memcmp(all.counts, merged.counts, sizeof(all.counts)) == 0 && all.count == merged.count &&
+			   all.min_us == merged.min_us && all.max_us == merged.max_us && all.sum_us == merged.sum_us;
+	check(same, "merge of 4 thread histograms equals the whole", "%.0f", 1, same);
+	check(hist_percentile_us(&all, 99.0) == hist_percentile_us(&merged, 99.0), "merged p99 equals whole p99",
+		  "%.0f", (double)hist_percentile_us(&all, 99.0), (double)hist_percentile_us(&merged, 99.0));
 }
 
 static void test_edges(void)
 {
-    static struct hist h;
-    hist_reset(&h);
-    check(hist_percentile_us(&h, 99.0) == 0, "empty histogram p99 is 0", "%.0f", 0,
-          (double)hist_percentile_us(&h, 99.0));
-    check(hist_mean_us(&h) == 0.0, "empty histogram mean is 0", "%.0f", 0, hist_mean_us(&h));
-    hist_record(&h, 0);
-    check(hist_percentile_us(&h, 50.0) == 0, "zero latency is recorded as 0", "%.0f", 0,
-          (double)hist_percentile_us(&h, 50.0));
-    uint64_t huge = HIST_MAX_US * 4;
-    hist_record(&h, huge);
-    check(hist_percentile_us(&h, 100.0) == huge, "out-of-range value keeps its exact max", "%.0f",
-          (double)huge, (double)hist_percentile_us(&h, 100.0));
-    check(h.count == 2, "out-of-range value is counted", "%.0f", 2, (double)h.count);
-    hist_reset(&h);
-    hist_record(&h, 12345);
-    check(hist_percentile_us(&h, 99.9) == 12345, "single value: every percentile is that value", "%.0f", 12345,
-          (double)hist_percentile_us(&h, 99.9));
+	static struct hist h;
+	hist_reset(&h);
+	check(hist_percentile_us(&h, 99.0) == 0, "empty histogram p99 is 0", "%.0f", 0,
+		  (double)hist_percentile_us(&h, 99.0));
+	check(hist_mean_us(&h) == 0.0, "empty histogram mean is 0", "%.0f", 0, hist_mean_us(&h));
+	hist_record(&h, 0);
+	check(hist_percentile_us(&h, 50.0) == 0, "zero latency is recorded as 0", "%.0f", 0,
+		  (double)hist_percentile_us(&h, 50.0));
+	uint64_t huge = HIST_MAX_US * 4;
+	hist_record(&h, huge);
+	check(hist_percentile_us(&h, 100.0) == huge, "out-of-range value keeps its exact max", "%.0f",
+		  (double)huge, (double)hist_percentile_us(&h, 100.0));
+	check(h.count == 2, "out-of-range value is counted", "%.0f", 2, (double)h.count);
+	hist_reset(&h);
+	hist_record(&h, 12345);
+	check(hist_percentile_us(&h, 99.9) == 12345, "single value: every percentile is that value", "%.0f", 12345,
+		  (double)hist_percentile_us(&h, 99.9));
 }
 
 int main(void)
 {
-    test_error_table();
-    test_error_sweep();
-    test_median_of_three();
-    test_distributions();
-    test_merge();
-    test_edges();
-    printf("1..%d\n", test_count);
-    if (test_failed)
-        fprintf(stderr, "test_hist: %d of %d failed\n", test_failed, test_count);
-    return test_failed ? 1 : 0;
+	test_error_table();
+	test_error_sweep();
+	test_median_of_three();
+	test_distributions();
+	test_merge();
+	test_edges();
+	printf("1..%d\n", test_count);
+	if (test_failed)
+		fprintf(stderr, "test_hist: %d of %d failed\n", test_failed, test_count);
+	return test_failed ? 1 : 0;
 }
