@@ -20,7 +20,7 @@ GET_KEEP = request_bytes("GET", "/")
 
 NO_WORKERS_KNOB = ("iterative", "select", "pth")
 BIG_EVENT = ("epoll", "libevent", "iocp-emul")
-EMFILE_MODELS = ("epoll", "libevent", "select", "thread")
+EMFILE_MODELS = ("epoll", "libevent", "select", "thread", "pth", "iocp-emul")
 
 
 def all_hello(crowd, what):
