@@ -456,6 +456,7 @@ static int start(struct iocp_port *p, int fd, struct iocp_overlapped *ov, enum i
 	ov->internal.key = p->keys[fd];
 	ov->internal.next = ov->internal.tprev = ov->internal.tnext = NULL;
 	ov->internal.deadline_ms = 0;
+	ov->internal.timed_out = 0;
 	if (op == IOCP_OP_DISCONNECT)
 		p->bound[fd] = 0;   /* closing the handle ends its association */
 	p->be->submit(p->be_state, ov);

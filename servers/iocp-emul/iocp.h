@@ -55,9 +55,10 @@
  * refuses io_uring (EPERM, ENOSYS: seccomp in containers, sysctl
  * kernel.io_uring_disabled), saying so on stderr.
  *
- * Departures from Windows: a receive or a send may carry a timeout
- * (io_uring's linked timeout; Windows programs use a timer and CancelIoEx)
- * and then completes with -ETIMEDOUT (timeout_ms <= 0: none); a send may complete short, like send(2), and the caller
+ * Departures from Windows: a receive or a send may carry a timeout (a
+ * Windows program runs a timer and calls CancelIoEx; here the backend's
+ * poller does that) and then completes with -ETIMEDOUT (timeout_ms <= 0:
+ * none); a send may complete short, like send(2), and the caller
  * sends the rest; the port owns the blocking mode of associated sockets.
  */
 #ifndef IOCP_H
@@ -111,9 +112,9 @@ struct iocp_overlapped {
 		uintptr_t key;
 		struct iocp_packet pkt;
 		struct iocp_overlapped *next;          /* backend queues */
-		struct iocp_overlapped *tprev, *tnext; /* epoll backend timers */
-		long long deadline_ms;
-		long long ts[2];                       /* io_uring link timeout */
+		struct iocp_overlapped *tprev, *tnext; /* the backend's timer list */
+		long long deadline_ms;                 /* 0: not in the timer list */
+		int timed_out;                         /* the backend cancelled it */
 	} internal;
 };
 

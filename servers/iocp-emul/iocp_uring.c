@@ -7,7 +7,14 @@
  * through an eventfd whose read is always pending in the ring. The poller
  * loops: move the list into SQEs, one io_uring_enter to submit them and wait
  * for at least one completion, move every CQE into the port's FIFO under one
- * lock. An operation with a timeout is an SQE linked to IORING_OP_LINK_TIMEOUT.
+ * lock.
+ *
+ * Timeouts are the poller's too, as a Windows program's timer thread would
+ * call CancelIoEx: operations with a timeout sit in a list sorted by
+ * deadline (only the poller touches it: no lock), the poller's wait ends at
+ * the first deadline, and an expired operation gets an IORING_OP_ASYNC_CANCEL
+ * and completes with -ETIMEDOUT. (A linked IORING_OP_LINK_TIMEOUT per
+ * operation costs an hrtimer and an extra CQE on every request.)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,13 +25,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "iocp_backend.h"
 
 #define RING_ENTRIES 4096
 #define TAG_WAKE ((uint64_t)1)      /* user_data of the eventfd read */
-#define TAG_TIMEOUT ((uint64_t)2)   /* user_data of linked timeouts (ignored) */
+#define TAG_CANCEL ((uint64_t)2)    /* user_data of a timeout's cancel (ignored) */
 
 struct uring {
 	struct iocp_port *port;
@@ -39,27 +47,88 @@ struct uring {
 	int stop;
 	int efd;
 	uint64_t efd_val;
+	/* the poller's own */
+	struct iocp_overlapped *thead, *ttail;  /* pending operations with a deadline */
 };
 
-static struct io_uring_sqe *sqe_get(struct uring *u, unsigned need)
+static long long mono_ms(void)
 {
-	if (io_uring_sq_space_left(&u->ring) < need)
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static struct io_uring_sqe *sqe_get(struct uring *u)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&u->ring);
+	if (!sqe) {   /* the SQ is full: submit what is there */
 		io_uring_submit(&u->ring);
-	return io_uring_get_sqe(&u->ring);
+		sqe = io_uring_get_sqe(&u->ring);
+	}
+	return sqe;
 }
 
 static void arm_wake(struct uring *u)
 {
-	struct io_uring_sqe *sqe = sqe_get(u, 1);
+	struct io_uring_sqe *sqe = sqe_get(u);
 	io_uring_prep_read(sqe, u->efd, &u->efd_val, sizeof(u->efd_val), 0);
 	io_uring_sqe_set_data64(sqe, TAG_WAKE);
 }
 
-/* Turn one queued operation into its SQE(s). */
+/* ---- timers (poller only) ---- */
+
+static void timer_add(struct uring *u, struct iocp_overlapped *ov)
+{
+	struct iocp_overlapped *after = u->ttail;
+	/* Every timeout is usually the same: the new deadline is the latest. */
+	while (after && after->internal.deadline_ms > ov->internal.deadline_ms)
+		after = after->internal.tprev;
+	ov->internal.tprev = after;
+	ov->internal.tnext = after ? after->internal.tnext : u->thead;
+	if (ov->internal.tnext)
+		ov->internal.tnext->internal.tprev = ov;
+	else
+		u->ttail = ov;
+	if (after)
+		after->internal.tnext = ov;
+	else
+		u->thead = ov;
+}
+
+static void timer_del(struct uring *u, struct iocp_overlapped *ov)
+{
+	if (ov->internal.tprev)
+		ov->internal.tprev->internal.tnext = ov->internal.tnext;
+	else
+		u->thead = ov->internal.tnext;
+	if (ov->internal.tnext)
+		ov->internal.tnext->internal.tprev = ov->internal.tprev;
+	else
+		u->ttail = ov->internal.tprev;
+	ov->internal.deadline_ms = 0;
+}
+
+/* Cancel the operations whose deadline passed; ms until the next one (-1: none). */
+static long long expire(struct uring *u)
+{
+	long long now = mono_ms();
+	struct iocp_overlapped *ov;
+	while ((ov = u->thead) && ov->internal.deadline_ms <= now) {
+		timer_del(u, ov);
+		ov->internal.timed_out = 1;
+		struct io_uring_sqe *sqe = sqe_get(u);
+		io_uring_prep_cancel(sqe, ov, 0);
+		io_uring_sqe_set_data64(sqe, TAG_CANCEL);
+	}
+	return ov ? ov->internal.deadline_ms - now : -1;
+}
+
+/* ---- submitting and reaping ---- */
+
+/* Turn one queued operation into its SQE. */
 static void prep(struct uring *u, struct iocp_overlapped *ov)
 {
-	int timed = ov->internal.timeout_ms > 0;
-	struct io_uring_sqe *sqe = sqe_get(u, timed ? 2 : 1);
+	struct io_uring_sqe *sqe = sqe_get(u);
 
 	switch (ov->internal.op) {
 	case IOCP_OP_ACCEPT:
@@ -67,6 +136,9 @@ static void prep(struct uring *u, struct iocp_overlapped *ov)
 		break;
 	case IOCP_OP_RECV:
 		io_uring_prep_recv(sqe, ov->internal.fd, ov->internal.buf, ov->internal.len, 0);
+		/* A request rarely waits in the socket when we ask: arm the poll
+		 * first instead of a receive that would fail with EAGAIN. */
+		sqe->ioprio |= IORING_RECVSEND_POLL_FIRST;
 		break;
 	case IOCP_OP_SEND:
 		io_uring_prep_sendmsg(sqe, ov->internal.fd, &ov->internal.msg, MSG_NOSIGNAL);
@@ -83,12 +155,8 @@ static void prep(struct uring *u, struct iocp_overlapped *ov)
 		break;
 	}
 	io_uring_sqe_set_data(sqe, ov);
-	if (timed) {
-		sqe->flags |= IOSQE_IO_LINK;
-		sqe = io_uring_get_sqe(&u->ring);
-		io_uring_prep_link_timeout(sqe, (struct __kernel_timespec *)ov->internal.ts, 0);
-		io_uring_sqe_set_data64(sqe, TAG_TIMEOUT);
-	}
+	if (ov->internal.deadline_ms)
+		timer_add(u, ov);
 }
 
 /* Move every CQE into the port, in the order the kernel posted them. */
@@ -104,11 +172,13 @@ static void reap(struct uring *u)
 		n++;
 		if (tag == TAG_WAKE) {
 			rearm = 1;
-		} else if (tag != TAG_TIMEOUT) {
+		} else if (tag != TAG_CANCEL) {
 			struct iocp_overlapped *ov = io_uring_cqe_get_data(cqe);
 			int res = cqe->res;
-			if (res == -ECANCELED && ov->internal.timeout_ms > 0)
-				res = -ETIMEDOUT;   /* cancelled by its linked timeout */
+			if (ov->internal.deadline_ms)
+				timer_del(u, ov);
+			if (ov->internal.timed_out && (res == -ECANCELED || res == -EINTR))
+				res = -ETIMEDOUT;
 			iocp_done_add(&done, ov, res);
 		}
 	}
@@ -166,11 +236,22 @@ static void *poller(void *arg)
 			next = ov->internal.next;
 			prep(u, ov);
 		}
-		rc = io_uring_submit_and_wait(&u->ring, 1);
-		if (rc < 0 && rc != -EINTR && rc != -EBUSY && rc != -EAGAIN) {
+		long long wait_ms = expire(u);
+		if (wait_ms < 0) {
+			rc = io_uring_submit_and_wait(&u->ring, 1);
+		} else {
+			struct io_uring_cqe *cqe;
+			struct __kernel_timespec ts = { .tv_sec = wait_ms / 1000,
+							.tv_nsec = (wait_ms % 1000) * 1000000 };
+			rc = io_uring_submit_and_wait_timeout(&u->ring, &cqe, 1, &ts, NULL);
+		}
+		if (rc < 0 && rc != -EINTR && rc != -EBUSY && rc != -EAGAIN && rc != -ETIME) {
 			fprintf(stderr, "iocp: io_uring_submit_and_wait: %s\n", strerror(-rc));
 			break;
 		}
+		pthread_mutex_lock(&u->lock);
+		u->sleeping = 0;   /* awake: the list is looked at before the next wait */
+		pthread_mutex_unlock(&u->lock);
 		reap(u);
 	}
 	/* Closing the ring cancels what is still pending, in one pass (an
@@ -263,10 +344,8 @@ static void uring_submit(void *state, struct iocp_overlapped *ov)
 		struct linger lg = { .l_onoff = 1, .l_linger = 0 };
 		setsockopt(ov->internal.fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 	}
-	if (ov->internal.timeout_ms > 0) {
-		ov->internal.ts[0] = ov->internal.timeout_ms / 1000;
-		ov->internal.ts[1] = (long long)(ov->internal.timeout_ms % 1000) * 1000000;
-	}
+	if (ov->internal.timeout_ms > 0)
+		ov->internal.deadline_ms = mono_ms() + ov->internal.timeout_ms;
 	ov->internal.next = NULL;
 	pthread_mutex_lock(&u->lock);
 	if (u->tail)
