@@ -98,6 +98,26 @@ static void summary_latency(FILE *f, const struct hist *h)
 	}
 }
 
+/* How long opening the connections took, and a warning when that ran into
+ * the measured time (raise --warmup) or some never opened. */
+static void summary_ramp(FILE *f, const struct run_result *r)
+{
+	const struct opts *o = r->o;
+	double warmup_s = (double)o->warmup_ms / 1000.0;
+	if (o->rate_rps > 0 && r->open_s < 0) {
+		fprintf(f, "Connections:  %d of %d used (open loop opens them as needed)\n", r->conns_opened, o->conns);
+		return;
+	}
+	if (r->open_s < 0) {
+		fprintf(f, "Connections:  only %d of %d ever opened\n", r->conns_opened, o->conns);
+		return;
+	}
+	fprintf(f, "Connections:  all %d open after %.2fs\n", o->conns, r->open_s);
+	if (o->rate_rps == 0 && r->measured && r->open_s > warmup_s + 0.05 * r->duration_s)
+		fprintf(f, "warning: connections were still opening %.2fs into the measured time: raise --warmup\n",
+			r->open_s - warmup_s);
+}
+
 void report_summary(FILE *f, const struct run_result *r)
 {
 	const struct stats *st = &r->total;
@@ -115,6 +135,7 @@ void report_summary(FILE *f, const struct run_result *r)
 	fprintf(f, "Requests/sec: %10.2f\n", (double)st->requests / secs);
 	fprintf(f, "Transfer/sec: %10s\n", rate);
 	fprintf(f, "Client CPU:   %9.1f%%\n", 100.0 * r->cpu_s / secs);
+	summary_ramp(f, r);
 }
 
 static void cell_set(char cells[][CELL_BYTES], const char *name, const char *fmt, double v)

@@ -17,6 +17,8 @@ struct run_result {
 	char started_utc[32];     /* start of the measured time, ISO 8601 Z */
 	int interrupted;          /* stopped early by SIGINT/SIGTERM */
 	int measured;             /* the warmup ended and measuring began */
+	int conns_opened;         /* connections that connected at least once */
+	double open_s;            /* from launch until all had; -1 = some never did */
 };
 
 extern const char *const err_names[ERR_KINDS];

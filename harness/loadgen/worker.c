@@ -34,7 +34,8 @@
 #define BACKOFF_NS (10 * 1000000ull)  /* after a connect error */
 #define SCAN_MAX_NS (10 * 1000000ull) /* timeout scan period, at most */
 #define SCAN_MIN_NS (1000000ull)
-#define RAMP_PER_LOOP 256 /* closed loop: connections started per loop turn at the start */
+#define RAMP_PER_LOOP 256         /* closed loop: connections started per loop turn at the start, */
+#define RAMP_BUDGET_NS 5000000ull /* or fewer if their connects take longer than this */
 
 enum conn_state {
 	CS_CLOSED,  /* no socket */
@@ -49,6 +50,7 @@ struct conn {
 	uint8_t state;
 	uint8_t connected; /* the TCP handshake is known to be done */
 	uint8_t busy;      /* a request is in flight */
+	uint8_t opened;    /* has been connected at least once */
 	uint32_t gen;      /* bumped on every close */
 	uint32_t wr_off;
 	uint64_t start_ns; /* latency origin of the request in flight */
@@ -71,6 +73,8 @@ struct worker {
 	int ring_head, ring_count;
 	int in_flight;
 	int n_started;           /* closed loop: connections started so far (ramp) */
+	int n_opened;            /* connections that have connected at least once */
+	uint64_t all_open_ns;    /* when the last of them first connected; 0 = not yet */
 	int out_of_tickets;
 	int phase_seen;
 	uint64_t interval_ns;    /* open loop: between this thread's intended sends */
@@ -208,6 +212,11 @@ static void request_end(struct worker *w, struct conn *c)
 static void conn_connected(struct worker *w, struct conn *c, uint64_t now)
 {
 	c->connected = 1;
+	if (!c->opened) {
+		c->opened = 1;
+		if (++w->n_opened == w->n_conns)
+			w->all_open_ns = now;
+	}
 	if (c->busy)
 		w->deadline_ns[conn_index(w, c)] = now + w->sh->timeout_ns;
 }
@@ -485,9 +494,10 @@ static void worker_begin(struct worker *w, uint64_t now)
 static void worker_ramp(struct worker *w)
 {
 	int end = w->n_started + RAMP_PER_LOOP < w->n_conns ? w->n_started + RAMP_PER_LOOP : w->n_conns;
-	while (w->n_started < end && !w->out_of_tickets) {
-		uint64_t now = clock_ns();
+	uint64_t begin = clock_ns(), now = begin;
+	while (w->n_started < end && !w->out_of_tickets && now - begin < RAMP_BUDGET_NS) {
 		conn_start(w, &w->conns[w->n_started++], now, now);
+		now = clock_ns();
 	}
 	if (w->out_of_tickets)
 		w->n_started = w->n_conns;
@@ -579,6 +589,12 @@ void worker_join(struct worker *w)
 const struct stats *worker_stats(const struct worker *w)
 {
 	return &w->st;
+}
+
+int worker_opened(const struct worker *w, uint64_t *all_open_ns)
+{
+	*all_open_ns = w->all_open_ns;
+	return w->n_opened;
 }
 
 void worker_destroy(struct worker *w)

@@ -56,6 +56,8 @@ struct worker *worker_create(struct shared *sh, int id, int first_conn, int n_co
 int worker_start(struct worker *w);
 void worker_join(struct worker *w);
 const struct stats *worker_stats(const struct worker *w);
+/* Connections that ever connected; *all_open_ns: when all had (0 = never). */
+int worker_opened(const struct worker *w, uint64_t *all_open_ns);
 void worker_destroy(struct worker *w);
 
 void stats_reset(struct stats *st);
