@@ -24,14 +24,15 @@
  * array freed only after the workers are joined, so a late completion never
  * finds its context gone (access violation).
  *
- * Cost per connection: one object (~1.1 KB) for each of --max-conns, plus an
+ * Cost per connection: one object (~1 KB) for each of --max-conns, plus an
  * 8 KiB input buffer allocated at its first accept and kept; one accept
  * pending in the kernel per idle object. Limits: at most --max-conns
  * (default 10000, below the descriptor limit) clients are served at once;
  * a few more objects (REJECTORS) accept while all are busy and answer 503,
  * so a client beyond the limit gets 503 rather than waiting in the backlog.
  * The idle and head timeout (--idle-ms) is a timeout on each receive and
- * send (io_uring linked timeouts; timers in the epoll backend).
+ * send (the backend's poller cancels what passes its deadline). A worker in
+ * --block-us tells the port (work_block's hooks), which releases a waiter.
  *
  * Shutdown: SIGINT/SIGTERM wake the main thread, which posts one exit packet
  * per worker (Fire's COMPLETION_KEY_SHUTDOWN), joins them, closes the port
@@ -86,23 +87,26 @@ static struct iocp_port *port;
 static int listen_fd;
 static _Atomic int busy;         /* objects serving a client */
 
-static void issue_recv(struct connection *c);
 static void process_input(struct connection *c);
 
-/* ---- issuing operations: one at a time, and the handler's last act ---- */
+/* ---- issuing operations ----
+ * One operation per connection at a time, and issuing it is the handler's
+ * last act: its completion may be running on another worker before the call
+ * returns. begin() checks the first rule; started() treats an operation the
+ * port refused to start as the bug it is. */
 
-static void issue_begin(struct connection *c)
+static void begin(struct connection *c, enum state next)
 {
+	c->state = next;
 	int was = atomic_fetch_add(&c->pending, 1);
 	if (was != 0)
 		log_fatal("connection %p: operation issued with %d pending", (void *)c, was);
 }
 
-/* An operation the port refused to start (a bug, not a client's doing). */
-static void issue_failed(struct connection *c, const char *what, int rc)
+static void started(int rc, const char *what)
 {
-	log_fatal("%s: %s", what, strerror(-rc));
-	(void)c;
+	if (rc < 0)
+		log_fatal("%s: %s", what, strerror(-rc));
 }
 
 static int timeout_left(struct connection *c)
@@ -113,67 +117,57 @@ static int timeout_left(struct connection *c)
 
 static void issue_accept(struct connection *c)
 {
-	c->state = WAIT_ACCEPT;
 	c->fd = -1;
-	issue_begin(c);
-	int rc = iocp_accept(port, listen_fd, &c->ov);
-	if (rc < 0)
-		issue_failed(c, "iocp_accept", rc);
+	begin(c, WAIT_ACCEPT);
+	started(iocp_accept(port, listen_fd, &c->ov), "accept");
 }
 
 static void issue_recv(struct connection *c)
 {
-	c->state = WAIT_REQUEST;
-	issue_begin(c);
-	int rc = iocp_recv(port, c->fd, c->in + c->in_len, IN_CAP - c->in_len, timeout_left(c),
-			   &c->ov);
-	if (rc < 0)
-		issue_failed(c, "iocp_recv", rc);
+	begin(c, WAIT_REQUEST);
+	started(iocp_recv(port, c->fd, c->in + c->in_len, IN_CAP - c->in_len, timeout_left(c),
+			  &c->ov), "receive");
 }
 
+/* Read what is left of the file (a short read reads on). */
+static void issue_read(struct connection *c)
+{
+	struct http_response *r = &c->resp;
+	begin(c, WAIT_FILE);
+	started(iocp_read(port, r->file_fd, r->body_buf + c->file_off, r->body_len - c->file_off,
+			  (off_t)c->file_off, &c->ov), "read");
+}
+
+/* Send what is left of c->iov: head and body together, in one sendmsg. */
 static void issue_send(struct connection *c)
 {
-	c->state = WAIT_TRANSMIT;
-	issue_begin(c);
-	int rc = iocp_send(port, c->fd, c->iov, c->iovcnt, opts.idle_ms, &c->ov);
-	if (rc < 0)
-		issue_failed(c, "iocp_send", rc);
+	begin(c, WAIT_TRANSMIT);
+	started(iocp_send(port, c->fd, c->iov, c->iovcnt, opts.idle_ms, &c->ov), "send");
 }
 
-static void issue_close(struct connection *c)
-{
-	c->state = WAIT_RESET;
-	c->closing = 1;
-	issue_begin(c);
-	int rc = iocp_disconnect(port, c->fd, IOCP_DISCONNECT_CLOSE, &c->ov);
-	if (rc < 0)
-		issue_failed(c, "iocp_disconnect", rc);
-}
-
-/* Fire's IssueReset: linger (graceful) or close at once (after an error). */
-static void issue_reset(struct connection *c, int graceful)
-{
-	http_response_free(&c->resp);
-	c->in_len = 0;
-	if (!graceful) {
-		issue_close(c);
-		return;
-	}
-	shutdown(c->fd, SHUT_WR);
-	c->state = WAIT_RESET;
-	c->closing = 0;
-	c->deadline_ms = now_ms() + LINGER_MS;
-	issue_begin(c);
-	int rc = iocp_recv(port, c->fd, c->in, IN_CAP, timeout_left(c), &c->ov);
-	if (rc < 0)
-		issue_failed(c, "iocp_recv", rc);
-}
-
-/* Send c->resp (head and body in one sendmsg). */
 static void transmit(struct connection *c)
 {
 	c->iovcnt = http_response_iov(&c->resp, c->iov);
 	issue_send(c);
+}
+
+/* Fire's IssueReset. Graceful (after our last response): stop sending, read
+ * what the client still sends until it closes or LINGER_MS pass, then close.
+ * Not graceful (EOF, error, timeout): close at once. */
+static void issue_reset(struct connection *c, int graceful)
+{
+	http_response_free(&c->resp);
+	c->in_len = 0;
+	c->closing = !graceful;
+	if (graceful) {
+		shutdown(c->fd, SHUT_WR);
+		c->deadline_ms = now_ms() + LINGER_MS;
+		begin(c, WAIT_RESET);
+		started(iocp_recv(port, c->fd, c->in, IN_CAP, timeout_left(c), &c->ov), "receive");
+	} else {
+		begin(c, WAIT_RESET);
+		started(iocp_disconnect(port, c->fd, IOCP_DISCONNECT_CLOSE, &c->ov), "disconnect");
+	}
 }
 
 /* ---- completions ---- */
@@ -182,7 +176,7 @@ static void complete_accept(struct connection *c, int res)
 {
 	if (res < 0) {
 		if (res == -EMFILE || res == -ENFILE) {
-			/* Out of descriptors: pause this object, let others run. */
+			/* Out of descriptors: pause this object, let the others run. */
 			iocp_block_begin();
 			net_accept_backoff();
 			iocp_block_end();
@@ -199,18 +193,16 @@ static void complete_accept(struct connection *c, int res)
 		return;
 	}
 	c->fd = res;
-	iocp_associate(port, c->fd, KEY_IO);
-	net_set_nodelay(c->fd);
-	if (!c->in && !(c->in = malloc(IN_CAP))) {
-		issue_reset(c, 0);
+	if (iocp_associate(port, c->fd, KEY_IO) < 0 || (!c->in && !(c->in = malloc(IN_CAP)))) {
+		close(c->fd);   /* cannot serve it: drop it, accept the next */
+		atomic_fetch_sub(&busy, 1);
+		issue_accept(c);
 		return;
 	}
+	net_set_nodelay(c->fd);
 	c->in_len = 0;
-	http_response_init(&c->resp);
 	c->deadline_ms = now_ms() + opts.idle_ms;
-	if (opts.proto == PROTO_DAYTIME) {
-		/* The daytime line is the whole response; then close. */
-		http_response_init(&c->resp);
+	if (opts.proto == PROTO_DAYTIME) {   /* the line is the whole response */
 		c->resp.close = 1;
 		c->iov[0].iov_base = c->in;
 		c->iov[0].iov_len = daytime_format(c->in, IN_CAP);
@@ -223,8 +215,7 @@ static void complete_accept(struct connection *c, int res)
 
 static void complete_recv(struct connection *c, int res)
 {
-	if (res <= 0) {
-		/* EOF (everything asked was answered), timeout, or an error. */
+	if (res <= 0) {   /* EOF (all that was asked is answered), timeout, error */
 		issue_reset(c, 0);
 		return;
 	}
@@ -232,10 +223,11 @@ static void complete_recv(struct connection *c, int res)
 	process_input(c);
 }
 
-/* Parse what is buffered: answer the first request, or ask for more. */
+/* Answer the first buffered request, or ask for more. */
 static void process_input(struct connection *c)
 {
 	struct http_request req;
+	struct http_response *r = &c->resp;
 	int n = c->in_len ? http_parse_request(c->in, c->in_len, &req) : HTTP_PARTIAL;
 
 	if (n == HTTP_PARTIAL) {
@@ -243,63 +235,50 @@ static void process_input(struct connection *c)
 		return;
 	}
 	if (n == HTTP_ERROR) {
-		http_error(&c->resp, req.status, server_name);
-		c->in_len = 0;
+		http_error(r, req.status, server_name);
 		transmit(c);
 		return;
 	}
-	http_prepare(&req, &opts, &c->resp);
+	http_prepare(&req, &opts, r);
 	c->in_len -= (size_t)n;
 	memmove(c->in, c->in + n, c->in_len);   /* pipelined requests wait here */
 	work_do(opts.spin_us, opts.block_us);
-	if (c->resp.file_fd >= 0 && c->resp.body_len > 0) {
-		c->resp.body_buf = malloc(c->resp.body_len);
-		if (c->resp.body_buf) {
-			c->file_off = 0;
-			c->state = WAIT_FILE;
-			iocp_associate(port, c->resp.file_fd, KEY_IO);
-			issue_begin(c);
-			int rc = iocp_read(port, c->resp.file_fd, c->resp.body_buf, c->resp.body_len, 0,
-					   &c->ov);
-			if (rc < 0)
-				issue_failed(c, "iocp_read", rc);
-			return;
-		}
+	if (r->file_fd >= 0 && r->body_len > 0 && iocp_associate(port, r->file_fd, KEY_IO) == 0 &&
+	    (r->body_buf = malloc(r->body_len)) != NULL) {
+		c->file_off = 0;
+		issue_read(c);   /* the --root file, through the port */
+		return;
 	}
-	http_read_file(&c->resp);   /* an empty file (or no memory: 500) */
-	http_finish(&c->resp, server_name);
+	http_read_file(r);   /* an empty file; or no memory: 500 */
+	http_finish(r, server_name);
 	transmit(c);
 }
 
-static void complete_file(struct connection *c, int res)
+static void complete_read(struct connection *c, int res)
 {
 	struct http_response *r = &c->resp;
-	if (res > 0) {
-		c->file_off += (size_t)res;
-		if (c->file_off < r->body_len) {   /* a short read: read on */
-			issue_begin(c);
-			int rc = iocp_read(port, r->file_fd, r->body_buf + c->file_off,
-					   r->body_len - c->file_off, (off_t)c->file_off, &c->ov);
-			if (rc < 0)
-				issue_failed(c, "iocp_read", rc);
-			return;
-		}
-		close(r->file_fd);
-		r->file_fd = -1;
-		r->body = r->body_buf;
-		http_finish(r, server_name);
-	} else {
-		/* The file shrank or could not be read: 500, and close. */
+	if (res <= 0) {   /* the file shrank or could not be read: 500, and close */
 		http_response_free(r);
 		http_error(r, 500, server_name);
+		transmit(c);
+		return;
 	}
+	c->file_off += (size_t)res;
+	if (c->file_off < r->body_len) {
+		issue_read(c);
+		return;
+	}
+	close(r->file_fd);
+	r->file_fd = -1;
+	r->body = r->body_buf;
+	http_finish(r, server_name);
 	transmit(c);
 }
 
 static void complete_send(struct connection *c, int res)
 {
-	if (res < 0) {
-		issue_reset(c, 0);   /* EPIPE, ECONNRESET, a reader stuck for --idle-ms */
+	if (res < 0) {   /* EPIPE, ECONNRESET, a reader stuck for --idle-ms */
+		issue_reset(c, 0);
 		return;
 	}
 	size_t n = (size_t)res;
@@ -325,19 +304,18 @@ static void complete_send(struct connection *c, int res)
 
 static void complete_reset(struct connection *c, int res)
 {
-	if (!c->closing) {   /* lingering: read until EOF, error or the deadline */
+	if (!c->closing) {   /* lingering: read on until EOF, an error or the deadline */
 		if (res > 0) {
-			issue_begin(c);
-			int rc = iocp_recv(port, c->fd, c->in, IN_CAP, timeout_left(c), &c->ov);
-			if (rc < 0)
-				issue_failed(c, "iocp_recv", rc);
+			begin(c, WAIT_RESET);
+			started(iocp_recv(port, c->fd, c->in, IN_CAP, timeout_left(c), &c->ov),
+				"receive");
 			return;
 		}
-		issue_close(c);
+		c->closing = 1;
+		begin(c, WAIT_RESET);
+		started(iocp_disconnect(port, c->fd, IOCP_DISCONNECT_CLOSE, &c->ov), "disconnect");
 		return;
 	}
-	c->closing = 0;
-	c->fd = -1;
 	atomic_fetch_sub(&busy, 1);
 	issue_accept(c);   /* Fire's CompleteReset: ready for the next client */
 }
@@ -351,7 +329,7 @@ static void on_complete(struct connection *c)
 	switch (c->state) {
 	case WAIT_ACCEPT: complete_accept(c, c->ov.res); break;
 	case WAIT_REQUEST: complete_recv(c, c->ov.res); break;
-	case WAIT_FILE: complete_file(c, c->ov.res); break;
+	case WAIT_FILE: complete_read(c, c->ov.res); break;
 	case WAIT_TRANSMIT: complete_send(c, c->ov.res); break;
 	case WAIT_RESET: complete_reset(c, c->ov.res); break;
 	}
