@@ -21,11 +21,15 @@ static const char usage_text[] =
 	"      --timeout MS      per-request timeout in ms, suffixes allowed (default 2000),\n"
 	"                        from the handshake; a connect may take max(MS, 10 s)\n"
 	"      --src-addrs N     spread connections over source 127.0.0.1..127.0.0.N\n"
-	"                        (loopback targets; default: one per 20000 connections)\n"
-	"      --requests N      stop after exactly N requests in total (tests)\n"
+	"                        (loopback targets; default: one per quarter of the\n"
+	"                        ephemeral port range, e.g. 3 for 16384 connections)\n"
+	"      --requests N      stop after exactly N requests in total: each ends as a\n"
+	"                        counted response or one error (for tests)\n"
 	"  -H, --header 'K: V'   add a request header (repeatable)\n"
 	"      --csv             print the runs.csv header and one row on stdout\n"
 	"  -h, --help            this text\n"
+	"Requests counts valid 2xx responses (daytime: valid lines); every other outcome is\n"
+	"an error by kind: connect, read, write, timeout, status (non-2xx), invalid.\n"
 	"The summary goes to stderr.  Exit 0 on a finished run (also after SIGINT), 2 on bad usage.\n";
 
 enum { OPT_WARMUP = 256, OPT_CLOSE, OPT_TIMEOUT, OPT_SRC_ADDRS, OPT_CSV, OPT_REQUESTS };

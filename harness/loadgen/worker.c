@@ -1,17 +1,23 @@
 /* The load generator's event loop: one per thread, over non-blocking sockets.
  *
  * Each connection is registered once, edge-triggered for input and output, so
- * a keep-alive request costs one send() and one recv() and no epoll_ctl.
+ * a keep-alive request costs one send() and one recv() and no epoll_ctl; the
+ * response is parsed incrementally from a per-thread buffer (resp.c), so a
+ * connection holds no buffer of its own.
  * Closed loop (no -R): every connection sends its next request as soon as the
- * previous response is complete.  Open loop (-R): the thread owns rate/threads
- * requests per second at fixed intended times; a request goes out on the
- * longest-idle connection, and when none is idle it waits (its latency grows)
- * rather than being dropped.  Latency runs from the intended send time (open
- * loop) or the moment the request began, connect included (closed loop).
- * A request ends in exactly one of: a counted response, or one error kind.
- * After a connect error a connection backs off for BACKOFF_NS, after any other
- * error it reconnects at once.  Requests in flight when the run stops are not
- * counted, as in wrk. */
+ * previous response is complete; the connections are opened a batch per loop
+ * turn (at most RAMP_PER_LOOP or RAMP_BUDGET_NS), serving the open ones in
+ * between.  Open loop (-R): the thread owns rate/threads requests per second
+ * at fixed intended times; a request goes out on the longest-idle connection,
+ * and when none is idle it waits (its latency grows) rather than being dropped.
+ * Latency runs from the intended send time (open loop) or the moment the
+ * request began, connect included (closed loop).  A request ends in exactly
+ * one of: a counted response, or one error kind.  Its timeout runs from the
+ * handshake (a connect gets the longer connect timeout).  After a connect
+ * error a connection backs off for BACKOFF_NS, after any other error it
+ * reconnects at once.  Requests in flight when the run stops are not counted,
+ * as in wrk.  The clock is read once per event: the one reading ends the
+ * response and starts the next request. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
