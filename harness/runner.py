@@ -200,7 +200,7 @@ def plan(args, experiments):
                               all_cpus if setup.cpus == "all" else cpuset_format(server_cpus),
                               cpuset_format(client_cpus), client)
                     if exp.keepalive:
-                        limit = min(CEILINGS.get(setup.model, FD_LIMIT - 100), FD_LIMIT - 100)
+                        limit = min(CEILINGS.get(setup.model, fd_limit() - 100), fd_limit() - 100)
                         if level > limit:
                             p.ceiling = limit
                     points.append(p)
@@ -401,14 +401,14 @@ class Procs:
         self.groups = set()
 
     def spawn(self, argv, **kw):
+        n = fd_limit()
+
         def child_setup():
-            soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-            want = FD_LIMIT if hard == resource.RLIM_INFINITY else min(FD_LIMIT, hard)
-            if os.geteuid() == 0:
-                want = FD_LIMIT
-                hard = max(hard, FD_LIMIT) if hard != resource.RLIM_INFINITY else hard
+            _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+            if hard != resource.RLIM_INFINITY:
+                hard = max(hard, n)            # only root gets here with hard < n
             try:
-                resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+                resource.setrlimit(resource.RLIMIT_NOFILE, (n, hard))
             except (ValueError, OSError):
                 pass
         p = subprocess.Popen(argv, start_new_session=True, preexec_fn=child_setup, **kw)
@@ -436,6 +436,15 @@ class Procs:
         for pgid in list(self.groups):
             self.kill_group(pgid)
         self.groups.clear()
+
+
+def fd_limit():
+    """The descriptor limit servers and clients get: FD_LIMIT, or less when an
+    unprivileged runner's hard limit is lower."""
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if os.geteuid() == 0 or hard == resource.RLIM_INFINITY or hard >= FD_LIMIT:
+        return FD_LIMIT
+    return hard
 
 
 def pinned(cpus, argv):
@@ -742,7 +751,7 @@ def write_meta(path, args, argv, points):
         ("pool_workers", str(POOL_WORKERS)),
         ("request_timeout_ms", str(REQUEST_TIMEOUT_MS)),
         ("ulimit_n_runner", f"{soft}/{hard}"),
-        ("ulimit_n_servers_clients", str(FD_LIMIT)),
+        ("ulimit_n_servers_clients", str(fd_limit())),
         ("somaxconn", (_read("/proc/sys/net/core/somaxconn") or "").strip()),
         ("tcp_max_syn_backlog", (_read("/proc/sys/net/ipv4/tcp_max_syn_backlog") or "").strip()),
         ("ip_local_port_range", " ".join((_read("/proc/sys/net/ipv4/ip_local_port_range") or "").split())),
