@@ -88,6 +88,7 @@ class Run:
         self.rows = runs.load(os.path.join(folder, "runs.csv"))
         self.points = runs.aggregate(self.rows)
         self.meta = runs.read_meta(folder)
+        self.cpu = runs.load_cpu(folder)
         self.server_cpus = self.meta.get("server_cpus") or self._common("server_cpus")
 
     def _common(self, col):
@@ -140,6 +141,11 @@ def lab(setup):
     return runs.label(setup[0], setup[1])
 
 
+def cpu_of(run, p, col):
+    """A cpu.csv median for point p, or None."""
+    return run.cpu.get((p.experiment, p.model, p.variant, p.server_cpus, p.conns), {}).get(col)
+
+
 # ---------------------------------------------------------------- sections
 
 def header(run, made):
@@ -169,6 +175,10 @@ def header(run, made):
         " repetition (`client_bound`): there the client, not the server, may have been the limit, and the"
         " server's number is a lower bound (circled in the plots). \"(errors N%)\" gives the share of requests that"
         " failed, mostly timeouts, which the latency percentiles leave out (red crosses in the plots)."
+        " CPU percentages of processes (srv, cli) count what the kernel charged to them; the network work"
+        " loopback TCP does in softirq context is charged to no process, so cpu.csv also records how busy"
+        " the server's and the client's CPUs were, and a point also counts as client-bound when the"
+        " client's own CPUs were at least 95% busy."
         " \"ceiling\" marks a level the model cannot hold (select and Pth:"
         " FD_SETSIZE), which was not run. rps = completed requests (or daytime connections) per second;"
         " latencies are in milliseconds.",
@@ -450,6 +460,12 @@ def section_ousterhout(run, made):
     return "\n".join(out)
 
 
+def span(values):
+    """'40' or '38–45' for a sorted list of percentages."""
+    lo, hi = f"{values[0]:.0f}", f"{values[-1]:.0f}"
+    return lo if lo == hi else f"{lo}–{hi}"
+
+
 def conns_words(c):
     return f"{c} connection{'s' if c != 1 else ''}"
 
@@ -614,6 +630,19 @@ def section_daytime(run, made):
                     why.append(f"Nor do its clients wait longer: p99 {f_ms(li)} ms against {f_ms(lb)} ms for"
                                f" {lab(b.setup)} at that level, since each waits in the accept queue behind"
                                " requests that take microseconds.")
+    busy = [(lab(s), p, cpu_of(run, p, "client_cpus_busy_pct"), cpu_of(run, p, "client_cpus_softirq_pct"))
+            for s in setups for p in run.measured(exp, s)[-1:]]
+    busy = [(n, p, b, sq) for n, p, b, sq in busy if b is not None]
+    if busy:
+        full = [(n, p, b, sq) for n, p, b, sq in busy if b >= 95]
+        if len(full) >= len(busy) / 2:
+            sq = sorted(x[3] for x in full if x[3] is not None)
+            why.append(f"At each model's highest level the client's CPU was at least 95% busy for {len(full)} of"
+                       f" {len(busy)} models"
+                       + (f" (softirq {span(sq)}% of it: the loopback TCP work no process is charged for)"
+                          if sq else "")
+                       + ", so the client side, not the server, set most of these numbers"
+                       + ("; that is why the models come out close to each other." if len(busy) >= 3 else "."))
     why.append("Every daytime connection costs a TCP handshake and teardown on both sides of one machine;"
                " those kernel costs are the same for every model and bound all of them. Context switches are"
                " left empty in runs.csv where the server's threads or processes came and went within the"
@@ -635,9 +664,11 @@ def section_crosscheck(run, made):
     for s in setups:
         for p in run.measured(exp, s):
             rows.append([f"{lab(s)} [{s[3]}]", p.conns, cell_rps(p), f_ms(p.get("lat_p50_us")),
-                         f_ms(p.get("lat_p99_us")), f_num(p.get("cli_cpu_pct"), 0), f_num(p.get("srv_cpu_pct"), 0)])
-    out.append(table(["model [client]", "conns", "requests/s", "p50 ms", "p99 ms", "client CPU %", "server CPU %"],
-                     rows))
+                         f_ms(p.get("lat_p99_us")), f_num(p.get("cli_cpu_pct"), 0), f_num(p.get("srv_cpu_pct"), 0),
+                         f_num(cpu_of(run, p, "client_cpus_busy_pct"), 0),
+                         f_num(cpu_of(run, p, "server_cpus_busy_pct"), 0)])
+    out.append(table(["model [client]", "conns", "requests/s", "p50 ms", "p99 ms", "client process CPU %",
+                      "server process CPU %", "client CPUs busy %", "server CPUs busy %"], rows))
     out.append("")
     ratios = []
     for s in setups:

@@ -34,7 +34,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 
-from runs import COLUMNS
+from runs import COLUMNS, CPU_COLUMNS
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -49,7 +49,8 @@ CEILINGS = {"select": 1000, "pth": 1000}
 POOL_WORKERS = 64        # thread --workers (variant "pool") and fork --workers ("prefork")
 FD_LIMIT = 20000         # RLIMIT_NOFILE for servers and clients
 PORTS_PER_SRC_ADDR = 8000   # loadgen stalls with >= 15000 conns from one source address (seen here)
-CLIENT_BOUND_FRACTION = 0.90  # client_bound = 1 at >= 90 % of the client's CPUs
+CLIENT_BOUND_FRACTION = 0.90  # client_bound = 1 when the client used >= 90 % of its CPUs,
+CLIENT_CPUS_BUSY_FRACTION = 0.95  # or its own CPUs were >= 95 % busy (softirq included)
 STOP_GRACE_S = 2.0       # the contract: SIGTERM -> exit 0 within 2 s
 READY_TIMEOUT_S = 10.0   # a server must print its listening line this fast
 REQUEST_TIMEOUT_MS = 1000  # client request timeout: shorter than the measured window, so a
@@ -322,6 +323,27 @@ def sample_server(root_pid):
     return s
 
 
+def cpu_times():
+    """{cpu: (busy, softirq, total)} in jiffies from /proc/stat; busy includes
+    irq and softirq, the kernel's network work that no process is charged for."""
+    out = {}
+    for line in (_read("/proc/stat") or "").splitlines():
+        f = line.split()
+        if f and f[0].startswith("cpu") and f[0] != "cpu":
+            v = [int(x) for x in f[1:9]]
+            idle = v[3] + v[4]
+            out[int(f[0][3:])] = (sum(v) - idle, v[6], sum(v))
+    return out
+
+
+def cpu_busy(a, b, cpus):
+    """(busy %, softirq %) of a CPU set's capacity between two cpu_times() snapshots."""
+    busy = sum(b[c][0] - a[c][0] for c in cpus if c in a and c in b)
+    soft = sum(b[c][1] - a[c][1] for c in cpus if c in a and c in b)
+    total = sum(b[c][2] - a[c][2] for c in cpus if c in a and c in b)
+    return (100.0 * busy / total, 100.0 * soft / total) if total > 0 else (None, None)
+
+
 def last_pid():
     text = _read("/proc/sys/kernel/ns_last_pid")
     return int(text) if text else None
@@ -335,9 +357,17 @@ class Window:
 
     def __init__(self):
         self.samples = []         # (Sample, kernel's last allocated pid)
+        self.cpus = []            # cpu_times() at each sample
 
     def add(self, s):
         self.samples.append((s, last_pid()))
+        self.cpus.append(cpu_times())
+
+    def cpu_busy(self, cpus):
+        """(busy %, softirq %) of these CPUs over the whole sampled window."""
+        if len(self.cpus) < 2:
+            return None, None
+        return cpu_busy(self.cpus[0], self.cpus[-1], cpus)
 
     def columns(self, duration_s):
         if len(self.samples) < 2:
@@ -487,6 +517,7 @@ class Runner:
         self.client_log = open(os.path.join(out_dir, "client-stderr.log"), "ab", buffering=0)
         self.www = None
         self.max_conns_default = {}
+        self.cpu_rows = []        # rows of cpu.csv, written with each runs.csv row
 
     def warn(self, point, text):
         line = f"{point.label() if point else '-'}: {text}"
@@ -622,7 +653,7 @@ class Runner:
                 if next_sample is not None and now >= next_sample and srv.poll() is None:
                     window.add(sample_server(srv.pid))
                     cost = time.monotonic() - now
-                    next_sample = time.monotonic() + max(0.1, 4 * cost)
+                    next_sample = time.monotonic() + max(0.1, 8 * cost)   # the runner shares the client's CPUs
                     if now < planned_end < next_sample:
                         next_sample = planned_end
                 if now - t_start > limit:
@@ -684,11 +715,20 @@ class Runner:
         if got is not None and not row["cli_cpu_pct"]:
             # The client's whole run (connecting, warm-up, measuring): loaded throughout.
             row["cli_cpu_pct"] = f"{100.0 * cpu_s / max(wall, 1e-6):.1f}"
+        # Client-bound: the client used (nearly) all its CPUs, or, when it has
+        # them to itself, those CPUs were busy anyway: loopback TCP work runs
+        # in softirq context, charged to no process.
+        scpus, ccpus = cpuset_parse(p.server_cpus), cpuset_parse(p.client_cpus)
+        sbusy, ssoft = window.cpu_busy(scpus)
+        cbusy, csoft = window.cpu_busy(ccpus)
         if row["cli_cpu_pct"]:
-            ncpu = len(cpuset_parse(p.client_cpus))
-            bound = float(row["cli_cpu_pct"]) >= CLIENT_BOUND_FRACTION * 100.0 * ncpu
+            bound = float(row["cli_cpu_pct"]) >= CLIENT_BOUND_FRACTION * 100.0 * len(ccpus)
+            if cbusy is not None and not scpus & ccpus:
+                bound = bound or cbusy >= 100.0 * CLIENT_CPUS_BUSY_FRACTION
             row["client_bound"] = "1" if bound else "0"
         row["client"] = p.client
+        self.cpu_rows.append([p.exp.name, p.setup.model, p.setup.variant, p.server_cpus, p.client_cpus,
+                              p.level, p.rep] + ["" if v is None else f"{v:.1f}" for v in (sbusy, ssoft, cbusy, csoft)])
         return row
 
 
@@ -998,6 +1038,13 @@ def main(argv):
         writer.writeheader()
         csv_file.flush()
 
+    cpu_path = os.path.join(out_dir, "cpu.csv")
+    cpu_new = not os.path.exists(cpu_path) or os.path.getsize(cpu_path) == 0
+    cpu_file = open(cpu_path, "a", newline="")
+    cpu_writer = csv.writer(cpu_file, lineterminator="\n")
+    if cpu_new:
+        cpu_writer.writerow(CPU_COLUMNS)
+
     def on_signal(signum, frame):
         raise KeyboardInterrupt
     signal.signal(signal.SIGTERM, on_signal)
@@ -1015,6 +1062,10 @@ def main(argv):
             row = runner.measure(p)
             writer.writerow(row)
             csv_file.flush()
+            for r in runner.cpu_rows:
+                cpu_writer.writerow(r)
+            runner.cpu_rows.clear()
+            cpu_file.flush()
             took = time.monotonic() - t0
             if not p.ceiling:
                 done_runs += 1
@@ -1029,6 +1080,7 @@ def main(argv):
     finally:
         runner.cleanup()
         csv_file.close()
+        cpu_file.close()
     elapsed = time.monotonic() - t_sweep
     runner.log.write(f"sweep: {fmt_duration(elapsed)}{' (interrupted)' if code else ''}\n")
     with open(os.path.join(out_dir, "meta.txt"), "a") as f:

@@ -20,6 +20,11 @@ COLUMNS = (
 ).split(",")
 
 ERROR_COLUMNS = [c for c in COLUMNS if c.startswith("err_")]
+
+# cpu.csv, next to runs.csv: how busy the server's and the client's CPUs were
+# (percent of the set's capacity, /proc/stat), softirq included, over the window.
+CPU_COLUMNS = ["experiment", "model", "variant", "server_cpus", "client_cpus", "conns", "rep",
+               "server_cpus_busy_pct", "server_cpus_softirq_pct", "client_cpus_busy_pct", "client_cpus_softirq_pct"]
 CEILING = "ceiling"
 
 
@@ -165,3 +170,19 @@ def read_meta(folder):
                     k, v = line.split(":", 1)
                     meta[k.strip()] = v.strip()
     return meta
+
+
+def load_cpu(folder):
+    """cpu.csv reduced to medians: {(experiment, model, variant, server_cpus, conns): {column: median}}."""
+    path = os.path.join(folder, "cpu.csv")
+    if not os.path.exists(path):
+        return {}
+    groups = {}
+    with open(path, newline="") as f:
+        for row in csv.DictReader(f):
+            key = (row["experiment"], row["model"], row["variant"], row["server_cpus"], int(row["conns"]))
+            g = groups.setdefault(key, {c: [] for c in CPU_COLUMNS[7:]})
+            for c in CPU_COLUMNS[7:]:
+                if row.get(c):
+                    g[c].append(float(row[c]))
+    return {k: {c: statistics.median(v) for c, v in g.items() if v} for k, g in groups.items()}

@@ -222,7 +222,7 @@ def case_quick_bench_produces_every_file():
         args += ["--experiments", "seda,ousterhout,blocking,daytime"]
     r = run_all(args, timeout=240)
     expect(r.returncode == 0, "run_all.sh --quick to exit 0", f"exit {r.returncode}: {r.stderr[-500:]}")
-    for name in ("runs.csv", "meta.txt", "REPORT.md", "model_sizes.csv", "runner.log"):
+    for name in ("runs.csv", "meta.txt", "REPORT.md", "model_sizes.csv", "runner.log", "cpu.csv"):
         expect(os.path.getsize(os.path.join(QUICK_OUT, name)) > 0, f"a non-empty {name}", "missing or empty")
     with open(os.path.join(QUICK_OUT, "runs.csv")) as f:
         header = f.readline().strip().split(",")
@@ -308,7 +308,7 @@ def reference_folder():
     if not src or not os.path.exists(src):
         raise Skip("no results/reference/runs.csv and no quick bench CSV")
     work = tempfile.mkdtemp(prefix="harness-ref-")
-    for name in ("runs.csv", "meta.txt", "model_sizes.csv", "warnings.txt"):
+    for name in ("runs.csv", "meta.txt", "model_sizes.csv", "warnings.txt", "cpu.csv"):
         p = os.path.join(os.path.dirname(src), name)
         if os.path.exists(p):
             shutil.copy(p, work)
