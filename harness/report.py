@@ -207,7 +207,7 @@ def section_seda(run, made):
     for s in setups:
         r = run.retention(exp, s)
         if r is None:
-            rows.append([lab(s), "no measurement", "", "", "", "", ""])
+            rows.append([lab(s), "no measurement", "", "", "", "", "", ""])
             continue
         peak, last, kept = r
         first = run.measured(exp, s)[0]
@@ -217,10 +217,12 @@ def section_seda(run, made):
                      f_pct(kept),
                      f"{f_ms(first.get('lat_p99_us'))} → {f_ms(last.get('lat_p99_us'))}",
                      f"{f_num(first.get('cpu_us_per_req'), 1)} → {f_num(last.get('cpu_us_per_req'), 1)}",
-                     f_pct(last.get("error_share")) if last.get("error_share") else "0"])
+                     f_pct(last.get("error_share")) if last.get("error_share") else "0",
+                     f"{f_num(cpu_of(run, last, 'server_cpus_busy_pct'), 0)} / "
+                     f"{f_num(cpu_of(run, last, 'client_cpus_busy_pct'), 0)}"])
     out.append(table(["model", "peak rps (at conns)", "rps at the highest level run", "kept of peak",
                       "p99 ms, lowest → highest level", "server CPU µs/request, lowest → highest",
-                      "errors at highest"], rows))
+                      "errors at highest", "server / client CPU busy % at highest"], rows))
     out.append("")
     levels = run.levels(exp)
     out.append("Throughput at every level (median [min–max] requests/s):")
@@ -711,7 +713,7 @@ def files_section(run, made):
     names = sorted(os.path.basename(m) for m in made)
     return "\n".join(["## Files", "",
                       "runs.csv (one row per point and repetition; columns in results/README.md), meta.txt,"
-                      " model_sizes.csv, runner.log (every command run), warnings.txt, server-stderr.log,"
+                      " cpu.csv, model_sizes.csv, runner.log (every command run), warnings.txt, server-stderr.log,"
                       " client-stderr.log, plotdata/ (gnuplot data and scripts), and the plots: "
                       + ", ".join(names) + "."])
 
