@@ -12,8 +12,10 @@
  * written at once (the write usually completes), so a keep-alive connection
  * stays EPOLLIN for life and costs no epoll_ctl per request. One read per
  * readiness keeps connections fair; level triggering reports what is left.
- * Edge triggering would only save the rare epoll_ctl, at the price of
- * reading until EAGAIN (or a short read) so that no edge is lost.
+ * Edge triggering would save that rare epoll_ctl and the kernel's re-poll of
+ * each reported fd at the next epoll_wait (a few percent of a request's
+ * cost, which is mostly the TCP stack), at the price of reading until EAGAIN
+ * (or a short read) in the shared state machine so that no edge is lost.
  *
  * Cost per connection: ~9 KiB (the 8 KiB head buffer) plus the kernel's
  * socket buffers; no thread, no stack. Limits: the fd limit (--max-conns
