@@ -1,0 +1,567 @@
+#!/usr/bin/env python3
+"""test_loadgen.py - bin/loadgen counts exactly, as a specification.
+
+    python3 tests/test_loadgen.py [-v] [SUBSTRING]     (BIN=bin/ by default)
+
+Every case runs `loadgen --requests N --csv` and reads its CSV (header + one row)
+by column name:
+  - against bin/epoll and bin/thread (-p 0 --quiet): N requests, N counted, no
+    errors, bytes = N x one response; keep-alive, --close, open loop (-R), daytime;
+  - against a server in this file that misbehaves on purpose (one mode per case):
+    each of the N requests reaches the server once and ends as exactly one
+    counted response or one error of the expected kind;
+  - against a closed port: every request is a connect error;
+  - the CSV header is the contract's column list, in order, and the columns only
+    the runner knows (experiment, srv_*, ...) are left empty.
+Prints "ok - loadgen <case>", "not ok - loadgen <case>: expected X, got Y" or
+"skip - loadgen <case>: why"; exits 0 when nothing failed, 1 otherwise. The whole
+file takes a few seconds (30 s at most: past 25 s the remaining cases fail as not
+run); every server it starts is killed when it ends, on an exception or Ctrl-C.
+"""
+
+import csv
+import io
+import os
+import select
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.abspath(os.environ.get("BIN") or os.path.join(ROOT, "bin"))
+LOADGEN = os.path.join(BIN, "loadgen")
+SANITIZED = bool(os.environ.get("SANITIZE"))
+BUDGET_S = 25.0              # then the remaining cases fail as not run (the file must end within 30 s)
+RUN_TIMEOUT_S = 10.0         # one loadgen run (its -d 5 stops a run that never reaches N)
+SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:", "ThreadSanitizer")
+
+# The contract's runs.csv columns, copied verbatim from ../shared/contract.md ("Results").
+CONTRACT_COLUMNS = """
+experiment,model,variant,proto,workload,conns,rate_rps,keepalive,server_cpus,client_cpus,rep,
+duration_s,requests,bytes,rps,lat_p50_us,lat_p90_us,lat_p99_us,lat_p999_us,lat_max_us,
+err_connect,err_read,err_write,err_timeout,err_status,err_invalid,
+srv_user_s,srv_sys_s,srv_cpu_pct,srv_ctxsw_vol,srv_ctxsw_invol,srv_rss_kb,srv_threads,srv_procs,
+cli_cpu_pct,client_bound,client,started_utc
+""".replace("\n", "").split(",")
+
+# What loadgen cannot know: the runner fills these in.
+RUNNER_COLUMNS = ["experiment", "model", "variant", "workload", "server_cpus", "client_cpus", "rep",
+                  "srv_user_s", "srv_sys_s", "srv_cpu_pct", "srv_ctxsw_vol", "srv_ctxsw_invol",
+                  "srv_rss_kb", "srv_threads", "srv_procs", "client_bound"]
+ERRORS = ["err_connect", "err_read", "err_write", "err_timeout", "err_status", "err_invalid"]
+
+
+class Fail(Exception):
+    pass
+
+
+class Skip(Exception):
+    pass
+
+
+# ---------------------------------------------------------------- a server that misbehaves on purpose
+
+OK = b"HTTP/1.1 200 OK\r\nContent-Length: 13\r\n\r\nHello, World!"
+OK_CLOSE = b"HTTP/1.1 200 OK\r\nContent-Length: 13\r\nConnection: close\r\n\r\nHello, World!"
+DAY = b"Sun Nov 22 16:40:00 2026\r\n"
+
+# mode: what the server does with each request (HTTP) or connection (daytime).
+HTTP_MODES = {
+    "ok": "200 with Content-Length",
+    "split": "200 in 3-byte pieces, 1 ms apart",
+    "every3rd_close": "every 3rd response with Connection: close, then closed",
+    "status500": "500",
+    "status404": "404 with a body",
+    "nolen": "200 without Content-Length, then close",
+    "garbage": "a garbage status line, then close",
+    "extra": "200 and 2 bytes nobody asked for",
+    "short": "the head and 3 of 10 body bytes, then close",
+    "close_early": "close without an answer",
+    "reset": "RST (SO_LINGER 0) without an answer",
+    "never": "no answer, connection held",
+}
+DAY_LINES = {
+    "day": DAY,
+    "day_split": DAY,
+    "day_bad": b"Sun\x01Nov\r\n",
+    "day_nocrlf": b"Sun Nov 22 16:40:00 2026",
+    "day_empty": b"",
+}
+
+
+class MockServer:
+    """A threaded TCP server on 127.0.0.1:<free port> behaving as `mode` says.
+    It counts the connections it accepted and the request heads it received."""
+
+    def __init__(self, mode):
+        self.mode = mode
+        self.lock = threading.Lock()
+        self.conns = 0
+        self.requests = 0
+        self.stopping = threading.Event()
+        self.socks = []
+        self.lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.lsock.bind(("127.0.0.1", 0))
+        self.lsock.listen(512)
+        self.lsock.settimeout(0.05)
+        self.port = self.lsock.getsockname()[1]
+        self.thread = threading.Thread(target=self._accept_loop, daemon=True)
+        self.thread.start()
+
+    def _accept_loop(self):
+        while not self.stopping.is_set():
+            try:
+                s, _ = self.lsock.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            s.settimeout(None)
+            s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            with self.lock:
+                self.conns += 1
+                self.socks.append(s)
+            threading.Thread(target=self._serve, args=(s,), daemon=True).start()
+
+    def _serve(self, s):
+        try:
+            if self.mode.startswith("day"):
+                self._serve_daytime(s)
+            else:
+                self._serve_http(s)
+        except OSError:
+            pass
+        finally:
+            try:
+                s.close()
+            except OSError:
+                pass
+
+    def _serve_daytime(self, s):
+        line = DAY_LINES[self.mode]
+        if self.mode == "day_split":
+            for i in range(0, len(line), 3):
+                s.sendall(line[i:i + 3])
+                time.sleep(0.001)
+        else:
+            s.sendall(line)
+
+    def _serve_http(self, s):
+        buf = b""
+        n = 0
+        while True:
+            while b"\r\n\r\n" not in buf:
+                d = s.recv(4096)
+                if not d:
+                    return
+                buf += d
+            _, buf = buf.split(b"\r\n\r\n", 1)
+            n += 1
+            with self.lock:
+                self.requests += 1
+            m = self.mode
+            if m == "ok":
+                s.sendall(OK)
+            elif m == "split":
+                for i in range(0, len(OK), 3):
+                    s.sendall(OK[i:i + 3])
+                    time.sleep(0.001)
+            elif m == "every3rd_close":
+                if n % 3 == 0:
+                    s.sendall(OK_CLOSE)
+                    return
+                s.sendall(OK)
+            elif m == "status500":
+                s.sendall(b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n")
+            elif m == "status404":
+                s.sendall(b"HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\n\r\nNot found")
+            elif m == "nolen":
+                s.sendall(b"HTTP/1.1 200 OK\r\n\r\nabc")
+                return
+            elif m == "garbage":
+                s.sendall(b"garbage\r\n\r\n")
+                return
+            elif m == "extra":
+                s.sendall(OK + b"XX")
+            elif m == "short":
+                s.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc")
+                return
+            elif m == "close_early":
+                return
+            elif m == "reset":
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                return
+            elif m == "never":
+                self.stopping.wait(RUN_TIMEOUT_S)
+                return
+            else:
+                raise ValueError("unknown mode " + m)
+
+    def counts(self):
+        time.sleep(0.05)   # a request loadgen sent too many would be read by now
+        with self.lock:
+            return self.conns, self.requests
+
+    def stop(self):
+        self.stopping.set()
+        try:
+            self.lsock.close()
+        except OSError:
+            pass
+        with self.lock:
+            socks = list(self.socks)
+        for s in socks:
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        self.thread.join(1.0)
+
+
+# ---------------------------------------------------------------- the suite's servers
+
+SERVERS = []   # every process started here, killed at the end whatever happens
+
+
+class ModelServer:
+    """bin/<model> -p 0 --quiet [args], in its own session; ready on its 'listening on' line."""
+
+    def __init__(self, model, args=()):
+        self.model = model
+        self.argv = [os.path.join(BIN, model), "-p", "0", "--quiet"] + list(args)
+        self.proc = None
+        self.port = None
+
+    def start(self):
+        if not os.access(self.argv[0], os.X_OK):
+            raise Skip("no %s (make builds it)" % self.argv[0])
+        self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                     stderr=subprocess.DEVNULL, start_new_session=True)
+        SERVERS.append(self)
+        line = b""
+        deadline = time.monotonic() + (10.0 if SANITIZED else 5.0)
+        while not line.endswith(b"\n"):
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self.proc.stdout], [], [], left)[0]:
+                raise Fail("expected '%s' to print 'listening on ADDR:PORT' within %.0f s, got %r"
+                           % (" ".join(self.argv), 10.0 if SANITIZED else 5.0, line))
+            ch = os.read(self.proc.stdout.fileno(), 1)
+            if not ch:
+                raise Fail("expected '%s' to print 'listening on ADDR:PORT', got exit %s after %r"
+                           % (" ".join(self.argv), self.proc.wait(), line))
+            line += ch
+        text = line.decode("ascii", "replace").strip()
+        if not text.startswith("listening on ") or ":" not in text:
+            raise Fail("expected 'listening on ADDR:PORT', got %r" % text)
+        self.port = int(text.rsplit(":", 1)[1])
+        return self
+
+    def kill(self):
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            self.proc.wait(2.0)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+        except ProcessLookupError:
+            pass
+
+
+def kill_all():
+    for s in SERVERS:
+        try:
+            s.kill()
+        except Exception:
+            pass
+        if s.proc is not None and s.proc.stdout is not None:
+            s.proc.stdout.close()
+    SERVERS.clear()
+
+
+def one_response_len(port, close):
+    """The length of one Hello-World response, read as loadgen's request would get it."""
+    req = "GET / HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n%s\r\n" % (port, "Connection: close\r\n" if close else "")
+    with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
+        s.sendall(req.encode())
+        data = b""
+        while True:
+            if b"\r\n\r\n" in data:
+                head, body = data.split(b"\r\n\r\n", 1)
+                for line in head.split(b"\r\n")[1:]:
+                    k, _, v = line.partition(b":")
+                    if k.strip().lower() == b"content-length" and len(body) >= int(v):
+                        return len(head) + 4 + int(v)
+            d = s.recv(4096)
+            if not d:
+                return len(data)
+            data += d
+
+
+def one_daytime_len(port):
+    with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
+        data = b""
+        while True:
+            d = s.recv(4096)
+            if not d:
+                return len(data)
+            data += d
+
+
+# ---------------------------------------------------------------- running loadgen
+
+def loadgen(url, n, conns=8, threads=2, close=False, timeout_ms=None, rate=None):
+    """Runs loadgen --requests n --csv; returns (header, row as a dict, stderr)."""
+    argv = [LOADGEN, "-c", str(conns), "-t", str(threads), "-d", "5", "--requests", str(n), "--csv"]
+    if close:
+        argv.append("--close")
+    if timeout_ms is not None:
+        argv += ["--timeout", str(timeout_ms)]
+    if rate is not None:
+        argv += ["-R", str(rate)]
+    argv.append(url)
+    try:
+        p = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                           timeout=RUN_TIMEOUT_S * (2 if SANITIZED else 1))
+    except subprocess.TimeoutExpired:
+        raise Fail("expected '%s' to end within %.0f s, got it still running (killed)"
+                   % (" ".join(argv[1:]), RUN_TIMEOUT_S))
+    for marker in SANITIZER_MARKERS:
+        if marker in p.stderr:
+            i = p.stderr.find(marker)
+            raise Fail("expected no sanitizer report from loadgen, got: %s" % p.stderr[i:i + 400])
+    if p.returncode != 0:
+        raise Fail("expected loadgen to exit 0, got %d; stderr: %s" % (p.returncode, p.stderr.strip()[-300:]))
+    rows = list(csv.reader(io.StringIO(p.stdout)))
+    if len(rows) != 2:
+        raise Fail("expected 2 CSV lines (header and one row) on stdout, got %d: %r" % (len(rows), p.stdout[:300]))
+    header, row = rows
+    if len(row) != len(header):
+        raise Fail("expected the row to have the header's %d fields, got %d" % (len(header), len(row)))
+    return header, dict(zip(header, row)), p.stderr
+
+
+def expect_counts(row, want):
+    """want: column -> expected value (int columns). Every error column not named must be 0."""
+    full = {c: 0 for c in ERRORS}
+    full.update(want)
+    bad = [c for c in full if c not in row or row[c] == "" or int(float(row[c])) != full[c]]
+    if bad:
+        raise Fail("expected %s, got %s" % (" ".join("%s=%s" % (c, full[c]) for c in bad),
+                                             " ".join("%s=%s" % (c, row.get(c, "(missing)")) for c in bad)))
+
+
+def expect_row_sane(row, proto, conns, keepalive):
+    """The columns loadgen knows, filled in and consistent with the run."""
+    problems = []
+    if row.get("proto") != proto:
+        problems.append("proto=%s (got %s)" % (proto, row.get("proto")))
+    if row.get("conns") != str(conns):
+        problems.append("conns=%s (got %s)" % (conns, row.get("conns")))
+    if row.get("keepalive") != str(keepalive):
+        problems.append("keepalive=%s (got %s)" % (keepalive, row.get("keepalive")))
+    if row.get("client") != "loadgen":
+        problems.append("client=loadgen (got %s)" % row.get("client"))
+    filled = [c for c in RUNNER_COLUMNS if row.get(c, "") != ""]
+    if filled:
+        problems.append("runner columns empty (got %s)" % ", ".join("%s=%s" % (c, row[c]) for c in filled))
+    if int(row.get("requests") or 0) > 0:
+        lat = [float(row[c]) for c in ("lat_p50_us", "lat_p90_us", "lat_p99_us", "lat_p999_us", "lat_max_us")]
+        if lat != sorted(lat) or lat[-1] <= 0:
+            problems.append("0 < p50 <= p90 <= p99 <= p99.9 <= max (got %s)" % lat)
+    if problems:
+        raise Fail("expected " + "; ".join(problems))
+
+
+# ---------------------------------------------------------------- cases
+
+def case_csv_header_is_the_contract():
+    srv = MockServer("ok")
+    try:
+        header, _, _ = loadgen("http://127.0.0.1:%d/" % srv.port, 10)
+    finally:
+        srv.stop()
+    want = CONTRACT_COLUMNS
+    if header != want:
+        diff = [(i + 1, w, g) for i, (w, g) in enumerate(zip(want, header)) if w != g]
+        if diff:
+            pos, w, g = diff[0]
+            raise Fail("expected column %d to be %s (the contract's %d columns in order), got %s"
+                       % (pos, w, len(want), g))
+        raise Fail("expected the contract's %d columns, got %d: %s" % (len(want), len(header), ",".join(header)))
+
+
+def mock_case(mode, n, want, close=False, conns=8, timeout_ms=None, resp_bytes=None):
+    """loadgen against MockServer(mode): want = the expected counts; every request reaches
+    the server once (HTTP) or is one connection (daytime)."""
+    def fn():
+        srv = MockServer(mode)
+        try:
+            day = mode.startswith("day")
+            url = ("daytime://127.0.0.1:%d" if day else "http://127.0.0.1:%d/") % srv.port
+            _, row, _ = loadgen(url, n, conns=conns, close=close, timeout_ms=timeout_ms)
+            accepted, heads = srv.counts()
+        finally:
+            srv.stop()
+        w = dict(want)
+        if resp_bytes is not None:
+            w["bytes"] = resp_bytes
+        expect_counts(row, w)
+        if day and accepted != n:
+            raise Fail("expected the server to accept %d connections (one per request), got %d" % (n, accepted))
+        if not day and heads != n:
+            raise Fail("expected the server to receive %d requests (N sent), got %d" % (n, heads))
+        if not day and close and accepted != n:
+            raise Fail("expected %d connections with --close (one per request), got %d" % (n, accepted))
+        expect_row_sane(row, "daytime" if day else "http", conns, 0 if (close or day) else 1)
+    return fn
+
+
+def refused_case(close):
+    def fn():
+        # A bound socket that does not listen: connects to its port are refused, and no
+        # other process can take the port meanwhile.
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+            _, row, _ = loadgen("http://127.0.0.1:%d/" % port, 50, close=close)
+        finally:
+            s.close()
+        expect_counts(row, {"requests": 0, "err_connect": 50, "bytes": 0})
+        expect_row_sane(row, "http", 8, 0 if close else 1)
+    return fn
+
+
+def model_case(model, kind, n, conns=8, rate=None):
+    def fn():
+        if kind == "daytime":
+            srv = ModelServer(model, ["--proto", "daytime"]).start()
+            one = one_daytime_len(srv.port)
+            url = "daytime://127.0.0.1:%d" % srv.port
+        else:
+            srv = ModelServer(model).start()
+            one = one_response_len(srv.port, kind == "close")
+            url = "http://127.0.0.1:%d/" % srv.port
+        try:
+            _, row, _ = loadgen(url, n, conns=conns, close=(kind == "close"), rate=rate)
+        finally:
+            srv.kill()
+        expect_counts(row, {"requests": n, "bytes": n * one})
+        expect_row_sane(row, "daytime" if kind == "daytime" else "http", conns, 1 if kind == "keep-alive" else 0)
+        if rate is not None and row.get("rate_rps") != str(rate) and float(row.get("rate_rps") or 0) != rate:
+            raise Fail("expected rate_rps=%s, got %s" % (rate, row.get("rate_rps")))
+    return fn
+
+
+N = 200
+OKLEN = len(OK)
+CASES = [("csv header is the contract's column list", case_csv_header_is_the_contract)]
+for _model in ("epoll", "thread"):
+    CASES += [
+        ("%s keep-alive: 997 sent, 997 counted" % _model, model_case(_model, "keep-alive", 997)),
+        ("%s --close: 499 sent, 499 counted" % _model, model_case(_model, "close", 499)),
+        ("%s daytime: 499 sent, 499 counted" % _model, model_case(_model, "daytime", 499)),
+        ("%s open loop -R 4000: 300 sent, 300 counted" % _model,
+         model_case(_model, "keep-alive", 300, conns=4, rate=4000)),
+    ]
+CASES += [
+    ("-c 1 --requests 1 -> requests=1", mock_case("ok", 1, {"requests": 1, "bytes": OKLEN}, conns=1)),
+    ("http, closed port -> err_connect=50", refused_case(False)),
+    ("http --close, closed port -> err_connect=50", refused_case(True)),
+]
+_HTTP_EXPECT = [
+    # mode, expected counts for N requests, exact bytes read (None: not checked)
+    ("ok", {"requests": N}, N * OKLEN),
+    ("split", {"requests": N}, N * OKLEN),
+    ("every3rd_close", {"requests": N}, None),
+    ("status500", {"requests": 0, "err_status": N}, None),
+    ("status404", {"requests": 0, "err_status": N}, None),
+    ("nolen", {"requests": 0, "err_invalid": N}, None),
+    ("garbage", {"requests": 0, "err_invalid": N}, None),
+    ("extra", {"requests": 0, "err_invalid": N}, None),
+    ("short", {"requests": 0, "err_read": N}, None),
+    ("close_early", {"requests": 0, "err_read": N}, 0),
+    ("reset", {"requests": 0, "err_read": N}, 0),
+]
+for _mode, _want, _bytes in _HTTP_EXPECT:
+    for _close in (False, True):
+        CASES.append(("http%s, server: %s -> %s" % (" --close" if _close else "", HTTP_MODES[_mode],
+                                                         " ".join("%s=%d" % kv for kv in _want.items())),
+                      mock_case(_mode, N, _want, close=_close, resp_bytes=_bytes)))
+for _close in (False, True):
+    # 4 connections, 8 requests: two rounds of 300 ms timeouts.
+    CASES.append(("http --timeout 300%s, server: %s -> err_timeout=8" % (" --close" if _close else "",
+                                                                          HTTP_MODES["never"]),
+                  mock_case("never", 8, {"requests": 0, "err_timeout": 8}, close=_close, conns=4, timeout_ms=300,
+                            resp_bytes=0)))
+CASES += [
+    ("daytime, server: a valid line -> requests=%d" % N, mock_case("day", N, {"requests": N}, resp_bytes=N * len(DAY))),
+    ("daytime, server: the line in 3-byte pieces -> requests=%d" % N,
+     mock_case("day_split", N, {"requests": N}, resp_bytes=N * len(DAY))),
+    ("daytime, server: a line with a control byte -> err_invalid=%d" % N,
+     mock_case("day_bad", N, {"requests": 0, "err_invalid": N})),
+    ("daytime, server: a line without CRLF -> err_invalid=%d" % N, mock_case("day_nocrlf", N, {"requests": 0, "err_invalid": N})),
+    ("daytime, server: close without a line -> err_read=%d" % N, mock_case("day_empty", N, {"requests": 0, "err_read": N})),
+]
+
+
+def main(argv):
+    verbose = "-v" in argv
+    argv = [a for a in argv if a != "-v"]
+    only = argv[0] if argv else None
+
+    def on_term(signum, frame):
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, on_term)
+
+    failed = 0
+    t_start = time.monotonic()
+    try:
+        if not os.access(LOADGEN, os.X_OK):
+            print("not ok - loadgen binary: expected %s (built by make), got it missing" % LOADGEN, flush=True)
+            return 1
+        for name, fn in CASES:
+            if only and only not in name:
+                continue
+            if time.monotonic() - t_start > BUDGET_S:
+                failed += 1
+                print("not ok - loadgen %s: expected to run within the file's %.0f s budget, got the budget spent"
+                      % (name, BUDGET_S), flush=True)
+                continue
+            t0 = time.monotonic()
+            try:
+                fn()
+                line = "ok - loadgen %s" % name
+            except Skip as e:
+                line = "skip - loadgen %s: %s" % (name, e)
+            except Fail as e:
+                failed += 1
+                line = "not ok - loadgen %s: %s" % (name, e)
+            except Exception as e:  # a bug in the test itself: say so
+                failed += 1
+                line = "not ok - loadgen %s: the test raised %s: %s" % (name, type(e).__name__, e)
+            finally:
+                kill_all()
+            if verbose:
+                line += " (%.0f ms)" % ((time.monotonic() - t0) * 1000)
+            print(line, flush=True)
+    except KeyboardInterrupt:
+        kill_all()
+        print("# interrupted: every server killed", flush=True)
+        return 130
+    finally:
+        kill_all()
+    if verbose:
+        print("# %.1f s" % (time.monotonic() - t_start), flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
