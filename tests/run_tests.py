@@ -4,8 +4,13 @@
 Runs, in order:
   1. every unit test binary in $BIN/tests/ (TAP: "ok N - name" / "not ok N - name";
      exit 0 pass, 1 fail, 77 skip; each TAP line is a case, a crash is a failure);
-  2. the conformance suite (tests/conformance.py) against every model;
-  3. the robustness suite (tests/robustness.py) against every model.
+  2. the harness tests, tests/test_harness.py and tests/test_loadgen.py, each as a
+     subprocess with BIN and SANITIZE passed on (their "ok - ...", "not ok - ..." and
+     "skip - ..." / "ok - ... # skip" lines are the cases; a non-zero exit with no
+     failing case printed is one failure);
+  3. the conformance suite (tests/conformance.py) against every model;
+  4. the robustness suite (tests/robustness.py) against every model.
+Parts 1 and 2 run when no --models is given, or alone with --only unit / --only harness.
 
 Prints one line per case, "ok - <model> <case>", "not ok - <model> <case>: expected X,
 got Y" or "skip - <model> <case>: reason", and ends with the line
@@ -200,6 +205,104 @@ def run_units(bindir, args):
         return
     for p in paths:
         run_unit(p, args, out)
+
+
+# ---------------------------------------------------------------- harness tests
+
+HARNESS_TESTS = ["test_harness.py", "test_loadgen.py"]
+HARNESS_LINE_RE = re.compile(r"^(not ok|ok|skip) - (.*)$")
+HARNESS_SKIP_RE = re.compile(r"\s+#\s*skip\b\s*(.*)$", re.I)
+
+
+def run_harness_test(script, args, out):
+    """One harness test script as a subprocess in its own session: each of its case lines
+    is counted as it comes. On a timeout or Ctrl-C it gets SIGTERM (it kills what it started),
+    then its session gets SIGKILL."""
+    name = "harness:" + script
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), script)
+    argv = [sys.executable, path]
+    if script == "test_loadgen.py" and args.verbose:
+        argv.append("-v")
+    if args.k and args.k not in script:
+        argv.append(args.k)            # both scripts take a case-name substring
+    env = dict(os.environ, BIN=args.bin, SANITIZE=lib.SANITIZE)
+    timeout = lib.scaled(300)
+    p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         env=env, start_new_session=True, text=True, errors="replace")
+    timed_out = threading.Event()
+
+    def stop():
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+            try:
+                p.wait(3.0)
+            except subprocess.TimeoutExpired:
+                pass
+        kill_session(p.pid)
+
+    def on_timeout():
+        timed_out.set()
+        stop()
+    timer = threading.Timer(timeout, on_timeout)
+    timer.daemon = True
+    timer.start()
+    stderr_chunks = []
+    err_reader = threading.Thread(target=lambda: stderr_chunks.append(p.stderr.read()), daemon=True)
+    err_reader.start()
+    cases = failed = 0
+    try:
+        for line in p.stdout:
+            line = line.rstrip("\n")
+            m = HARNESS_LINE_RE.match(line)
+            if not m:
+                if line.strip() and (args.verbose or line[:1].isspace()):
+                    out.write(line if line[:1].isspace() else "# %s: %s" % (name, line))
+                continue
+            cases += 1
+            kind, rest = m.group(1), m.group(2)
+            skip = HARNESS_SKIP_RE.search(rest) if kind == "ok" else None
+            if skip:
+                out.result("skip", rest[:skip.start()], skip.group(1) or "skipped")
+            elif kind == "skip":
+                who, _, why = rest.partition(": ")
+                out.result("skip", who, why or "skipped")
+            else:
+                failed += kind == "not ok"
+                who, sep, msg = rest.partition(": ") if kind == "not ok" else (rest, "", "")
+                out.result(kind, who, msg or None)
+        rc = p.wait()
+    except BaseException:
+        stop()
+        raise
+    finally:
+        timer.cancel()
+        kill_session(p.pid)          # whatever it left in its session
+    err_reader.join(2.0)
+    stderr = "".join(stderr_chunks)
+    report = lib.sanitizer_report(stderr)
+    if report:
+        out.result("not ok", "%s sanitizers" % name, "expected no sanitizer report, got:\n    %s" % report)
+    if timed_out.is_set():
+        out.result("not ok", name, "expected it to finish within %.0f s, got it still running after %d cases "
+                   "(killed)" % (timeout, cases))
+    elif rc != 0 and failed == 0:
+        out.result("not ok", name, "expected exit 0 (or a failing case printed), got %s after %d cases; stderr: %s"
+                   % (lib.describe_status(rc), cases, tail(stderr)))
+    elif rc == 0 and cases == 0 and not args.k:
+        out.result("not ok", name, "expected case lines 'ok - ...' on stdout, got none; stderr: %s" % tail(stderr))
+
+
+def kill_session(sid):
+    try:
+        os.killpg(sid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def run_harness(args):
+    out = Output(live=True)
+    for script in HARNESS_TESTS:
+        run_harness_test(script, args, out)
 
 
 # ---------------------------------------------------------------- models
@@ -479,11 +582,11 @@ def select_models(spec):
 
 def parse_args(argv):
     ap = argparse.ArgumentParser(
-        description="Unit, conformance and robustness tests of the server models.",
+        description="Unit, harness, conformance and robustness tests of the server models.",
         epilog="Environment: BIN=bin|bin/address-undefined|bin/tsan, SANITIZE=address,undefined|thread. "
                "Models: " + ", ".join(m[0] for m in MODELS))
     ap.add_argument("--models", help="comma-separated subset (a model name selects its variants too)")
-    ap.add_argument("--only", choices=("unit", "conformance", "robustness"), help="run one part only")
+    ap.add_argument("--only", choices=("unit", "harness", "conformance", "robustness"), help="run one part only")
     ap.add_argument("-k", metavar="SUBSTRING", help="run only the cases whose name contains SUBSTRING")
     ap.add_argument("-v", "--verbose", action="store_true", help="timings, progress and server stderr")
     ap.add_argument("-j", type=int, default=2, metavar="N", help="models run in parallel (default 2)")
@@ -529,7 +632,11 @@ def main(argv):
             run_units(args.bin, args)
         elif args.only is None:
             emit(["# unit tests not run (--models given; --only unit runs them)"])
-        if args.only != "unit":
+        if args.only == "harness" or (args.only is None and not args.models):
+            run_harness(args)
+        elif args.only is None:
+            emit(["# harness tests not run (--models given; --only harness runs them)"])
+        if args.only not in ("unit", "harness"):
             fixture = conformance.make_fixture(tmp)
             jobs = [m for m in models if not args.only or args.only in m[3]]
             live = args.j == 1
