@@ -356,37 +356,6 @@ int conn_default_max(int cap)
 	return n > 0 ? (int)n : 1;
 }
 
-static int stop_fd = -1;
-
-static void on_stop(int sig)
-{
-	int saved = errno;
-	uint64_t one = 1;
-	(void)sig;
-	server_stop = 1;
-	if (write(stop_fd, &one, sizeof one) < 0) {
-		/* the counter is already non-zero: readable anyway */
-	}
-	errno = saved;
-}
-
-int conn_stop_fd(void)
-{
-	if (stop_fd >= 0)
-		return stop_fd;
-	stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (stop_fd < 0)
-		log_fatal("eventfd: %s", strerror(errno));
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_stop;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	return stop_fd;
-}
-
 void conn_run_reactors(int n, void *(*fn)(void *), void *args, size_t stride)
 {
 	pthread_t *tids = calloc((size_t)n, sizeof *tids);

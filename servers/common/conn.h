@@ -88,10 +88,6 @@ long conn_rejected(void);
 /* Default --max-conns: the fd limit minus a margin, and at most cap (0: no cap). */
 int conn_default_max(int cap);
 
-/* SIGINT/SIGTERM set server_stop and make the returned fd readable, forever:
- * every loop watches it and leaves when it is readable. */
-int conn_stop_fd(void);
-
 /* Run fn(arg) for n reactors: threads for reactors 1..n-1 (with SIGINT and
  * SIGTERM blocked), reactor 0 on the calling thread; then join them all.
  * args points to n objects of size stride. */

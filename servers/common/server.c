@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <stdint.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include "net.h"
 
@@ -16,10 +19,18 @@ atomic_int server_stop;
 static const char *log_model = "server";
 static int log_quiet;
 
+static int stop_fd = -1;
+
 static void on_stop_signal(int sig)
 {
+	int saved = errno;
+	uint64_t one = 1;
 	(void)sig;
 	server_stop = 1;
+	if (stop_fd >= 0 && write(stop_fd, &one, sizeof one) < 0) {
+		/* the counter is already non-zero: readable anyway */
+	}
+	errno = saved;
 }
 
 void server_signals(void)
@@ -32,6 +43,17 @@ void server_signals(void)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+}
+
+int server_stop_fd(void)
+{
+	if (stop_fd < 0) {
+		stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (stop_fd < 0)
+			log_fatal("eventfd: %s", strerror(errno));
+		server_signals();
+	}
+	return stop_fd;
 }
 
 void server_block_signals(void)

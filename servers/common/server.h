@@ -16,6 +16,9 @@ extern atomic_int server_stop;
 /* SIGINT and SIGTERM set server_stop (no SA_RESTART, so blocking calls
  * return EINTR); SIGPIPE ignored. */
 void server_signals(void);
+/* The same, and the returned eventfd becomes readable, forever, at the first
+ * stop signal: event loops (and Pth) watch it beside their listener. */
+int server_stop_fd(void);
 /* Block SIGINT/SIGTERM in the calling thread (worker threads), so that the
  * main thread is the one interrupted. */
 void server_block_signals(void);

@@ -172,7 +172,7 @@ int main(int argc, char **argv)
 	options_parse(argc, argv, &m, &o);
 	log_init(MODEL, o.quiet);
 	server_signals();
-	int stop_fd = conn_stop_fd();
+	int stop_fd = server_stop_fd();
 
 	struct reactor *rs = calloc((size_t)o.workers, sizeof *rs);
 	if (!rs)

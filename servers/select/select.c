@@ -174,7 +174,7 @@ int main(int argc, char **argv)
 	options_parse(argc, argv, &m, &o);
 	log_init(MODEL, o.quiet);
 	server_signals();
-	int stop_fd = conn_stop_fd();
+	int stop_fd = server_stop_fd();
 
 	struct reactor *r = calloc(1, sizeof *r);
 	if (!r)
