@@ -614,15 +614,6 @@ def main(argv):
         args.bin = os.path.join(root_dir, args.bin) if not os.path.isdir(args.bin) else os.path.abspath(args.bin)
     raise_nofile()
     models = select_models(args.models)
-    if "thread" in (lib.SANITIZE or "") and any(m[1] == "pth" for m in models):
-        # Issue 5 allows it: TSan cannot follow GNU Pth's makecontext/swapcontext
-        # stacks (no fiber annotations), and it defers signal handlers until an
-        # intercepted call, while Pth waits in select() issued past TSan's
-        # interceptors: SIGTERM's handler never runs while the server is idle.
-        models = [m for m in models if m[1] != "pth"]
-        TALLY.add("skip")
-        emit(["skip - pth (all cases): ThreadSanitizer cannot follow GNU Pth's user-level stack "
-              "switching; pth runs plain and under ASan/UBSan"])
 
     def on_term(signum, frame):
         raise KeyboardInterrupt
