@@ -533,10 +533,24 @@ static void worker_loop(struct worker *w)
 	}
 }
 
+/* Open loop, at the end: requests whose intended send time passed more than
+ * --timeout ago, and that never found a free connection, are timeouts; left
+ * uncounted they would vanish from the report (and take the worst corrected
+ * latencies with them). */
+static void worker_count_overdue(struct worker *w)
+{
+	uint64_t now = clock_ns();
+	if (!open_loop(w) || w->out_of_tickets || w->interval_ns == 0 ||
+	    now < w->sh->timeout_ns || w->next_send_ns > now - w->sh->timeout_ns)
+		return;
+	w->st.err[ERR_TIMEOUT] += (now - w->sh->timeout_ns - w->next_send_ns) / w->interval_ns + 1;
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	worker_loop(w);
+	worker_count_overdue(w);
 	for (int i = 0; i < w->n_conns; i++)
 		conn_close(w, &w->conns[i]);
 	if (atomic_fetch_sub(&w->sh->running, 1) == 1)

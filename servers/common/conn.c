@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include "daytime.h"
+#include "net.h"
+#include "serve.h"
 #include "server.h"
 
 #define OUT_COPY_MAX (32 * 1024)  /* bodies up to this are copied behind their head */
@@ -330,16 +332,44 @@ long conn_rejected(void)
 
 void conn_reject(struct conn_loop *l, int fd)
 {
-	if (l->o->proto == PROTO_HTTP) {
-		struct http_response r;
-		struct iovec iov[2];
-		http_error(&r, 503, l->server);
-		int n = http_response_iov(&r, iov);
-		if (writev(fd, iov, n) > 0)
-			shutdown(fd, SHUT_WR);
-	}
-	close(fd);
+	if (l->o->proto == PROTO_HTTP)
+		serve_reject(fd, l->server); /* 503, and drained so close sends no RST */
+	else
+		close(fd);
 	__atomic_add_fetch(&rejected_conns, 1, __ATOMIC_RELAXED);
+}
+
+int conn_accept_batch(struct conn_loop *l, int lfd, int fd_limit,
+		      void (*admit)(struct conn_loop *l, struct conn *c))
+{
+	for (int i = 0; i < CONN_ACCEPT_BATCH; i++) {
+		int fd = net_accept(lfd, 1);
+		if (fd < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;
+			if (errno != EMFILE && errno != ENFILE)
+				log_warn("accept: %s", strerror(errno));
+			return 1;
+		}
+		if ((fd_limit > 0 && fd >= fd_limit) || conn_count() >= l->o->max_conns) {
+			conn_reject(l, fd);
+			continue;
+		}
+		struct conn *c = conn_open(l, fd);
+		if (c)
+			admit(l, c);
+	}
+	return 0;
+}
+
+int conn_next_wait_ms(struct conn_loop *l, long long now, long long paused_until_ms)
+{
+	int t = conn_timeout_ms(l, now);
+	if (paused_until_ms) {
+		int p = paused_until_ms > now ? (int)(paused_until_ms - now) : 0;
+		t = t < 0 || p < t ? p : t;
+	}
+	return t;
 }
 
 int conn_default_max(int cap)

@@ -88,6 +88,21 @@ long conn_rejected(void);
 /* Default --max-conns: the fd limit minus a margin, and at most cap (0: no cap). */
 int conn_default_max(int cap);
 
+#define CONN_ACCEPT_BATCH 64 /* accepts per listener readiness */
+#define CONN_PAUSE_MS 100     /* accepting paused after EMFILE/ENFILE */
+
+/* Accept up to CONN_ACCEPT_BATCH connections on the non-blocking listener lfd
+ * and hand each new connection to admit(); one beyond --max-conns, or on a
+ * descriptor at or above fd_limit (select: FD_SETSIZE; 0 = no limit), is
+ * answered 503 instead. Returns 1 when the loop should pause accepting for
+ * CONN_PAUSE_MS (EMFILE/ENFILE: the reserve-fd trick has drained one), else 0. */
+int conn_accept_batch(struct conn_loop *l, int lfd, int fd_limit,
+		      void (*admit)(struct conn_loop *l, struct conn *c));
+
+/* Milliseconds the loop may wait: until the oldest connection's deadline or
+ * the end of an accept pause (paused_until_ms, 0 = not paused); -1 = forever. */
+int conn_next_wait_ms(struct conn_loop *l, long long now, long long paused_until_ms);
+
 /* Run fn(arg) for n reactors: threads for reactors 1..n-1 (with SIGINT and
  * SIGTERM blocked), reactor 0 on the calling thread; then join them all.
  * args points to n objects of size stride. */

@@ -55,6 +55,21 @@ static size_t next_line(const char *p, const char *end, const char **next)
 	return (size_t)(lf - p) - (lf > p && lf[-1] == '\r');
 }
 
+/* RFC 9112 3.2.2: a server accepts the absolute form ("GET http://h/p
+ * HTTP/1.1"); keep only its path, so that everything after sees "/p". */
+static void origin_form(struct http_request *req)
+{
+	const char *t = req->target, *end = t + req->target_len;
+	size_t skip = req->target_len >= 7 && strncasecmp(t, "http://", 7) == 0    ? 7
+		      : req->target_len >= 8 && strncasecmp(t, "https://", 8) == 0 ? 8
+										    : 0;
+	if (!skip)
+		return;
+	const char *path = memchr(t + skip, '/', (size_t)(end - t - skip));
+	req->target = path ? path : "/";
+	req->target_len = path ? (size_t)(end - path) : 1;
+}
+
 static int parse_request_line(const char *p, size_t n, struct http_request *req)
 {
 	const char *end = p + n, *s = p;
@@ -79,6 +94,7 @@ static int parse_request_line(const char *p, size_t n, struct http_request *req)
 		return fail(req, 400);
 	req->target = t;
 	req->target_len = (size_t)(s - t);
+	origin_form(req);
 
 	s++;
 	if ((size_t)(end - s) != 8 || memcmp(s, "HTTP/", 5) != 0 || !isdigit((unsigned char)s[5]) ||

@@ -131,25 +131,3 @@ void net_accept_backoff(void)
 	struct timespec ts = {0, 10 * 1000 * 1000};
 	nanosleep(&ts, NULL);
 }
-
-int net_writev_all(int fd, struct iovec *iov, int iovcnt)
-{
-	while (iovcnt > 0) {
-		ssize_t n = writev(fd, iov, iovcnt);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		while (iovcnt > 0 && (size_t)n >= iov->iov_len) {
-			n -= (ssize_t)iov->iov_len;
-			iov++;
-			iovcnt--;
-		}
-		if (iovcnt > 0) {
-			iov->iov_base = (char *)iov->iov_base + n;
-			iov->iov_len -= (size_t)n;
-		}
-	}
-	return 0;
-}

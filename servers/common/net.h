@@ -40,9 +40,4 @@ void net_reserve_fd(void);
 int net_set_nonblock(int fd, int on);
 int net_set_nodelay(int fd);
 
-/* Write all of iov (blocking socket); resumes partial writes, retries EINTR.
- * Returns 0, or -1 with errno (EPIPE, ECONNRESET, EAGAIN on SO_SNDTIMEO). */
-struct iovec;
-int net_writev_all(int fd, struct iovec *iov, int iovcnt);
-
 #endif

@@ -19,7 +19,7 @@ static int send_all(int fd, struct iovec *iov, int cnt, const struct blocking_io
 {
 	while (cnt > 0) {
 		ssize_t n = io->writev(fd, iov, cnt);
-		if (n < 0 && errno == EINTR)
+		if (n < 0 && errno == EINTR && !server_stop)
 			continue;
 		if (n <= 0)
 			return -1;
@@ -76,8 +76,11 @@ static ssize_t read_more(int fd, char *buf, size_t room, long long deadline_ms,
 		if (left <= 0)
 			return 0;
 		int r = io->poll(&p, 1, (int)left);
-		if (r < 0 && errno == EINTR)
+		if (r < 0 && errno == EINTR) {
+			if (server_stop)
+				return 0; /* SIGTERM in the serving thread (iterative): stop now */
 			continue;
+		}
 		if (r <= 0)
 			return 0;
 		ssize_t n = io->read(fd, buf, room);

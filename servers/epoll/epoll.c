@@ -42,8 +42,6 @@
 
 #define MODEL "epoll"
 #define MAX_EVENTS 256
-#define ACCEPT_BATCH 64   /* accepts per listener readiness */
-#define PAUSE_MS 100      /* accepting paused after EMFILE */
 
 struct reactor {
 	struct server_opts *o;
@@ -79,43 +77,16 @@ static void pause_accepting(struct reactor *r, int on)
 {
 	if (on && !r->paused_until) {
 		watch_fd(r, EPOLL_CTL_DEL, r->lfd, 0, NULL);
-		r->paused_until = now_ms() + PAUSE_MS;
+		r->paused_until = now_ms() + CONN_PAUSE_MS;
 	} else if (!on && r->paused_until) {
 		watch_fd(r, EPOLL_CTL_ADD, r->lfd, EPOLLIN, &listener_tag);
 		r->paused_until = 0;
 	}
 }
 
-static void on_accept(struct reactor *r)
+static void admit(struct conn_loop *l, struct conn *c)
 {
-	for (int i = 0; i < ACCEPT_BATCH; i++) {
-		int fd = net_accept(r->lfd, 1);
-		if (fd < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return;
-			if (errno != EMFILE && errno != ENFILE)
-				log_warn("accept: %s", strerror(errno));
-			pause_accepting(r, 1);
-			return;
-		}
-		if (conn_count() >= r->o->max_conns) {
-			conn_reject(&r->loop, fd);
-			continue;
-		}
-		struct conn *c = conn_open(&r->loop, fd);
-		if (c)
-			settle(r, c);
-	}
-}
-
-static int next_timeout(struct reactor *r, long long now)
-{
-	int t = conn_timeout_ms(&r->loop, now);
-	if (r->paused_until) {
-		int p = r->paused_until > now ? (int)(r->paused_until - now) : 0;
-		t = t < 0 || p < t ? p : t;
-	}
-	return t;
+	settle(l->data, c);
 }
 
 static void *reactor_run(void *arg)
@@ -126,7 +97,7 @@ static void *reactor_run(void *arg)
 	int stop = 0;
 
 	while (!stop) {
-		int n = epoll_wait(r->epfd, ev, MAX_EVENTS, next_timeout(r, now));
+		int n = epoll_wait(r->epfd, ev, MAX_EVENTS, conn_next_wait_ms(&r->loop, now, r->paused_until));
 		if (n < 0 && errno != EINTR)
 			log_fatal("epoll_wait: %s", strerror(errno));
 		for (int i = 0; i < n; i++) {
@@ -134,7 +105,8 @@ static void *reactor_run(void *arg)
 			if (p == &stop_tag) {
 				stop = 1;
 			} else if (p == &listener_tag) {
-				on_accept(r);
+				if (conn_accept_batch(&r->loop, r->lfd, 0, admit))
+					pause_accepting(r, 1);
 			} else {
 				struct conn *c = p;
 				if (c->want == CONN_WRITE)

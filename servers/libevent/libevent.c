@@ -36,8 +36,6 @@
 #include "server.h"
 
 #define MODEL "libevent"
-#define ACCEPT_BATCH 64   /* accepts per listener readiness */
-#define PAUSE_MS 100      /* accepting paused after EMFILE */
 
 struct reactor {
 	struct server_opts *o;
@@ -94,38 +92,27 @@ static void on_io(evutil_socket_t fd, short what, void *arg)
 static void pause_accepting(struct reactor *r, int on)
 {
 	if (on && !r->paused_until) {
-		struct timeval tv = {0, PAUSE_MS * 1000};
+		struct timeval tv = {0, CONN_PAUSE_MS * 1000};
 		event_del(r->accept_ev);
 		event_add(r->resume_ev, &tv);
-		r->paused_until = now_ms() + PAUSE_MS;
+		r->paused_until = now_ms() + CONN_PAUSE_MS;
 	} else if (!on && r->paused_until) {
 		event_add(r->accept_ev, NULL);
 		r->paused_until = 0;
 	}
 }
 
+static void admit(struct conn_loop *l, struct conn *c)
+{
+	settle(l->data, c);
+}
+
 static void on_accept(evutil_socket_t lfd, short what, void *arg)
 {
 	struct reactor *r = arg;
-	(void)lfd, (void)what;
-	for (int i = 0; i < ACCEPT_BATCH; i++) {
-		int fd = net_accept(r->lfd, 1);
-		if (fd < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return;
-			if (errno != EMFILE && errno != ENFILE)
-				log_warn("accept: %s", strerror(errno));
-			pause_accepting(r, 1);
-			return;
-		}
-		if (conn_count() >= r->o->max_conns) {
-			conn_reject(&r->loop, fd);
-			continue;
-		}
-		struct conn *c = conn_open(&r->loop, fd);
-		if (c)
-			settle(r, c);
-	}
+	(void)what;
+	if (conn_accept_batch(&r->loop, (int)lfd, 0, admit))
+		pause_accepting(r, 1);
 }
 
 static void on_resume(evutil_socket_t fd, short what, void *arg)

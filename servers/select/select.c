@@ -35,8 +35,6 @@
 #include "server.h"
 
 #define MODEL "select"
-#define ACCEPT_BATCH 64   /* accepts per listener readiness */
-#define PAUSE_MS 100      /* accepting paused after EMFILE */
 
 struct reactor {
 	struct server_opts *o;
@@ -61,45 +59,19 @@ static void settle(struct reactor *r, struct conn *c)
 static void pause_accepting(struct reactor *r, int on)
 {
 	if (on && !r->paused_until)
-		r->paused_until = now_ms() + PAUSE_MS;
+		r->paused_until = now_ms() + CONN_PAUSE_MS;
 	else if (!on)
 		r->paused_until = 0;
 }
 
-static void on_accept(struct reactor *r)
+/* Never FD_SET beyond FD_SETSIZE: conn_accept_batch answers those 503. */
+static void admit(struct conn_loop *l, struct conn *c)
 {
-	for (int i = 0; i < ACCEPT_BATCH; i++) {
-		int fd = net_accept(r->lfd, 1);
-		if (fd < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return;
-			if (errno != EMFILE && errno != ENFILE)
-				log_warn("accept: %s", strerror(errno));
-			pause_accepting(r, 1);
-			return;
-		}
-		if (fd >= FD_SETSIZE || conn_count() >= r->o->max_conns) {
-			conn_reject(&r->loop, fd); /* never FD_SET beyond FD_SETSIZE */
-			continue;
-		}
-		struct conn *c = conn_open(&r->loop, fd);
-		if (!c)
-			continue;
-		r->conns[fd] = c;
-		if (fd > r->maxfd)
-			r->maxfd = fd;
-		settle(r, c);
-	}
-}
-
-static int next_timeout(struct reactor *r, long long now)
-{
-	int t = conn_timeout_ms(&r->loop, now);
-	if (r->paused_until) {
-		int p = r->paused_until > now ? (int)(r->paused_until - now) : 0;
-		t = t < 0 || p < t ? p : t;
-	}
-	return t;
+	struct reactor *r = l->data;
+	r->conns[c->fd] = c;
+	if (c->fd > r->maxfd)
+		r->maxfd = c->fd;
+	settle(r, c);
 }
 
 static void *reactor_run(void *arg)
@@ -109,7 +81,7 @@ static void *reactor_run(void *arg)
 	fd_set rd, wr;
 
 	for (;;) {
-		int t = next_timeout(r, now), nfds = r->stop_fd;
+		int t = conn_next_wait_ms(&r->loop, now, r->paused_until), nfds = r->stop_fd;
 		struct timeval tv = {t / 1000, (t % 1000) * 1000};
 		FD_ZERO(&rd);
 		FD_ZERO(&wr);
@@ -141,8 +113,9 @@ static void *reactor_run(void *arg)
 				continue;
 			settle(r, c);
 		}
-		if (n > 0 && !r->paused_until && FD_ISSET(r->lfd, &rd))
-			on_accept(r);
+		if (n > 0 && !r->paused_until && FD_ISSET(r->lfd, &rd) &&
+		    conn_accept_batch(&r->loop, r->lfd, FD_SETSIZE, admit))
+			pause_accepting(r, 1);
 		now = now_ms();
 		struct conn *c;
 		while ((c = conn_expired(&r->loop, now))) {

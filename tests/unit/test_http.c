@@ -53,6 +53,7 @@ static const struct parse_case cases[] = {
 	{"bare LF line ends", "GET / HTTP/1.1\nHost: a\n\n", COMPLETE, 0, 1, HTTP_GET},
 	{"leading empty line ignored", "\r\nGET / HTTP/1.1\r\n\r\n", COMPLETE, 0, 1, HTTP_GET},
 	{"header without space", "GET / HTTP/1.1\r\nHost:a\r\n\r\n", COMPLETE, 0, 1, HTTP_GET},
+	{"absolute-form target", "GET http://example.org/a HTTP/1.1\r\n\r\n", COMPLETE, 0, 1, HTTP_GET},
 	{"empty input", "", PARTIAL, 0, 0, 0},
 	{"no empty line yet", "GET / HTTP/1.1\r\nHost: a\r\n", PARTIAL, 0, 0, 0},
 	{"lower-case method is another method", "get / HTTP/1.1\r\n\r\n", COMPLETE, 0, 1, HTTP_OTHER},
@@ -159,6 +160,27 @@ static void run_byte_at_a_time(void)
 	      (long)req.target_len);
 }
 
+/* The absolute form is reduced to its path: "http://h/a?q" -> "/a?q", "http://h" -> "/". */
+static void run_absolute_form(void)
+{
+	static const struct { const char *input, *path; } forms[] = {
+		{"GET http://example.org/a?q HTTP/1.1\r\n\r\n", "/a?q"},
+		{"GET HTTPS://example.org:8443/b/c HTTP/1.1\r\n\r\n", "/b/c"},
+		{"GET http://example.org HTTP/1.1\r\n\r\n", "/"},
+	};
+	for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+		struct http_request req;
+		char name[160];
+		int rc = http_parse_request(forms[i].input, strlen(forms[i].input), &req);
+		int ok = rc > 0 && req.target_len == strlen(forms[i].path) &&
+			 memcmp(req.target, forms[i].path, req.target_len) == 0;
+		snprintf(name, sizeof name, "absolute form: %.40s... -> %s", forms[i].input + 4,
+			 forms[i].path);
+		check(ok, name, "expected path length %ld, got %ld", (long)strlen(forms[i].path),
+		      rc > 0 ? (long)req.target_len : (long)rc);
+	}
+}
+
 static void run_pipelined(void)
 {
 	char buf[2048] = "";
@@ -233,6 +255,7 @@ int main(void)
 	run_table();
 	run_prefixes();
 	run_byte_at_a_time();
+	run_absolute_form();
 	run_pipelined();
 	run_limits();
 	printf("1..%d\n", test_no);
