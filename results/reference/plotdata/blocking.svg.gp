@@ -1,0 +1,20 @@
+set terminal svg enhanced dynamic font 'sans,10' size 1000,600
+set output 'blocking.svg'
+set grid lc rgb '#dddddd'
+set border lc rgb '#444444'
+set datafile missing 'NaN'
+set title 'A 1 ms blocking call per request, 64 keep-alive connections' font ',12'
+set ylabel 'requests per second'
+set yrange [0:*]
+set xrange [0.4:9.6]
+set xtics rotate by -30 left nomirror
+set format y '%.0s%c'
+set key top right
+set bmargin 6
+plot 'plotdata/blocking__bars.dat' using 1:2:(0.7):5:xtic(6) with boxes fs solid 0.8 lc rgb variable notitle, \
+  'plotdata/blocking__bars.dat' using 1:3:(0):($4 - $3) with vectors heads size 0.1,90 lc rgb 'black' notitle, \
+  'plotdata/blocking__bars.dat' using 1:4:(sprintf('%.0f', $2)) with labels offset 0,0.8 font ',9' notitle, \
+  'plotdata/blocking__bars.dat' using 1:($7 > 0 ? $2 : NaN) with points pt 6 ps 2.5 lw 1.5 lc rgb 'black' title 'client-bound', \
+  1000 with lines dt 2 lc rgb '#555555' title 'one request at a time (1000/s)'
+unset multiplot
+set output
