@@ -17,7 +17,7 @@ unsigned hist_index(uint64_t value_us)
 	if (value_us < HIST_SUB_COUNT)
 		return (unsigned)value_us;
 	unsigned msb = 63u - (unsigned)__builtin_clzll(value_us);
-	unsigned shift = msb - (HIST_SUB_BITS - 1);          /* value >> shift in [128, 256) */
+	unsigned shift = msb - (HIST_SUB_BITS - 1); /* value >> shift in [128, 256) */
 	unsigned sub = (unsigned)(value_us >> shift) - HIST_SUB_HALF;
 	return HIST_SUB_COUNT + (shift - 1) * HIST_SUB_HALF + sub;
 }

@@ -13,12 +13,12 @@
 
 #include <stdint.h>
 
-#define HIST_SUB_BITS 8                         /* 256 sub-buckets in the first range */
+#define HIST_SUB_BITS  8 /* 256 sub-buckets in the first range */
 #define HIST_SUB_COUNT (1u << HIST_SUB_BITS)
-#define HIST_SUB_HALF (HIST_SUB_COUNT / 2)
-#define HIST_TOP_BIT 32                         /* values < 2^32 us are resolved */
-#define HIST_MAX_US ((UINT64_C(1) << HIST_TOP_BIT) - 1)
-#define HIST_BUCKETS (HIST_SUB_COUNT + (HIST_TOP_BIT - HIST_SUB_BITS) * HIST_SUB_HALF)
+#define HIST_SUB_HALF  (HIST_SUB_COUNT / 2)
+#define HIST_TOP_BIT   32 /* values < 2^32 us are resolved */
+#define HIST_MAX_US    ((UINT64_C(1) << HIST_TOP_BIT) - 1)
+#define HIST_BUCKETS   (HIST_SUB_COUNT + (HIST_TOP_BIT - HIST_SUB_BITS) * HIST_SUB_HALF)
 
 struct hist {
 	uint64_t count;

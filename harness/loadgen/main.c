@@ -30,8 +30,8 @@
 #include "report.h"
 #include "worker.h"
 
-#define PORTS_FALLBACK 28232 /* ephemeral ports when /proc does not say */
-#define FD_RESERVE 32       /* stdio, epoll and event fds, the resolver */
+#define PORTS_FALLBACK         28232                /* ephemeral ports when /proc does not say */
+#define FD_RESERVE             32                   /* stdio, epoll and event fds, the resolver */
 #define CONNECT_TIMEOUT_MIN_NS (10 * 1000000000ull) /* SYN retries at 1 s, 3 s, 7 s fit */
 
 static void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -63,11 +63,13 @@ static void fds_ensure(const struct opts *o)
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
 	getrlimit(RLIMIT_NOFILE, &rl);
-	unsigned long long need = (unsigned long long)o->conns + 2ull * (unsigned)o->threads + FD_RESERVE;
+	unsigned long long need =
+	    (unsigned long long)o->conns + 2ull * (unsigned)o->threads + FD_RESERVE;
 	if (rl.rlim_cur != RLIM_INFINITY && need > rl.rlim_cur)
-		die_usage("-c %d: needs about %llu file descriptors but the limit is %llu (raise ulimit -n, "
-				  "or use fewer connections)",
-				  o->conns, need, (unsigned long long)rl.rlim_cur);
+		die_usage("-c %d: needs about %llu file descriptors but the limit is %llu (raise "
+			  "ulimit -n, "
+			  "or use fewer connections)",
+			  o->conns, need, (unsigned long long)rl.rlim_cur);
 }
 
 static void target_resolve(const struct opts *o, struct shared *sh)
@@ -81,7 +83,8 @@ static void target_resolve(const struct opts *o, struct shared *sh)
 	freeaddrinfo(res);
 	struct sockaddr_in *sin = (struct sockaddr_in *)&sh->target;
 	if (sh->target.ss_family == AF_INET && sin->sin_addr.s_addr == htonl(INADDR_ANY))
-		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK); /* a server on 0.0.0.0, reached locally */
+		sin->sin_addr.s_addr =
+		    htonl(INADDR_LOOPBACK); /* a server on 0.0.0.0, reached locally */
 }
 
 static int target_is_loopback(const struct shared *sh)
@@ -118,10 +121,12 @@ static void sources_setup(const struct opts *o, struct shared *sh)
 		if (!target_is_loopback(sh) || n < 1)
 			n = 1;
 	} else if (n > 1 && !target_is_loopback(sh)) {
-		die_usage("--src-addrs %d: needs a 127.0.0.1 or 0.0.0.0 target, not '%s'", n, o->host);
+		die_usage("--src-addrs %d: needs a 127.0.0.1 or 0.0.0.0 target, not '%s'", n,
+			  o->host);
 	}
 	if (n > SRC_ADDRS_MAX)
-		die_usage("-c %d: would need %d source addresses, at most %d", o->conns, n, SRC_ADDRS_MAX);
+		die_usage("-c %d: would need %d source addresses, at most %d", o->conns, n,
+			  SRC_ADDRS_MAX);
 	sh->n_src = n;
 	for (int i = 0; i < n; i++) {
 		sh->src[i].sin_family = AF_INET;
@@ -149,8 +154,9 @@ static char *request_build(const struct opts *o, size_t *len)
 		die_usage("out of memory");
 	int n = snprintf(req, cap, "GET %s HTTP/1.1\r\n", o->path);
 	if (!has_header(o, "Host"))
-		n += snprintf(req + n, cap - (size_t)n, strchr(o->host, ':') ? "Host: [%s]:%s\r\n" : "Host: %s:%s\r\n",
-					  o->host, o->port);
+		n += snprintf(req + n, cap - (size_t)n,
+			      strchr(o->host, ':') ? "Host: [%s]:%s\r\n" : "Host: %s:%s\r\n",
+			      o->host, o->port);
 	for (int i = 0; i < o->n_headers; i++)
 		n += snprintf(req + n, cap - (size_t)n, "%s\r\n", o->headers[i]);
 	if (o->close_each && !has_header(o, "Connection"))
@@ -166,7 +172,8 @@ static void shared_setup(const struct opts *o, struct shared *sh)
 	sh->proto = o->proto;
 	sh->keepalive = o->proto == PROTO_HTTP && !o->close_each;
 	sh->timeout_ns = o->timeout_ms * 1000000ull;
-	sh->connect_timeout_ns = sh->timeout_ns > CONNECT_TIMEOUT_MIN_NS ? sh->timeout_ns : CONNECT_TIMEOUT_MIN_NS;
+	sh->connect_timeout_ns =
+	    sh->timeout_ns > CONNECT_TIMEOUT_MIN_NS ? sh->timeout_ns : CONNECT_TIMEOUT_MIN_NS;
 	sh->rate_rps = o->rate_rps;
 	sh->threads = o->threads;
 	sh->max_requests = o->max_requests;
@@ -187,7 +194,8 @@ static void phase_set(struct shared *sh, int phase)
 {
 	uint64_t one = 1;
 	atomic_store_explicit(&sh->phase, phase, memory_order_release);
-	if (write(sh->wake_fd, &one, sizeof(one)) < 0) /* wakes every worker once (edge-triggered) */
+	if (write(sh->wake_fd, &one, sizeof(one)) <
+	    0) /* wakes every worker once (edge-triggered) */
 		fprintf(stderr, "loadgen: eventfd write: %s\n", strerror(errno));
 }
 
@@ -203,7 +211,8 @@ static enum wait_end wait_until(const sigset_t *set, uint64_t deadline_ns)
 			if (now >= deadline_ns)
 				return WAIT_TIME;
 			uint64_t left = deadline_ns - now;
-			ts = (struct timespec){.tv_sec = (time_t)(left / 1000000000ull), .tv_nsec = (long)(left % 1000000000ull)};
+			ts = (struct timespec){.tv_sec = (time_t)(left / 1000000000ull),
+					       .tv_nsec = (long)(left % 1000000000ull)};
 			tsp = &ts;
 		}
 		int sig = sigtimedwait(set, NULL, tsp);
@@ -227,7 +236,8 @@ static double cpu_seconds(void)
 {
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);
-	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 static struct worker **workers_start(const struct opts *o, struct shared *sh)
@@ -250,7 +260,8 @@ static struct worker **workers_start(const struct opts *o, struct shared *sh)
 }
 
 /* Runs the phases; fills the timing part of r. */
-static void run_phases(const struct opts *o, struct shared *sh, struct run_result *r, const sigset_t *set)
+static void run_phases(const struct opts *o, struct shared *sh, struct run_result *r,
+		       const sigset_t *set)
 {
 	enum wait_end end = WAIT_TIME;
 	if (o->warmup_ms)
@@ -284,7 +295,8 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGUSR1);
-	pthread_sigmask(SIG_BLOCK, &set, NULL); /* the workers inherit it; main takes them in sigtimedwait */
+	pthread_sigmask(SIG_BLOCK, &set,
+			NULL); /* the workers inherit it; main takes them in sigtimedwait */
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0); /* open-loop sends on time, not 50 us late */
 
 	uint64_t launch_ns = clock_ns();

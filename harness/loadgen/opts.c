@@ -9,45 +9,45 @@
 #include <string.h>
 
 static const char usage_text[] =
-	"Usage: loadgen [options] URL\n"
-	"  URL: http://HOST[:PORT]/PATH  or  daytime://HOST[:PORT]\n"
-	"  -c, --connections N   connections kept open (default 10)\n"
-	"  -t, --threads N       threads, each with its own epoll loop (default 2, at most N conns)\n"
-	"  -d, --duration T      measured time: 10, 10s, 500ms, 1m (default 10s)\n"
-	"  -R, --rate RPS        open loop at RPS requests/s in total; latency from each\n"
-	"                        request's intended send time (default: closed loop)\n"
-	"      --warmup T        run load for T first, then reset counters and measure -d\n"
-	"      --close           a new connection per request (Connection: close)\n"
-	"      --timeout MS      per-request timeout in ms, suffixes allowed (default 2000),\n"
-	"                        from the handshake; a connect may take max(MS, 10 s)\n"
-	"      --src-addrs N     spread connections over source 127.0.0.1..127.0.0.N\n"
-	"                        (loopback targets; default: one per quarter of the\n"
-	"                        ephemeral port range, e.g. 3 for 16384 connections)\n"
-	"      --requests N      stop after exactly N requests in total: each ends as a\n"
-	"                        counted response or one error (for tests)\n"
-	"  -H, --header 'K: V'   add a request header (repeatable)\n"
-	"      --csv             print the runs.csv header and one row on stdout\n"
-	"  -h, --help            this text\n"
-	"Requests counts valid 2xx responses (daytime: valid lines); every other outcome is\n"
-	"an error by kind: connect, read, write, timeout, status (non-2xx), invalid.\n"
-	"The summary goes to stderr.  Exit 0 on a finished run (also after SIGINT), 2 on bad usage.\n";
+    "Usage: loadgen [options] URL\n"
+    "  URL: http://HOST[:PORT]/PATH  or  daytime://HOST[:PORT]\n"
+    "  -c, --connections N   connections kept open (default 10)\n"
+    "  -t, --threads N       threads, each with its own epoll loop (default 2, at most N conns)\n"
+    "  -d, --duration T      measured time: 10, 10s, 500ms, 1m (default 10s)\n"
+    "  -R, --rate RPS        open loop at RPS requests/s in total; latency from each\n"
+    "                        request's intended send time (default: closed loop)\n"
+    "      --warmup T        run load for T first, then reset counters and measure -d\n"
+    "      --close           a new connection per request (Connection: close)\n"
+    "      --timeout MS      per-request timeout in ms, suffixes allowed (default 2000),\n"
+    "                        from the handshake; a connect may take max(MS, 10 s)\n"
+    "      --src-addrs N     spread connections over source 127.0.0.1..127.0.0.N\n"
+    "                        (loopback targets; default: one per quarter of the\n"
+    "                        ephemeral port range, e.g. 3 for 16384 connections)\n"
+    "      --requests N      stop after exactly N requests in total: each ends as a\n"
+    "                        counted response or one error (for tests)\n"
+    "  -H, --header 'K: V'   add a request header (repeatable)\n"
+    "      --csv             print the runs.csv header and one row on stdout\n"
+    "  -h, --help            this text\n"
+    "Requests counts valid 2xx responses (daytime: valid lines); every other outcome is\n"
+    "an error by kind: connect, read, write, timeout, status (non-2xx), invalid.\n"
+    "The summary goes to stderr.  Exit 0 on a finished run (also after SIGINT), 2 on bad usage.\n";
 
 enum { OPT_WARMUP = 256, OPT_CLOSE, OPT_TIMEOUT, OPT_SRC_ADDRS, OPT_CSV, OPT_REQUESTS };
 
 static const struct option long_opts[] = {
-	{"connections", required_argument, 0, 'c'},
-	{"threads", required_argument, 0, 't'},
-	{"duration", required_argument, 0, 'd'},
-	{"rate", required_argument, 0, 'R'},
-	{"header", required_argument, 0, 'H'},
-	{"help", no_argument, 0, 'h'},
-	{"warmup", required_argument, 0, OPT_WARMUP},
-	{"close", no_argument, 0, OPT_CLOSE},
-	{"timeout", required_argument, 0, OPT_TIMEOUT},
-	{"src-addrs", required_argument, 0, OPT_SRC_ADDRS},
-	{"csv", no_argument, 0, OPT_CSV},
-	{"requests", required_argument, 0, OPT_REQUESTS},
-	{0, 0, 0, 0},
+    {"connections", required_argument, 0, 'c'},
+    {"threads", required_argument, 0, 't'},
+    {"duration", required_argument, 0, 'd'},
+    {"rate", required_argument, 0, 'R'},
+    {"header", required_argument, 0, 'H'},
+    {"help", no_argument, 0, 'h'},
+    {"warmup", required_argument, 0, OPT_WARMUP},
+    {"close", no_argument, 0, OPT_CLOSE},
+    {"timeout", required_argument, 0, OPT_TIMEOUT},
+    {"src-addrs", required_argument, 0, OPT_SRC_ADDRS},
+    {"csv", no_argument, 0, OPT_CSV},
+    {"requests", required_argument, 0, OPT_REQUESTS},
+    {0, 0, 0, 0},
 };
 
 static void usage_fail(const char *fmt, const char *a, const char *b)
@@ -91,7 +91,8 @@ static long long parse_count(const char *flag, const char *s, long long min, lon
 	if (end == s || *end || errno || *s == ' ' || v < min || v > max) {
 		char range[64];
 		snprintf(range, sizeof(range), "an integer from %lld to %lld", min, max);
-		fprintf(stderr, "loadgen: %s: bad value '%s': expected %s (see loadgen --help)\n", flag, s, range);
+		fprintf(stderr, "loadgen: %s: bad value '%s': expected %s (see loadgen --help)\n",
+			flag, s, range);
 		exit(2);
 	}
 	return v;
@@ -115,7 +116,9 @@ static uint64_t parse_timeout_ms(const char *s)
 		return (uint64_t)llround(v);
 	int64_t ms = opts_parse_duration_ms(s);
 	if (end == s || *end == '\0' || ms < 1)
-		usage_fail("--timeout: bad value '%s': expected milliseconds >= 1, e.g. 2000 or 2s%s", s, "");
+		usage_fail(
+		    "--timeout: bad value '%s': expected milliseconds >= 1, e.g. 2000 or 2s%s", s,
+		    "");
 	return (uint64_t)ms;
 }
 
@@ -157,7 +160,8 @@ static void parse_url(struct opts *o, const char *url)
 		o->proto = PROTO_DAYTIME;
 		rest = url + 10;
 	} else {
-		usage_fail("URL '%s': expected http://HOST:PORT/PATH or daytime://HOST:PORT%s", url, "");
+		usage_fail("URL '%s': expected http://HOST:PORT/PATH or daytime://HOST:PORT%s", url,
+			   "");
 	}
 	const char *slash = strchr(rest, '/');
 	size_t hostport_len = slash ? (size_t)(slash - rest) : strlen(rest);
@@ -177,7 +181,8 @@ static void parse_url(struct opts *o, const char *url)
 		usage_fail("URL '%s': no host%s", url, "");
 	const char *port = host_end + (*host_end == ']');
 	if (port < rest + hostport_len && *port == ':') {
-		copy_part(o->port, sizeof(o->port), port + 1, (size_t)(rest + hostport_len - port - 1), url);
+		copy_part(o->port, sizeof(o->port), port + 1,
+			  (size_t)(rest + hostport_len - port - 1), url);
 		parse_count("URL port", o->port, 1, 65535);
 	} else {
 		strcpy(o->port, o->proto == PROTO_HTTP ? "80" : "13");
@@ -208,7 +213,8 @@ static void opts_check(struct opts *o, int duration_set)
 	if (o->proto == PROTO_DAYTIME && o->n_headers)
 		usage_fail("-H: headers make no sense for a daytime URL%s%s", "", "");
 	if (o->threads > o->conns)
-		o->threads = o->conns; /* wrk refuses; one thread per connection at most is the same run */
+		o->threads =
+		    o->conns; /* wrk refuses; one thread per connection at most is the same run */
 }
 
 static void opts_apply(struct opts *o, int c, const char *arg, int *duration_set)
@@ -216,7 +222,10 @@ static void opts_apply(struct opts *o, int c, const char *arg, int *duration_set
 	switch (c) {
 	case 'c': o->conns = (int)parse_count("-c", arg, 1, 10000000); break;
 	case 't': o->threads = (int)parse_count("-t", arg, 1, 1024); break;
-	case 'd': o->duration_ms = parse_duration_flag("-d", arg, 0); *duration_set = 1; break;
+	case 'd':
+		o->duration_ms = parse_duration_flag("-d", arg, 0);
+		*duration_set = 1;
+		break;
 	case 'R': o->rate_rps = parse_rate(arg); break;
 	case 'H': parse_header(o, arg); break;
 	case OPT_WARMUP: o->warmup_ms = parse_duration_flag("--warmup", arg, 1); break;
@@ -224,7 +233,9 @@ static void opts_apply(struct opts *o, int c, const char *arg, int *duration_set
 	case OPT_TIMEOUT: o->timeout_ms = parse_timeout_ms(arg); break;
 	case OPT_SRC_ADDRS: o->src_addrs = (int)parse_count("--src-addrs", arg, 1, 254); break;
 	case OPT_CSV: o->csv = 1; break;
-	case OPT_REQUESTS: o->max_requests = (uint64_t)parse_count("--requests", arg, 1, INT64_MAX); break;
+	case OPT_REQUESTS:
+		o->max_requests = (uint64_t)parse_count("--requests", arg, 1, INT64_MAX);
+		break;
 	default: break;
 	}
 }
@@ -251,8 +262,9 @@ void opts_parse(struct opts *o, int argc, char **argv)
 		opts_apply(o, c, optarg, &duration_set);
 	}
 	if (optind != argc - 1)
-		usage_fail(optind >= argc ? "missing URL%s%s" : "expected one URL, got extra argument '%s'%s",
-				   optind >= argc ? "" : argv[optind + 1], "");
+		usage_fail(optind >= argc ? "missing URL%s%s"
+					  : "expected one URL, got extra argument '%s'%s",
+			   optind >= argc ? "" : argv[optind + 1], "");
 	o->url = argv[optind];
 	parse_url(o, o->url);
 	opts_check(o, duration_set);

@@ -5,19 +5,21 @@
 
 #include <string.h>
 
-const char *const err_names[ERR_KINDS] = {"connect", "read", "write", "timeout", "status", "invalid"};
+const char *const err_names[ERR_KINDS] = {"connect", "read",   "write",
+					  "timeout", "status", "invalid"};
 
 static const char *const csv_columns[] = {
-	"experiment", "model", "variant", "proto", "workload", "conns", "rate_rps", "keepalive",
-	"server_cpus", "client_cpus", "rep", "duration_s", "requests", "bytes", "rps",
-	"lat_p50_us", "lat_p90_us", "lat_p99_us", "lat_p999_us", "lat_max_us",
-	"err_connect", "err_read", "err_write", "err_timeout", "err_status", "err_invalid",
-	"srv_user_s", "srv_sys_s", "srv_cpu_pct", "srv_ctxsw_vol", "srv_ctxsw_invol", "srv_rss_kb",
-	"srv_threads", "srv_procs", "cli_cpu_pct", "client_bound", "client", "started_utc",
+    "experiment",      "model",       "variant",     "proto",       "workload",    "conns",
+    "rate_rps",        "keepalive",   "server_cpus", "client_cpus", "rep",         "duration_s",
+    "requests",        "bytes",       "rps",         "lat_p50_us",  "lat_p90_us",  "lat_p99_us",
+    "lat_p999_us",     "lat_max_us",  "err_connect", "err_read",    "err_write",   "err_timeout",
+    "err_status",      "err_invalid", "srv_user_s",  "srv_sys_s",   "srv_cpu_pct", "srv_ctxsw_vol",
+    "srv_ctxsw_invol", "srv_rss_kb",  "srv_threads", "srv_procs",   "cli_cpu_pct", "client_bound",
+    "client",          "started_utc",
 };
 
 #define CSV_COLUMNS (sizeof(csv_columns) / sizeof(csv_columns[0]))
-#define CELL_BYTES 48
+#define CELL_BYTES  48
 
 static const struct {
 	const char *label;
@@ -69,15 +71,17 @@ static void summary_head(FILE *f, const struct run_result *r)
 	else
 		snprintf(mode, sizeof(mode), "closed loop");
 	const char *conn_mode = o->proto == PROTO_DAYTIME ? "a connection per reply"
-							: o->close_each           ? "a connection per request"
-													  : "keep-alive";
+				: o->close_each           ? "a connection per request"
+							  : "keep-alive";
 	fprintf(f, "Running %.1fs test @ %s", r->duration_s, o->url);
 	if (o->warmup_ms)
 		fprintf(f, " (after %.1fs warmup)", (double)o->warmup_ms / 1000.0);
 	if (r->interrupted)
-		fprintf(f, r->measured ? " -- interrupted" : " -- interrupted in the warmup: nothing measured");
+		fprintf(f, r->measured ? " -- interrupted"
+				       : " -- interrupted in the warmup: nothing measured");
 	fprintf(f, "\n");
-	fprintf(f, "  %d threads and %d connections, %s, %s", r->threads, o->conns, mode, conn_mode);
+	fprintf(f, "  %d threads and %d connections, %s, %s", r->threads, o->conns, mode,
+		conn_mode);
 	if (r->n_src > 1)
 		fprintf(f, ", %d source addresses", r->n_src);
 	fprintf(f, "\n");
@@ -105,7 +109,8 @@ static void summary_ramp(FILE *f, const struct run_result *r)
 	const struct opts *o = r->o;
 	double warmup_s = (double)o->warmup_ms / 1000.0;
 	if (o->rate_rps > 0 && r->open_s < 0) {
-		fprintf(f, "Connections:  %d of %d used (open loop opens them as needed)\n", r->conns_opened, o->conns);
+		fprintf(f, "Connections:  %d of %d used (open loop opens them as needed)\n",
+			r->conns_opened, o->conns);
 		return;
 	}
 	if (r->open_s < 0) {
@@ -114,7 +119,9 @@ static void summary_ramp(FILE *f, const struct run_result *r)
 	}
 	fprintf(f, "Connections:  all %d open after %.2fs\n", o->conns, r->open_s);
 	if (o->rate_rps == 0 && r->measured && r->open_s > warmup_s + 0.05 * r->duration_s)
-		fprintf(f, "warning: connections were still opening %.2fs into the measured time: raise --warmup\n",
+		fprintf(f,
+			"warning: connections were still opening %.2fs into the measured time: "
+			"raise --warmup\n",
 			r->open_s - warmup_s);
 }
 
@@ -126,10 +133,12 @@ void report_summary(FILE *f, const struct run_result *r)
 	summary_head(f, r);
 	summary_latency(f, &st->hist);
 	format_bytes(bytes, sizeof(bytes), (double)st->bytes);
-	fprintf(f, "  %llu requests in %.2fs, %s read\n", (unsigned long long)st->requests, r->duration_s, bytes);
+	fprintf(f, "  %llu requests in %.2fs, %s read\n", (unsigned long long)st->requests,
+		r->duration_s, bytes);
 	fprintf(f, "  Errors:");
 	for (int k = 0; k < ERR_KINDS; k++)
-		fprintf(f, "%s %s %llu", k ? "," : "", err_names[k], (unsigned long long)st->err[k]);
+		fprintf(f, "%s %s %llu", k ? "," : "", err_names[k],
+			(unsigned long long)st->err[k]);
 	fprintf(f, "\n");
 	format_bytes(rate, sizeof(rate), (double)st->bytes / secs);
 	fprintf(f, "Requests/sec: %10.2f\n", (double)st->requests / secs);
@@ -154,7 +163,8 @@ static void cell_str(char cells[][CELL_BYTES], const char *name, const char *s)
 
 static void cells_fill(char cells[][CELL_BYTES], const struct run_result *r)
 {
-	static const char *const lat_cols[] = {"lat_p50_us", "lat_p90_us", "lat_p99_us", "lat_p999_us"};
+	static const char *const lat_cols[] = {"lat_p50_us", "lat_p90_us", "lat_p99_us",
+					       "lat_p999_us"};
 	static const double lat_pcts[] = {50.0, 90.0, 99.0, 99.9};
 	const struct opts *o = r->o;
 	const struct stats *st = &r->total;
@@ -166,16 +176,19 @@ static void cells_fill(char cells[][CELL_BYTES], const struct run_result *r)
 	cell_set(cells, "duration_s", "%.3f", r->duration_s);
 	cell_set(cells, "requests", "%.0f", (double)st->requests);
 	cell_set(cells, "bytes", "%.0f", (double)st->bytes);
-	cell_set(cells, "rps", "%.1f", r->duration_s > 0 ? (double)st->requests / r->duration_s : 0.0);
+	cell_set(cells, "rps", "%.1f",
+		 r->duration_s > 0 ? (double)st->requests / r->duration_s : 0.0);
 	for (size_t k = 0; k < 4 && st->hist.count; k++) /* no latency without a response */
-		cell_set(cells, lat_cols[k], "%.0f", (double)hist_percentile_us(&st->hist, lat_pcts[k]));
+		cell_set(cells, lat_cols[k], "%.0f",
+			 (double)hist_percentile_us(&st->hist, lat_pcts[k]));
 	if (st->hist.count)
 		cell_set(cells, "lat_max_us", "%.0f", (double)st->hist.max_us);
 	for (int k = 0; k < ERR_KINDS; k++) {
 		snprintf(name, sizeof(name), "err_%s", err_names[k]);
 		cell_set(cells, name, "%.0f", (double)st->err[k]);
 	}
-	cell_set(cells, "cli_cpu_pct", "%.1f", r->duration_s > 0 ? 100.0 * r->cpu_s / r->duration_s : 0.0);
+	cell_set(cells, "cli_cpu_pct", "%.1f",
+		 r->duration_s > 0 ? 100.0 * r->cpu_s / r->duration_s : 0.0);
 	cell_str(cells, "client", "loadgen");
 	cell_str(cells, "started_utc", r->started_utc);
 }

@@ -9,16 +9,16 @@
 
 struct run_result {
 	const struct opts *o;
-	int threads;              /* threads actually used */
-	int n_src;                /* source addresses used */
-	struct stats total;       /* merged over the threads */
-	double duration_s;        /* measured wall time */
-	double cpu_s;             /* loadgen user + system CPU over the same time */
-	char started_utc[32];     /* start of the measured time, ISO 8601 Z */
-	int interrupted;          /* stopped early by SIGINT/SIGTERM */
-	int measured;             /* the warmup ended and measuring began */
-	int conns_opened;         /* connections that connected at least once */
-	double open_s;            /* from launch until all had; -1 = some never did */
+	int threads;          /* threads actually used */
+	int n_src;            /* source addresses used */
+	struct stats total;   /* merged over the threads */
+	double duration_s;    /* measured wall time */
+	double cpu_s;         /* loadgen user + system CPU over the same time */
+	char started_utc[32]; /* start of the measured time, ISO 8601 Z */
+	int interrupted;      /* stopped early by SIGINT/SIGTERM */
+	int measured;         /* the warmup ended and measuring began */
+	int conns_opened;     /* connections that connected at least once */
+	double open_s;        /* from launch until all had; -1 = some never did */
 };
 
 extern const char *const err_names[ERR_KINDS];

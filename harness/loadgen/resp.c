@@ -2,15 +2,15 @@
 #include "resp.h"
 
 enum resp_state {
-	RS_VERSION,      /* "HTTP/1." then one digit */
+	RS_VERSION, /* "HTTP/1." then one digit */
 	RS_SP1,
 	RS_STATUS,       /* three digits */
 	RS_AFTER_STATUS, /* SP reason, or CR */
 	RS_REASON,
 	RS_STATUS_LF,
-	RS_NAME_START,   /* a header name, or CR ending the head */
+	RS_NAME_START, /* a header name, or CR ending the head */
 	RS_NAME,
-	RS_OWS,          /* whitespace before a value */
+	RS_OWS, /* whitespace before a value */
 	RS_VALUE,
 	RS_HEADER_LF,
 	RS_HEAD_LF,
@@ -22,8 +22,8 @@ enum resp_header { HDR_LENGTH, HDR_CONNECTION, HDR_TE, HDR_OTHER };
 static const char *const known_names[] = {"content-length", "connection", "transfer-encoding"};
 static const uint16_t known_lens[] = {14, 10, 17};
 #define KNOWN_COUNT 3
-#define KNOWN_ALL ((1u << KNOWN_COUNT) - 1)
-#define RESP_F_TAIL 0x08    /* whitespace seen after the Content-Length digits */
+#define KNOWN_ALL   ((1u << KNOWN_COUNT) - 1)
+#define RESP_F_TAIL 0x08 /* whitespace seen after the Content-Length digits */
 
 static const char http_prefix[] = "HTTP/1.";
 static const char close_token[] = "close";
@@ -35,15 +35,16 @@ static int is_ctl(unsigned char c)
 
 /* RFC 9110 token characters, as a table: a header name is checked byte by byte. */
 static const uint8_t tchar_table[256] = {
-	['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1, ['*'] = 1, ['+'] = 1,
-	['-'] = 1, ['.'] = 1, ['^'] = 1, ['_'] = 1, ['`'] = 1, ['|'] = 1, ['~'] = 1,
-	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
-	['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1,
-	['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1,
-	['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1,
-	['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1,
-	['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1,
-	['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
+    ['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1, ['*'] = 1, ['+'] = 1,
+    ['-'] = 1, ['.'] = 1, ['^'] = 1, ['_'] = 1, ['`'] = 1, ['|'] = 1,  ['~'] = 1, ['0'] = 1,
+    ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1,  ['7'] = 1, ['8'] = 1,
+    ['9'] = 1, ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1,  ['F'] = 1, ['G'] = 1,
+    ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1,  ['N'] = 1, ['O'] = 1,
+    ['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1,  ['V'] = 1, ['W'] = 1,
+    ['X'] = 1, ['Y'] = 1, ['Z'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1,  ['d'] = 1, ['e'] = 1,
+    ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1,  ['l'] = 1, ['m'] = 1,
+    ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1,  ['t'] = 1, ['u'] = 1,
+    ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
 };
 
 static int is_tchar(unsigned char c)
@@ -81,8 +82,9 @@ static void name_step(struct resp_http *r, unsigned char c)
 {
 	unsigned char lc = (c >= 'A' && c <= 'Z') ? (unsigned char)(c | 0x20) : c;
 	for (unsigned k = 0; k < KNOWN_COUNT; k++) {
-		if ((r->names & (1u << k)) && (r->pos >= known_lens[k] || known_names[k][r->pos] != lc))
-			r->names &= (uint8_t)~(1u << k);
+		if ((r->names & (1u << k)) &&
+		    (r->pos >= known_lens[k] || known_names[k][r->pos] != lc))
+			r->names &= (uint8_t) ~(1u << k);
 	}
 	if (r->pos < 1000)
 		r->pos++;
@@ -97,7 +99,7 @@ static int name_end(struct resp_http *r)
 	if (r->hdr == HDR_TE)
 		return RESP_BAD;
 	r->value = 0;
-	r->flags &= (uint8_t)~(RESP_F_DIGITS | RESP_F_TAIL);
+	r->flags &= (uint8_t) ~(RESP_F_DIGITS | RESP_F_TAIL);
 	r->pos = 0;
 	r->state = RS_OWS;
 	return RESP_MORE;
@@ -237,8 +239,7 @@ static int head_byte(struct resp_http *r, unsigned char c)
 			return RESP_MORE;
 		r->state = RS_VALUE;
 		return value_byte(r, c);
-	case RS_VALUE:
-		return value_byte(r, c);
+	case RS_VALUE: return value_byte(r, c);
 	case RS_HEADER_LF:
 		if (c != '\n')
 			return RESP_BAD;
@@ -249,8 +250,7 @@ static int head_byte(struct resp_http *r, unsigned char c)
 			return RESP_BAD;
 		r->state = RS_BODY;
 		return r->body_left == 0 ? RESP_DONE : RESP_MORE;
-	default:
-		return status_line_byte(r, c);
+	default: return status_line_byte(r, c);
 	}
 }
 
@@ -269,8 +269,9 @@ int resp_http_feed(struct resp_http *r, const char *buf, size_t len, size_t *use
 			continue;
 		}
 		if ((r->state == RS_VALUE && r->hdr == HDR_OTHER) || r->state == RS_REASON ||
-			(r->state == RS_NAME && r->names == 0)) {
-			size_t end = r->state == RS_NAME ? skip_name(buf, i, len) : skip_text(buf, i, len);
+		    (r->state == RS_NAME && r->names == 0)) {
+			size_t end =
+			    r->state == RS_NAME ? skip_name(buf, i, len) : skip_text(buf, i, len);
 			r->head_bytes += (uint32_t)(end - i);
 			i = end;
 			if (i == len)

@@ -17,25 +17,25 @@
 
 enum resp_result { RESP_BAD = -1, RESP_MORE = 0, RESP_DONE = 1 };
 
-#define RESP_HEAD_MAX (64 * 1024)   /* longer heads are invalid */
+#define RESP_HEAD_MAX (64 * 1024) /* longer heads are invalid */
 #define RESP_BODY_MAX (UINT64_C(1) << 40)
-#define RESP_DAY_MAX 1024           /* longest daytime line accepted */
+#define RESP_DAY_MAX  1024 /* longest daytime line accepted */
 
 struct resp_http {
 	uint8_t state;
-	uint8_t names;      /* header names still matching (bit per known name) */
-	uint8_t hdr;        /* the known header whose value is being read */
-	uint8_t flags;      /* RESP_F_* */
+	uint8_t names; /* header names still matching (bit per known name) */
+	uint8_t hdr;   /* the known header whose value is being read */
+	uint8_t flags; /* RESP_F_* */
 	uint16_t status;
-	uint16_t pos;       /* position inside a literal or header name */
+	uint16_t pos; /* position inside a literal or header name */
 	uint32_t head_bytes;
 	uint64_t body_left; /* Content-Length while reading the head, then bytes still due */
 	uint64_t value;     /* the Content-Length value being read */
 };
 
 #define RESP_F_HAVE_LENGTH 0x01
-#define RESP_F_CLOSE 0x02   /* the server said Connection: close */
-#define RESP_F_DIGITS 0x04  /* current Content-Length value has digits */
+#define RESP_F_CLOSE       0x02 /* the server said Connection: close */
+#define RESP_F_DIGITS      0x04 /* current Content-Length value has digits */
 
 void resp_http_init(struct resp_http *r);
 /* Feed len bytes.  RESP_DONE: a whole response ended after *used bytes (the

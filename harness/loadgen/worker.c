@@ -34,13 +34,13 @@
 
 #include "resp.h"
 
-#define RBUF_BYTES (64 * 1024)
-#define MAX_EVENTS 1024
-#define WAKE_TAG UINT64_MAX
-#define BACKOFF_NS (10 * 1000000ull)  /* after a connect error */
-#define SCAN_MAX_NS (10 * 1000000ull) /* timeout scan period, at most */
-#define SCAN_MIN_NS (1000000ull)
-#define RAMP_PER_LOOP 256         /* closed loop: connections started per loop turn at the start, */
+#define RBUF_BYTES     (64 * 1024)
+#define MAX_EVENTS     1024
+#define WAKE_TAG       UINT64_MAX
+#define BACKOFF_NS     (10 * 1000000ull) /* after a connect error */
+#define SCAN_MAX_NS    (10 * 1000000ull) /* timeout scan period, at most */
+#define SCAN_MIN_NS    (1000000ull)
+#define RAMP_PER_LOOP  256        /* closed loop: connections started per loop turn at the start, */
 #define RAMP_BUDGET_NS 5000000ull /* or fewer if their connects take longer than this */
 
 enum conn_state {
@@ -74,18 +74,18 @@ struct worker {
 	int epfd;
 	pthread_t thread;
 	struct conn *conns;
-	uint64_t *deadline_ns;   /* per connection: request timeout or retry time; 0 = none */
-	int *ring;               /* open loop: idle connections, oldest first */
+	uint64_t *deadline_ns; /* per connection: request timeout or retry time; 0 = none */
+	int *ring;             /* open loop: idle connections, oldest first */
 	int ring_head, ring_count;
 	int in_flight;
-	int n_started;           /* closed loop: connections started so far (ramp) */
-	int n_opened;            /* connections that have connected at least once */
-	uint64_t all_open_ns;    /* when the last of them first connected; 0 = not yet */
+	int n_started;        /* closed loop: connections started so far (ramp) */
+	int n_opened;         /* connections that have connected at least once */
+	uint64_t all_open_ns; /* when the last of them first connected; 0 = not yet */
 	int out_of_tickets;
 	int phase_seen;
-	uint64_t interval_ns;    /* open loop: between this thread's intended sends */
+	uint64_t interval_ns; /* open loop: between this thread's intended sends */
 	uint64_t next_send_ns;
-	uint64_t scan_ns;        /* timeout scan period */
+	uint64_t scan_ns; /* timeout scan period */
 	uint64_t next_scan_ns;
 	struct stats st;
 	struct epoll_event events[MAX_EVENTS];
@@ -184,14 +184,15 @@ static int conn_open(struct worker *w, struct conn *c)
 		return -1;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (conn_bind_source(w, c, fd) < 0 ||
-		(connect(fd, (const struct sockaddr *)&sh->target, sh->target_len) < 0 && errno != EINPROGRESS)) {
+	    (connect(fd, (const struct sockaddr *)&sh->target, sh->target_len) < 0 &&
+	     errno != EINPROGRESS)) {
 		int saved = errno;
 		close(fd);
 		errno = saved;
 		return -1;
 	}
 	struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
-							 .data.u64 = (uint64_t)conn_index(w, c)};
+				 .data.u64 = (uint64_t)conn_index(w, c)};
 	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
 		int saved = errno;
 		close(fd);
@@ -243,7 +244,8 @@ static void conn_fail(struct worker *w, struct conn *c, enum err_kind kind, uint
 	conn_next(w, c, now);
 }
 
-static void conn_done(struct worker *w, struct conn *c, unsigned status, int server_close, uint64_t now)
+static void conn_done(struct worker *w, struct conn *c, unsigned status, int server_close,
+		      uint64_t now)
 {
 	if (status >= 200 && status < 300) {
 		w->st.requests++;
@@ -305,7 +307,8 @@ static void conn_read(struct worker *w, struct conn *c, uint64_t now)
 			w->st.bytes += (uint64_t)n;
 			if (!c->connected)
 				conn_connected(w, c, now);
-			int more = w->sh->proto == PROTO_HTTP ? conn_read_http(w, c, n, now) : conn_read_day(w, c, n, now);
+			int more = w->sh->proto == PROTO_HTTP ? conn_read_http(w, c, n, now)
+							      : conn_read_day(w, c, n, now);
 			if (!more)
 				return;
 		} else if (n == 0) {
@@ -330,7 +333,8 @@ static void conn_write(struct worker *w, struct conn *c, uint64_t now)
 				conn_connected(w, c, now);
 			c->wr_off += (uint32_t)n;
 		} else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			return; /* not connected yet, or the send buffer is full: wait for EPOLLOUT */
+			return; /* not connected yet, or the send buffer is full: wait for EPOLLOUT
+				 */
 		} else if (n < 0 && errno != EINTR) {
 			conn_fail(w, c, c->connected ? ERR_WRITE : ERR_CONNECT, now);
 			return;
@@ -376,7 +380,8 @@ static int conn_start(struct worker *w, struct conn *c, uint64_t start_ns, uint6
 	c->busy = 1;
 	w->in_flight++;
 	c->start_ns = start_ns;
-	w->deadline_ns[conn_index(w, c)] = now + (c->fd < 0 ? sh->connect_timeout_ns : sh->timeout_ns);
+	w->deadline_ns[conn_index(w, c)] =
+	    now + (c->fd < 0 ? sh->connect_timeout_ns : sh->timeout_ns);
 	if (c->fd < 0 && conn_open(w, c) < 0) {
 		conn_fail(w, c, ERR_CONNECT, now);
 		return 1;
@@ -454,7 +459,8 @@ static void worker_scan(struct worker *w, uint64_t now)
 	for (int i = 0; i < w->n_conns; i++) {
 		uint64_t d = w->deadline_ns[i];
 		if (d && d <= now)
-			conn_expire(w, &w->conns[i], clock_ns()); /* it may reconnect: a fresh clock */
+			conn_expire(w, &w->conns[i],
+				    clock_ns()); /* it may reconnect: a fresh clock */
 	}
 	w->next_scan_ns = now + w->scan_ns;
 }
@@ -467,7 +473,8 @@ static struct timespec worker_wait_time(const struct worker *w, uint64_t now)
 	if (w->n_started < w->n_conns)
 		until = now; /* still ramping up: just collect what is ready */
 	uint64_t ns = until > now ? until - now : 0;
-	return (struct timespec){.tv_sec = (time_t)(ns / 1000000000ull), .tv_nsec = (long)(ns % 1000000000ull)};
+	return (struct timespec){.tv_sec = (time_t)(ns / 1000000000ull),
+				 .tv_nsec = (long)(ns % 1000000000ull)};
 }
 
 /* Applies a phase change; nonzero when the loop must end. */
@@ -499,7 +506,8 @@ static void worker_begin(struct worker *w, uint64_t now)
  * connections nor age their clocks. */
 static void worker_ramp(struct worker *w)
 {
-	int end = w->n_started + RAMP_PER_LOOP < w->n_conns ? w->n_started + RAMP_PER_LOOP : w->n_conns;
+	int end =
+	    w->n_started + RAMP_PER_LOOP < w->n_conns ? w->n_started + RAMP_PER_LOOP : w->n_conns;
 	uint64_t begin = clock_ns(), now = begin;
 	while (w->n_started < end && !w->out_of_tickets && now - begin < RAMP_BUDGET_NS) {
 		conn_start(w, &w->conns[w->n_started++], now, now);
@@ -540,8 +548,8 @@ static void worker_loop(struct worker *w)
 static void worker_count_overdue(struct worker *w)
 {
 	uint64_t now = clock_ns();
-	if (!open_loop(w) || w->out_of_tickets || w->interval_ns == 0 ||
-	    now < w->sh->timeout_ns || w->next_send_ns > now - w->sh->timeout_ns)
+	if (!open_loop(w) || w->out_of_tickets || w->interval_ns == 0 || now < w->sh->timeout_ns ||
+	    w->next_send_ns > now - w->sh->timeout_ns)
 		return;
 	w->st.err[ERR_TIMEOUT] += (now - w->sh->timeout_ns - w->next_send_ns) / w->interval_ns + 1;
 }
@@ -582,7 +590,7 @@ struct worker *worker_create(struct shared *sh, int id, int first_conn, int n_co
 	w->epfd = epoll_create1(EPOLL_CLOEXEC);
 	struct epoll_event ev = {.events = EPOLLIN | EPOLLET, .data.u64 = WAKE_TAG};
 	if (!w->conns || !w->deadline_ns || !w->ring || w->epfd < 0 ||
-		epoll_ctl(w->epfd, EPOLL_CTL_ADD, sh->wake_fd, &ev) < 0) {
+	    epoll_ctl(w->epfd, EPOLL_CTL_ADD, sh->wake_fd, &ev) < 0) {
 		worker_destroy(w);
 		return NULL;
 	}

@@ -21,7 +21,7 @@ struct stats {
 	uint64_t requests; /* complete, valid 2xx responses (daytime: valid lines) */
 	uint64_t bytes;    /* every byte read from the server */
 	uint64_t err[ERR_KINDS];
-	struct hist hist;  /* latency of the requests counted above, in us */
+	struct hist hist; /* latency of the requests counted above, in us */
 };
 
 enum phase { PHASE_WARMUP, PHASE_MEASURE, PHASE_STOP };
@@ -31,7 +31,7 @@ enum phase { PHASE_WARMUP, PHASE_MEASURE, PHASE_STOP };
 struct shared {
 	enum proto proto;
 	int keepalive;
-	const char *req;          /* the precomputed HTTP request */
+	const char *req; /* the precomputed HTTP request */
 	size_t req_len;
 	struct sockaddr_storage target;
 	socklen_t target_len;
@@ -39,11 +39,11 @@ struct shared {
 	int n_src;
 	uint64_t timeout_ns;         /* a request, from its handshake (or send, on keep-alive) */
 	uint64_t connect_timeout_ns; /* a handshake */
-	double rate_rps;          /* total; 0 = closed loop */
+	double rate_rps;             /* total; 0 = closed loop */
 	int threads;
-	uint64_t max_requests;    /* 0 = unlimited */
-	int wake_fd;              /* eventfd: written on every phase change */
-	pthread_t main_thread;    /* gets SIGUSR1 when the last worker ends on its own */
+	uint64_t max_requests; /* 0 = unlimited */
+	int wake_fd;           /* eventfd: written on every phase change */
+	pthread_t main_thread; /* gets SIGUSR1 when the last worker ends on its own */
 	_Atomic int phase;
 	_Atomic uint64_t tickets; /* requests started, counted only with max_requests */
 	_Atomic int running;

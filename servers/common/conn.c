@@ -18,11 +18,11 @@
 #include "serve.h"
 #include "server.h"
 
-#define OUT_COPY_MAX (32 * 1024)  /* bodies up to this are copied behind their head */
-#define OUT_HIGH (64 * 1024)      /* stop answering pipelined requests beyond this */
+#define OUT_COPY_MAX (32 * 1024) /* bodies up to this are copied behind their head */
+#define OUT_HIGH     (64 * 1024) /* stop answering pipelined requests beyond this */
 
-static int live_conns;            /* whole process, __atomic */
-static long rejected_conns;       /* __atomic */
+static int live_conns;      /* whole process, __atomic */
+static long rejected_conns; /* __atomic */
 
 /* ---- the timer list: oldest activity first ---- */
 
@@ -119,7 +119,7 @@ static void queue(struct conn *c, struct http_response *r)
 			ok = out_append(c, iov[1].iov_base, iov[1].iov_len) == 0;
 		http_response_free(r);
 	}
-	if (!ok) {           /* out of memory: give up on this connection */
+	if (!ok) { /* out of memory: give up on this connection */
 		c->closing = 1;
 		c->linger = 0;
 		c->out_len = c->out_off = 0;
@@ -162,7 +162,8 @@ static int flush(struct conn *c)
 			return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
 		}
 		touch(c);
-		size_t k = (size_t)n < c->out_len - c->out_off ? (size_t)n : c->out_len - c->out_off;
+		size_t k =
+		    (size_t)n < c->out_len - c->out_off ? (size_t)n : c->out_len - c->out_off;
 		c->out_off += k;
 		c->big_off += (size_t)n - k;
 		if (c->out_off == c->out_len) {
@@ -178,7 +179,7 @@ static int flush(struct conn *c)
 			c->big_pending = 0;
 		}
 		if ((size_t)n < want)
-			return 0;   /* the socket buffer is full: wait for writable */
+			return 0; /* the socket buffer is full: wait for writable */
 	}
 	return 1;
 }
@@ -267,7 +268,7 @@ enum conn_want conn_on_readable(struct conn *c)
 	if (n == 0)
 		c->eof = 1; /* half-close: still answer what came, then close */
 	else if (was == 0)
-		touch(c);   /* a new request head begins: the head timeout runs from here */
+		touch(c); /* a new request head begins: the head timeout runs from here */
 	c->in_len += (size_t)n;
 	return step(c);
 }

@@ -35,9 +35,9 @@ struct conn_loop;
 
 struct conn {
 	int fd;
-	enum conn_want want;      /* what the last step asked for */
-	int mask;                 /* free for the event loop (registered events) */
-	void *ev;                 /* free for the event loop (libevent's event) */
+	enum conn_want want; /* what the last step asked for */
+	int mask;            /* free for the event loop (registered events) */
+	void *ev;            /* free for the event loop (libevent's event) */
 	struct conn_loop *loop;
 	struct conn *prev, *next; /* the loop's timer list, oldest first */
 	long long active_ms;      /* last activity: accept, request, write progress */
@@ -88,8 +88,8 @@ long conn_rejected(void);
 /* Default --max-conns: the fd limit minus a margin, and at most cap (0: no cap). */
 int conn_default_max(int cap);
 
-#define CONN_ACCEPT_BATCH 64 /* accepts per listener readiness */
-#define CONN_PAUSE_MS 100     /* accepting paused after EMFILE/ENFILE */
+#define CONN_ACCEPT_BATCH 64  /* accepts per listener readiness */
+#define CONN_PAUSE_MS     100 /* accepting paused after EMFILE/ENFILE */
 
 /* Accept up to CONN_ACCEPT_BATCH connections on the non-blocking listener lfd
  * and hand each new connection to admit(); one beyond --max-conns, or on a

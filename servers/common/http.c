@@ -62,7 +62,7 @@ static void origin_form(struct http_request *req)
 	const char *t = req->target, *end = t + req->target_len;
 	size_t skip = req->target_len >= 7 && strncasecmp(t, "http://", 7) == 0    ? 7
 		      : req->target_len >= 8 && strncasecmp(t, "https://", 8) == 0 ? 8
-										    : 0;
+										   : 0;
 	if (!skip)
 		return;
 	const char *path = memchr(t + skip, '/', (size_t)(end - t - skip));
@@ -216,6 +216,7 @@ int http_parse_request(const char *buf, size_t len, struct http_request *req)
 /* ---- responses ---- */
 
 /* Each status with its reason and the short text body of an error response. */
+/* clang-format off */
 #define STATUSES(X)                                            \
 	X(200, "OK")                                           \
 	X(400, "Bad Request")                                  \
@@ -245,15 +246,18 @@ static const char *status_body(int status)
 	switch (status) { STATUSES(BODY) default: return "500 Internal Server Error\n"; }
 #undef BODY
 }
+/* clang-format on */
 
 const char *http_mime_type(const char *path)
 {
-	static const struct { const char *ext, *type; } types[] = {
-		{"html", "text/html"}, {"htm", "text/html"}, {"txt", "text/plain"},
-		{"css", "text/css"}, {"js", "text/javascript"}, {"json", "application/json"},
-		{"png", "image/png"}, {"jpg", "image/jpeg"}, {"jpeg", "image/jpeg"},
-		{"gif", "image/gif"}, {"svg", "image/svg+xml"}, {"ico", "image/x-icon"},
-		{"pdf", "application/pdf"}, {"csv", "text/csv"},
+	static const struct {
+		const char *ext, *type;
+	} types[] = {
+	    {"html", "text/html"},      {"htm", "text/html"},      {"txt", "text/plain"},
+	    {"css", "text/css"},        {"js", "text/javascript"}, {"json", "application/json"},
+	    {"png", "image/png"},       {"jpg", "image/jpeg"},     {"jpeg", "image/jpeg"},
+	    {"gif", "image/gif"},       {"svg", "image/svg+xml"},  {"ico", "image/x-icon"},
+	    {"pdf", "application/pdf"}, {"csv", "text/csv"},
 	};
 	const char *dot = strrchr(path, '.');
 	if (dot && !strchr(dot, '/'))
@@ -298,7 +302,8 @@ static int decode_path(const char *t, size_t n, char *out, size_t outlen)
 	for (size_t i = 0; i < n && t[i] != '?' && t[i] != '#'; i++) {
 		int c = (unsigned char)t[i];
 		if (c == '%') {
-			int hi = i + 2 < n ? hexval(t[i + 1]) : -1, lo = hi >= 0 ? hexval(t[i + 2]) : -1;
+			int hi = i + 2 < n ? hexval(t[i + 1]) : -1,
+			    lo = hi >= 0 ? hexval(t[i + 2]) : -1;
 			if (hi < 0 || lo < 0)
 				return 400;
 			c = hi * 16 + lo;
@@ -323,8 +328,8 @@ static int decode_path(const char *t, size_t n, char *out, size_t outlen)
 static int open_beneath(int root_fd, const char *rel)
 {
 	struct open_how how = {
-		.flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK,
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+	    .flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK,
+	    .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
 	};
 	int fd = (int)syscall(SYS_openat2, root_fd, rel, &how, sizeof how);
 	if (fd < 0 && errno == ENOSYS)
@@ -335,8 +340,13 @@ static int open_beneath(int root_fd, const char *rel)
 static int open_status(int err)
 {
 	switch (err) {
-	case ENOENT: case ENOTDIR: case ENAMETOOLONG: return 404;
-	case EXDEV: case ELOOP: case EACCES: case EPERM: return 403;
+	case ENOENT:
+	case ENOTDIR:
+	case ENAMETOOLONG: return 404;
+	case EXDEV:
+	case ELOOP:
+	case EACCES:
+	case EPERM: return 403;
 	default: return 500;
 	}
 }
@@ -455,8 +465,8 @@ void http_finish(struct http_response *r, const char *server)
 	r->head_len = n > 0 && (size_t)n < sizeof r->head ? (size_t)n : 0;
 }
 
-void http_respond(const struct http_request *req, const struct server_opts *o,
-		  const char *server, struct http_response *r)
+void http_respond(const struct http_request *req, const struct server_opts *o, const char *server,
+		  struct http_response *r)
 {
 	http_prepare(req, o, r);
 	work_do(o->spin_us, o->block_us);

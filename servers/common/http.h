@@ -22,20 +22,20 @@
 
 #include "options.h"
 
-#define HTTP_MAX_HEAD 8192        /* request head limit: 431 beyond */
-#define HTTP_MAX_LINE 4096        /* request line limit: 414 beyond */
-#define HTTP_MAX_HEADERS 64       /* header count limit: 431 beyond */
+#define HTTP_MAX_HEAD    8192 /* request head limit: 431 beyond */
+#define HTTP_MAX_LINE    4096 /* request line limit: 414 beyond */
+#define HTTP_MAX_HEADERS 64   /* header count limit: 431 beyond */
 
 #define HTTP_PARTIAL (-2)
-#define HTTP_ERROR (-1)
+#define HTTP_ERROR   (-1)
 
 enum http_method { HTTP_GET, HTTP_HEAD, HTTP_OTHER };
 
 struct http_request {
 	enum http_method method;
-	const char *method_str;   /* points into the caller's buffer */
+	const char *method_str; /* points into the caller's buffer */
 	size_t method_len;
-	const char *target;       /* request-target as sent (not decoded) */
+	const char *target; /* request-target as sent (not decoded) */
 	size_t target_len;
 	int minor;                /* HTTP/1.<minor> */
 	int keep_alive;           /* after the version's default and Connection: */
@@ -49,14 +49,14 @@ int http_parse_request(const char *buf, size_t len, struct http_request *req);
 
 struct http_response {
 	int status;
-	int close;                /* send Connection: close, then close */
-	int head_only;            /* HEAD: Content-Length of the body, no body */
+	int close;     /* send Connection: close, then close */
+	int head_only; /* HEAD: Content-Length of the body, no body */
 	const char *ctype;
-	const char *extra;        /* extra header lines ("Allow: GET, HEAD\r\n"), or NULL */
-	const char *body;         /* what goes after the head */
-	size_t body_len;          /* Content-Length */
-	char *body_buf;           /* owned: the file's bytes (freed by http_response_free) */
-	int file_fd;              /* >= 0: opened by http_prepare, not yet read */
+	const char *extra; /* extra header lines ("Allow: GET, HEAD\r\n"), or NULL */
+	const char *body;  /* what goes after the head */
+	size_t body_len;   /* Content-Length */
+	char *body_buf;    /* owned: the file's bytes (freed by http_response_free) */
+	int file_fd;       /* >= 0: opened by http_prepare, not yet read */
 	char head[512];
 	size_t head_len;
 };
@@ -69,8 +69,8 @@ void http_read_file(struct http_response *r);
 void http_finish(struct http_response *r, const char *server);
 
 /* prepare + work_do(spin, block) + read_file + finish. */
-void http_respond(const struct http_request *req, const struct server_opts *o,
-		  const char *server, struct http_response *r);
+void http_respond(const struct http_request *req, const struct server_opts *o, const char *server,
+		  struct http_response *r);
 
 /* A complete error response (status 4xx/5xx, Connection: close). */
 void http_error(struct http_response *r, int status, const char *server);

@@ -50,8 +50,8 @@ void net_reserve_fd(void)
 		reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 }
 
-int net_listen(const char *addr, int port, int backlog, int reuseport, int nonblock,
-	       int *port_out, char *err)
+int net_listen(const char *addr, int port, int backlog, int reuseport, int nonblock, int *port_out,
+	       char *err)
 {
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
 	socklen_t len = sizeof sa;

@@ -16,8 +16,8 @@
  * real port (useful with port 0). nonblock: make the listener O_NONBLOCK;
  * otherwise accept() on it times out every 250 ms (EAGAIN), so blocking
  * models see their stop flag. */
-int net_listen(const char *addr, int port, int backlog, int reuseport, int nonblock,
-	       int *port_out, char *err);
+int net_listen(const char *addr, int port, int backlog, int reuseport, int nonblock, int *port_out,
+	       char *err);
 
 /* Print the contract's ready line "listening on ADDR:PORT" to stdout and flush. */
 void net_announce(const char *addr, int port);

@@ -29,20 +29,20 @@ enum {
 };
 
 static const struct option long_opts[] = {
-	{"addr", required_argument, NULL, 'a'},
-	{"port", required_argument, NULL, 'p'},
-	{"proto", required_argument, NULL, OPT_PROTO},
-	{"root", required_argument, NULL, OPT_ROOT},
-	{"workers", required_argument, NULL, OPT_WORKERS},
-	{"max-conns", required_argument, NULL, OPT_MAX_CONNS},
-	{"idle-ms", required_argument, NULL, OPT_IDLE_MS},
-	{"backlog", required_argument, NULL, OPT_BACKLOG},
-	{"spin-us", required_argument, NULL, OPT_SPIN_US},
-	{"block-us", required_argument, NULL, OPT_BLOCK_US},
-	{"quiet", no_argument, NULL, OPT_QUIET},
-	{"backend", required_argument, NULL, OPT_BACKEND},
-	{"help", no_argument, NULL, 'h'},
-	{NULL, 0, NULL, 0},
+    {"addr", required_argument, NULL, 'a'},
+    {"port", required_argument, NULL, 'p'},
+    {"proto", required_argument, NULL, OPT_PROTO},
+    {"root", required_argument, NULL, OPT_ROOT},
+    {"workers", required_argument, NULL, OPT_WORKERS},
+    {"max-conns", required_argument, NULL, OPT_MAX_CONNS},
+    {"idle-ms", required_argument, NULL, OPT_IDLE_MS},
+    {"backlog", required_argument, NULL, OPT_BACKLOG},
+    {"spin-us", required_argument, NULL, OPT_SPIN_US},
+    {"block-us", required_argument, NULL, OPT_BLOCK_US},
+    {"quiet", no_argument, NULL, OPT_QUIET},
+    {"backend", required_argument, NULL, OPT_BACKEND},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
 };
 
 static const char *prog = "server";
@@ -83,25 +83,31 @@ static void print_help(const struct model_info *m, const struct server_opts *o)
 	printf("  -a, --addr ADDR    bind address (default %s)\n", o->addr);
 	printf("  -p, --port PORT    port (default %d; 0 picks a free port)\n", o->port);
 	printf("  --proto P          http (default) or daytime (RFC 867)\n");
-	printf("  --root DIR         serve files from DIR (default: 'Hello, World!' for any path)\n");
+	printf(
+	    "  --root DIR         serve files from DIR (default: 'Hello, World!' for any path)\n");
 	if (m->workers_help)
-		printf("  --workers N        %s (default %d)\n", m->workers_help, m->workers_default);
+		printf("  --workers N        %s (default %d)\n", m->workers_help,
+		       m->workers_default);
 	else
-		printf("  --workers N        this model has no parallelism knob: only 1 is accepted\n");
+		printf("  --workers N        this model has no parallelism knob: only 1 is "
+		       "accepted\n");
 	printf("  --max-conns N      answer 503 beyond N live connections (default %d)\n",
 	       m->max_conns_default);
 	printf("  --idle-ms N        close a connection idle, or with an incomplete head, for N ms "
-	       "(default %d)\n", o->idle_ms);
+	       "(default %d)\n",
+	       o->idle_ms);
 	printf("  --backlog N        listen backlog (default %d)\n", o->backlog);
 	printf("  --spin-us N        burn N us of CPU per request\n");
-	printf("  --block-us N       block the serving kernel thread N us per request (simulated disk miss)\n");
+	printf("  --block-us N       block the serving kernel thread N us per request (simulated "
+	       "disk miss)\n");
 	printf("  --quiet            no informational logging on stderr\n");
 	if (m->backends)
 		printf("  --backend B        %s\n", m->backends);
 	printf("  -h, --help         this help\n");
 	if (m->extra_help)
 		printf("\n%s\n", m->extra_help);
-	printf("\nReady: prints 'listening on ADDR:PORT' on stdout. SIGINT/SIGTERM: stop, exit 0.\n");
+	printf(
+	    "\nReady: prints 'listening on ADDR:PORT' on stdout. SIGINT/SIGTERM: stop, exit 0.\n");
 }
 
 static void open_root(struct server_opts *o)
@@ -118,14 +124,14 @@ void options_parse(int argc, char **argv, const struct model_info *m, struct ser
 {
 	prog = m->name;
 	*o = (struct server_opts){
-		.addr = "127.0.0.1",
-		.port = 8080,
-		.proto = PROTO_HTTP,
-		.root_fd = -1,
-		.workers = m->workers_default > 0 ? m->workers_default : 1,
-		.max_conns = m->max_conns_default,
-		.idle_ms = 10000,
-		.backlog = 4096,
+	    .addr = "127.0.0.1",
+	    .port = 8080,
+	    .proto = PROTO_HTTP,
+	    .root_fd = -1,
+	    .workers = m->workers_default > 0 ? m->workers_default : 1,
+	    .max_conns = m->max_conns_default,
+	    .idle_ms = 10000,
+	    .backlog = 4096,
 	};
 	long conns_hi = m->max_conns_limit > 0 ? m->max_conns_limit : INT_MAX;
 	int c;
@@ -148,14 +154,19 @@ void options_parse(int argc, char **argv, const struct model_info *m, struct ser
 		case OPT_WORKERS:
 			o->workers = parse_int("--workers", optarg, 1, 100000);
 			if (!m->workers_help && o->workers > 1)
-				die_usage("--workers: %s has no parallelism knob (only 1 is accepted)%s",
-					  m->name, "");
+				die_usage(
+				    "--workers: %s has no parallelism knob (only 1 is accepted)%s",
+				    m->name, "");
 			break;
-		case OPT_MAX_CONNS: o->max_conns = parse_int("--max-conns", optarg, 1, conns_hi); break;
+		case OPT_MAX_CONNS:
+			o->max_conns = parse_int("--max-conns", optarg, 1, conns_hi);
+			break;
 		case OPT_IDLE_MS: o->idle_ms = parse_int("--idle-ms", optarg, 1, 86400000); break;
 		case OPT_BACKLOG: o->backlog = parse_int("--backlog", optarg, 1, 1 << 20); break;
 		case OPT_SPIN_US: o->spin_us = parse_int("--spin-us", optarg, 0, 10000000); break;
-		case OPT_BLOCK_US: o->block_us = parse_int("--block-us", optarg, 0, 10000000); break;
+		case OPT_BLOCK_US:
+			o->block_us = parse_int("--block-us", optarg, 0, 10000000);
+			break;
 		case OPT_QUIET: o->quiet = 1; break;
 		case OPT_BACKEND:
 			if (!m->backends)
@@ -164,8 +175,7 @@ void options_parse(int argc, char **argv, const struct model_info *m, struct ser
 			break;
 		case 'h': print_help(m, o); exit(0);
 		case ':': die_usage("%s: missing value", argv[optind - 1], "");
-		default:
-			die_usage("%s: unknown option (see --help)", argv[optind - 1], "");
+		default: die_usage("%s: unknown option (see --help)", argv[optind - 1], "");
 		}
 	}
 	if (optind < argc)

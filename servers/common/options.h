@@ -11,32 +11,33 @@
 enum proto { PROTO_HTTP, PROTO_DAYTIME };
 
 struct server_opts {
-	const char *addr;   /* -a, default 127.0.0.1 */
-	int port;           /* -p, default 8080; 0 = pick a free port */
-	enum proto proto;   /* --proto http|daytime */
-	const char *root;   /* --root DIR, NULL = built-in "Hello, World!" */
-	int root_fd;        /* O_PATH descriptor of root, -1 without --root */
-	int workers;        /* --workers N (model's parallelism knob) */
-	int max_conns;      /* --max-conns N (0 = model default) */
-	int idle_ms;        /* --idle-ms N, default 10000 */
-	int backlog;        /* --backlog N, default 4096 */
-	int spin_us;        /* --spin-us N */
-	int block_us;       /* --block-us N */
-	int quiet;          /* --quiet: no per-connection logging */
-	int force_close;    /* set by a model (iterative): always Connection: close */
-	const char *backend;/* --backend NAME (models that have several; NULL = default) */
+	const char *addr;    /* -a, default 127.0.0.1 */
+	int port;            /* -p, default 8080; 0 = pick a free port */
+	enum proto proto;    /* --proto http|daytime */
+	const char *root;    /* --root DIR, NULL = built-in "Hello, World!" */
+	int root_fd;         /* O_PATH descriptor of root, -1 without --root */
+	int workers;         /* --workers N (model's parallelism knob) */
+	int max_conns;       /* --max-conns N (0 = model default) */
+	int idle_ms;         /* --idle-ms N, default 10000 */
+	int backlog;         /* --backlog N, default 4096 */
+	int spin_us;         /* --spin-us N */
+	int block_us;        /* --block-us N */
+	int quiet;           /* --quiet: no per-connection logging */
+	int force_close;     /* set by a model (iterative): always Connection: close */
+	const char *backend; /* --backend NAME (models that have several; NULL = default) */
 };
 
 /* What a model tells the parser about itself. */
 struct model_info {
-	const char *name;          /* "thread": Server: header, log prefix */
-	const char *summary;       /* one line for --help */
-	const char *workers_help;  /* what --workers means here; NULL = model has no knob (N > 1 rejected) */
-	int workers_default;       /* default for --workers (1 when there is no knob) */
-	int max_conns_default;     /* default --max-conns */
-	int max_conns_limit;       /* hard upper bound for --max-conns, 0 = none */
-	const char *extra_help;    /* extra lines for --help (limits, stack size, ...), may be NULL */
-	const char *backends;      /* "io_uring|epoll" if --backend is accepted, else NULL */
+	const char *name;    /* "thread": Server: header, log prefix */
+	const char *summary; /* one line for --help */
+	const char *
+	    workers_help; /* what --workers means here; NULL = model has no knob (N > 1 rejected) */
+	int workers_default;    /* default for --workers (1 when there is no knob) */
+	int max_conns_default;  /* default --max-conns */
+	int max_conns_limit;    /* hard upper bound for --max-conns, 0 = none */
+	const char *extra_help; /* extra lines for --help (limits, stack size, ...), may be NULL */
+	const char *backends;   /* "io_uring|epoll" if --backend is accepted, else NULL */
 };
 
 /* Parse argv into *o; on error print one line and exit 2; on -h print help and exit 0.

@@ -51,7 +51,8 @@ static void linger_close(int fd, const struct blocking_io *io)
 	for (;;) {
 		long long left = deadline - now_ms();
 		struct pollfd p = {.fd = fd, .events = POLLIN};
-		if (left <= 0 || io->poll(&p, 1, (int)left) <= 0 || io->read(fd, sink, sizeof sink) <= 0)
+		if (left <= 0 || io->poll(&p, 1, (int)left) <= 0 ||
+		    io->read(fd, sink, sizeof sink) <= 0)
 			break;
 	}
 	close(fd);

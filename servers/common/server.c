@@ -71,7 +71,8 @@ int server_listen(struct server_opts *o, int reuseport, int nonblock)
 	int port = o->port;
 	int fd = net_listen(o->addr, port, o->backlog, reuseport, nonblock, &port, err);
 	if (fd < 0) {
-		fprintf(stderr, "%s: cannot listen on %s:%d: %s\n", log_model, o->addr, o->port, err);
+		fprintf(stderr, "%s: cannot listen on %s:%d: %s\n", log_model, o->addr, o->port,
+			err);
 		exit(2);
 	}
 	o->port = port;

@@ -40,13 +40,13 @@
 #include "options.h"
 #include "server.h"
 
-#define MODEL "epoll"
+#define MODEL      "epoll"
 #define MAX_EVENTS 256
 
 struct reactor {
 	struct server_opts *o;
 	int lfd, stop_fd;
-	long long paused_until;   /* ms; 0 = accepting */
+	long long paused_until; /* ms; 0 = accepting */
 	struct conn_loop loop;
 	int epfd;
 };
@@ -97,7 +97,8 @@ static void *reactor_run(void *arg)
 	int stop = 0;
 
 	while (!stop) {
-		int n = epoll_wait(r->epfd, ev, MAX_EVENTS, conn_next_wait_ms(&r->loop, now, r->paused_until));
+		int n = epoll_wait(r->epfd, ev, MAX_EVENTS,
+				   conn_next_wait_ms(&r->loop, now, r->paused_until));
 		if (n < 0 && errno != EINTR)
 			log_fatal("epoll_wait: %s", strerror(errno));
 		for (int i = 0; i < n; i++) {
@@ -133,12 +134,12 @@ static void *reactor_run(void *arg)
 int main(int argc, char **argv)
 {
 	struct model_info m = {
-		.name = MODEL,
-		.summary = "one thread, an epoll loop over non-blocking sockets",
-		.workers_help = "reactor threads, each with its own epoll and SO_REUSEPORT listener",
-		.workers_default = 1,
-		.max_conns_default = conn_default_max(0),
-		.extra_help = "Level-triggered epoll; one ~9 KiB state machine per connection.",
+	    .name = MODEL,
+	    .summary = "one thread, an epoll loop over non-blocking sockets",
+	    .workers_help = "reactor threads, each with its own epoll and SO_REUSEPORT listener",
+	    .workers_default = 1,
+	    .max_conns_default = conn_default_max(0),
+	    .extra_help = "Level-triggered epoll; one ~9 KiB state machine per connection.",
 	};
 	struct server_opts o;
 	options_parse(argc, argv, &m, &o);

@@ -27,7 +27,7 @@
 
 static struct server_opts opts;
 static int listen_fd;
-static pid_t *kids;             /* live children; 0 = free slot */
+static pid_t *kids; /* live children; 0 = free slot */
 static int kids_len;
 static volatile sig_atomic_t live_kids;
 
@@ -158,13 +158,13 @@ static void stop_children(void)
 int main(int argc, char **argv)
 {
 	static const struct model_info model = {
-		.name = "fork",
-		.summary = "a child process per connection, reaped by a SIGCHLD handler",
-		.workers_help = "N > 1: N pre-forked children blocking in accept() "
-				"(default 1: fork a child per connection)",
-		.workers_default = 1,
-		.max_conns_default = 4096,
-		.max_conns_limit = 100000,
+	    .name = "fork",
+	    .summary = "a child process per connection, reaped by a SIGCHLD handler",
+	    .workers_help = "N > 1: N pre-forked children blocking in accept() "
+			    "(default 1: fork a child per connection)",
+	    .workers_default = 1,
+	    .max_conns_default = 4096,
+	    .max_conns_limit = 100000,
 	};
 	struct sigaction sa;
 

@@ -23,22 +23,22 @@
 struct waiter {
 	struct waiter *next;
 	pthread_cond_t cond;
-	int released;             /* the releaser filled pkt and counted us */
+	int released; /* the releaser filled pkt and counted us */
 	struct iocp_packet pkt;
 };
 
 struct iocp_port {
 	pthread_mutex_t lock;
-	struct iocp_packet *head, *tail;   /* FIFO of packets */
+	struct iocp_packet *head, *tail; /* FIFO of packets */
 	long queued;
-	struct waiter *waiters;            /* LIFO: top = last to wait */
+	struct waiter *waiters; /* LIFO: top = last to wait */
 	int nwaiting;
 	int running;
 	int concurrency;
-	unsigned id;                       /* for threads that outlive an association */
+	unsigned id; /* for threads that outlive an association */
 	struct iocp_port *live_next;
 
-	int nfds;                          /* descriptor -> key table */
+	int nfds; /* descriptor -> key table */
 	_Atomic uintptr_t *keys;
 	_Atomic unsigned char *bound;
 
@@ -213,8 +213,8 @@ static void waiter_remove(struct iocp_port *p, struct waiter *w)
 	}
 }
 
-int iocp_get(struct iocp_port *p, uint32_t *bytes, uintptr_t *key,
-	     struct iocp_overlapped **ov, int timeout_ms)
+int iocp_get(struct iocp_port *p, uint32_t *bytes, uintptr_t *key, struct iocp_overlapped **ov,
+	     int timeout_ms)
 {
 	struct iocp_thread *t = self_get();
 	struct iocp_packet pk;
@@ -230,7 +230,7 @@ int iocp_get(struct iocp_port *p, uint32_t *bytes, uintptr_t *key,
 
 	pthread_mutex_lock(&p->lock);
 	if (t->counted && !t->blocked)
-		p->running--;      /* coming back for more: no longer running */
+		p->running--; /* coming back for more: no longer running */
 	t->counted = t->blocked = 0;
 
 	if (p->head && p->running < p->concurrency) {
@@ -238,10 +238,10 @@ int iocp_get(struct iocp_port *p, uint32_t *bytes, uintptr_t *key,
 		packet_take(&pk, queue_pop(p));
 		p->running++;
 	} else {
-		struct waiter w = { .next = p->waiters };
+		struct waiter w = {.next = p->waiters};
 		struct timespec until;
 		pthread_cond_init(&w.cond, &cond_mono);
-		p->waiters = &w;            /* push: the newest waiter is released first */
+		p->waiters = &w; /* push: the newest waiter is released first */
 		p->nwaiting++;
 		if (timeout_ms >= 0)
 			deadline_after(&until, timeout_ms);
@@ -258,7 +258,7 @@ int iocp_get(struct iocp_port *p, uint32_t *bytes, uintptr_t *key,
 			}
 		}
 		pthread_cond_destroy(&w.cond);
-		pk = w.pkt;                 /* the releaser counted us as running */
+		pk = w.pkt; /* the releaser counted us as running */
 	}
 	t->counted = 1;
 	pthread_mutex_unlock(&p->lock);
@@ -274,7 +274,7 @@ int iocp_post(struct iocp_port *p, uint32_t bytes, uintptr_t key, struct iocp_ov
 	struct iocp_packet *pk = malloc(sizeof(*pk));
 	if (!pk)
 		return -ENOMEM;
-	*pk = (struct iocp_packet){ .bytes = bytes, .key = key, .ov = ov, .posted = 1 };
+	*pk = (struct iocp_packet){.bytes = bytes, .key = key, .ov = ov, .posted = 1};
 	pthread_mutex_lock(&p->lock);
 	queue_push(p, pk);
 	release_waiters(p);
@@ -292,10 +292,10 @@ void iocp_complete_list(struct iocp_port *p, struct iocp_overlapped *first)
 		next = ov->internal.next;
 		struct iocp_packet *pk = &ov->internal.pkt;
 		*pk = (struct iocp_packet){
-			.bytes = ov->res > 0 ? (uint32_t)ov->res : 0,
-			.res = ov->res < 0 ? ov->res : 0,
-			.key = ov->internal.key,
-			.ov = ov,
+		    .bytes = ov->res > 0 ? (uint32_t)ov->res : 0,
+		    .res = ov->res < 0 ? ov->res : 0,
+		    .key = ov->internal.key,
+		    .ov = ov,
 		};
 		ov->internal.op = IOCP_OP_NONE;
 		queue_push(p, pk);
@@ -313,8 +313,8 @@ void iocp_complete(struct iocp_port *p, struct iocp_overlapped *ov, int res)
 
 /* ---- creating, associating, starting operations ---- */
 
-static struct iocp_port *port_new(int concurrency, const struct iocp_backend_ops *be,
-				  char *err, size_t errlen)
+static struct iocp_port *port_new(int concurrency, const struct iocp_backend_ops *be, char *err,
+				  size_t errlen)
 {
 	struct iocp_port *p = calloc(1, sizeof(*p));
 	struct rlimit rl;
@@ -406,7 +406,7 @@ void iocp_close(struct iocp_port *p)
 
 	p->be->stop(p->be_state);
 	while (p->head)
-		packet_take(&(struct iocp_packet){ 0 }, queue_pop(p));
+		packet_take(&(struct iocp_packet){0}, queue_pop(p));
 	free(p->keys);
 	free(p->bound);
 	pthread_mutex_destroy(&p->lock);
@@ -458,7 +458,7 @@ static int start(struct iocp_port *p, int fd, struct iocp_overlapped *ov, enum i
 	ov->internal.deadline_ms = 0;
 	ov->internal.timed_out = 0;
 	if (op == IOCP_OP_DISCONNECT)
-		p->bound[fd] = 0;   /* closing the handle ends its association */
+		p->bound[fd] = 0; /* closing the handle ends its association */
 	p->be->submit(p->be_state, ov);
 	return 0;
 }
@@ -481,8 +481,8 @@ int iocp_recv(struct iocp_port *p, int fd, void *buf, size_t len, int timeout_ms
 	return start(p, fd, ov, IOCP_OP_RECV);
 }
 
-int iocp_send(struct iocp_port *p, int fd, const struct iovec *iov, int iovcnt,
-	      int timeout_ms, struct iocp_overlapped *ov)
+int iocp_send(struct iocp_port *p, int fd, const struct iovec *iov, int iovcnt, int timeout_ms,
+	      struct iocp_overlapped *ov)
 {
 	if (!ov || iovcnt < 1 || iovcnt > IOCP_MAX_IOV)
 		return -EINVAL;

@@ -70,15 +70,21 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 
-#define IOCP_INFINITE (-1)   /* timeout_ms: wait forever */
-#define IOCP_MAX_IOV 4       /* iovecs per send */
+#define IOCP_INFINITE (-1) /* timeout_ms: wait forever */
+#define IOCP_MAX_IOV  4    /* iovecs per send */
 
-enum iocp_op { IOCP_OP_NONE, IOCP_OP_ACCEPT, IOCP_OP_RECV, IOCP_OP_SEND, IOCP_OP_READ,
-	       IOCP_OP_DISCONNECT };
+enum iocp_op {
+	IOCP_OP_NONE,
+	IOCP_OP_ACCEPT,
+	IOCP_OP_RECV,
+	IOCP_OP_SEND,
+	IOCP_OP_READ,
+	IOCP_OP_DISCONNECT
+};
 
 enum iocp_disconnect_how {
-	IOCP_DISCONNECT_CLOSE,  /* close(): FIN after the data already sent */
-	IOCP_DISCONNECT_RESET,  /* abortive: SO_LINGER 0, then close (RST) */
+	IOCP_DISCONNECT_CLOSE, /* close(): FIN after the data already sent */
+	IOCP_DISCONNECT_RESET, /* abortive: SO_LINGER 0, then close (RST) */
 };
 
 struct iocp_overlapped;
@@ -90,14 +96,14 @@ struct iocp_packet {
 	int res;
 	uintptr_t key;
 	struct iocp_overlapped *ov;
-	int posted;               /* allocated by iocp_post, freed when dequeued */
+	int posted; /* allocated by iocp_post, freed when dequeued */
 };
 
 /* The OVERLAPPED: embed it in your per-operation (or per-connection) object
  * and recover the object from the pointer iocp_get returns. */
 struct iocp_overlapped {
-	int res;                  /* after completion: bytes transferred (accept: the
-				     new descriptor) or -errno */
+	int res; /* after completion: bytes transferred (accept: the
+		    new descriptor) or -errno */
 	/* Windows' Internal fields: the port's while an operation is pending. */
 	struct {
 		enum iocp_op op;
@@ -143,8 +149,8 @@ int iocp_associate(struct iocp_port *port, int fd, uintptr_t key);
 int iocp_accept(struct iocp_port *port, int listen_fd, struct iocp_overlapped *ov);
 int iocp_recv(struct iocp_port *port, int fd, void *buf, size_t len, int timeout_ms,
 	      struct iocp_overlapped *ov);
-int iocp_send(struct iocp_port *port, int fd, const struct iovec *iov, int iovcnt,
-	      int timeout_ms, struct iocp_overlapped *ov);
+int iocp_send(struct iocp_port *port, int fd, const struct iovec *iov, int iovcnt, int timeout_ms,
+	      struct iocp_overlapped *ov);
 int iocp_read(struct iocp_port *port, int fd, void *buf, size_t len, off_t offset,
 	      struct iocp_overlapped *ov);
 /* Close fd (it must have no pending operation of its own). */
@@ -154,8 +160,8 @@ int iocp_disconnect(struct iocp_port *port, int fd, enum iocp_disconnect_how how
 /* GetQueuedCompletionStatus. Returns 0 with a packet; or -errno with *ov set:
  * the operation on *ov failed; or -ETIMEDOUT with *ov NULL: no packet came
  * within timeout_ms (IOCP_INFINITE: wait forever). */
-int iocp_get(struct iocp_port *port, uint32_t *bytes, uintptr_t *key,
-	     struct iocp_overlapped **ov, int timeout_ms);
+int iocp_get(struct iocp_port *port, uint32_t *bytes, uintptr_t *key, struct iocp_overlapped **ov,
+	     int timeout_ms);
 
 /* PostQueuedCompletionStatus: queue a packet carrying exactly these values
  * (ov may be NULL and is not touched). 0 or -ENOMEM. */
@@ -168,9 +174,9 @@ void iocp_block_end(void);
 /* A snapshot, for tests and logs. */
 struct iocp_stats {
 	int concurrency;
-	int running;              /* threads released and counting */
-	int waiting;              /* threads blocked in iocp_get */
-	long queued;              /* packets not yet dequeued */
+	int running; /* threads released and counting */
+	int waiting; /* threads blocked in iocp_get */
+	long queued; /* packets not yet dequeued */
 };
 void iocp_get_stats(struct iocp_port *port, struct iocp_stats *st);
 

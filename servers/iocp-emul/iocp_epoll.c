@@ -13,7 +13,7 @@
  * the poller's epoll_wait timeout. File reads are done at once with pread.
  */
 #ifndef _GNU_SOURCE
-#define _GNU_SOURCE   /* accept4 */
+#define _GNU_SOURCE /* accept4 */
 #endif
 #include <errno.h>
 #include <fcntl.h>
@@ -30,12 +30,12 @@
 
 #include "iocp_backend.h"
 
-#define STRIPES 256
+#define STRIPES    256
 #define MAX_EVENTS 256
 
 struct fdq {
-	struct iocp_overlapped *rhead, *rtail;   /* accept, recv */
-	struct iocp_overlapped *whead, *wtail;   /* send */
+	struct iocp_overlapped *rhead, *rtail; /* accept, recv */
+	struct iocp_overlapped *whead, *wtail; /* send */
 	int registered;
 };
 
@@ -45,8 +45,8 @@ struct ep {
 	int nfds;
 	struct fdq *fds;
 	pthread_mutex_t stripe[STRIPES];
-	pthread_mutex_t tlock;                   /* the timer list */
-	struct iocp_overlapped *thead, *ttail;   /* sorted by deadline */
+	pthread_mutex_t tlock;                 /* the timer list */
+	struct iocp_overlapped *thead, *ttail; /* sorted by deadline */
 	pthread_t thread;
 	_Atomic int stop;
 };
@@ -94,7 +94,7 @@ static void timer_add(struct ep *e, struct iocp_overlapped *ov)
 	first = e->thead == ov;
 	pthread_mutex_unlock(&e->tlock);
 	if (first)
-		wake(e);   /* the poller sleeps until a later deadline */
+		wake(e); /* the poller sleeps until a later deadline */
 }
 
 static void timer_del(struct ep *e, struct iocp_overlapped *ov)
@@ -129,14 +129,14 @@ static int perform(struct iocp_overlapped *ov)
 			n = recv(ov->internal.fd, ov->internal.buf, ov->internal.len, MSG_DONTWAIT);
 			break;
 		case IOCP_OP_SEND:
-			n = sendmsg(ov->internal.fd, &ov->internal.msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+			n = sendmsg(ov->internal.fd, &ov->internal.msg,
+				    MSG_DONTWAIT | MSG_NOSIGNAL);
 			break;
 		case IOCP_OP_READ:
 			n = pread(ov->internal.fd, ov->internal.buf, ov->internal.len,
 				  ov->internal.offset);
 			break;
-		default:
-			return -EINVAL;
+		default: return -EINVAL;
 		}
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -178,7 +178,7 @@ static void run_queue(struct ep *e, struct iocp_overlapped **head, struct iocp_o
 /* Complete every pending operation of fd with res (descriptor lock held). */
 static void flush_fd(struct ep *e, struct fdq *q, int res, struct iocp_done *done)
 {
-	struct iocp_overlapped *lists[2] = { q->rhead, q->whead };
+	struct iocp_overlapped *lists[2] = {q->rhead, q->whead};
 	q->rhead = q->rtail = q->whead = q->wtail = NULL;
 	for (int i = 0; i < 2; i++) {
 		for (struct iocp_overlapped *ov = lists[i], *next; ov; ov = next) {
@@ -194,8 +194,8 @@ static int ensure_registered(struct ep *e, struct fdq *q, int fd)
 {
 	if (q->registered)
 		return 0;
-	struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
-				  .data.fd = fd };
+	struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
+				 .data.fd = fd};
 	if (epoll_ctl(e->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 && errno != EEXIST)
 		return -errno;
 	q->registered = 1;
@@ -213,7 +213,7 @@ static int disconnect(struct ep *e, struct iocp_overlapped *ov, struct iocp_done
 		epoll_ctl(e->epfd, EPOLL_CTL_DEL, fd, NULL);
 	q->registered = 0;
 	if (ov->internal.how == IOCP_DISCONNECT_RESET) {
-		struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+		struct linger lg = {.l_onoff = 1, .l_linger = 0};
 		setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 	}
 	return close(fd) < 0 && errno != EINTR ? -errno : 0;
@@ -222,7 +222,7 @@ static int disconnect(struct ep *e, struct iocp_overlapped *ov, struct iocp_done
 static void ep_submit(void *state, struct iocp_overlapped *ov)
 {
 	struct ep *e = state;
-	struct iocp_done done = { 0 };
+	struct iocp_done done = {0};
 	int fd = ov->internal.fd;
 	pthread_mutex_t *lk;
 	struct fdq *q;
@@ -232,7 +232,7 @@ static void ep_submit(void *state, struct iocp_overlapped *ov)
 		iocp_complete(e->port, ov, -EBADF);
 		return;
 	}
-	if (ov->internal.op == IOCP_OP_READ) {   /* a regular file is always ready */
+	if (ov->internal.op == IOCP_OP_READ) { /* a regular file is always ready */
 		iocp_complete(e->port, ov, perform(ov));
 		return;
 	}
@@ -252,7 +252,7 @@ static void ep_submit(void *state, struct iocp_overlapped *ov)
 	int wside = ov->internal.op == IOCP_OP_SEND;
 	struct iocp_overlapped **head = wside ? &q->whead : &q->rhead;
 	struct iocp_overlapped **tail = wside ? &q->wtail : &q->rtail;
-	res = *head ? -EAGAIN : perform(ov);   /* never overtake a queued operation */
+	res = *head ? -EAGAIN : perform(ov); /* never overtake a queued operation */
 	if (res != -EAGAIN) {
 		iocp_done_add(&done, ov, res);
 		goto out;
@@ -287,7 +287,8 @@ static int expire(struct ep *e, struct iocp_done *done)
 		pthread_mutex_t *lk = lock_of(e, fd);
 		pthread_mutex_lock(lk);
 		pthread_mutex_lock(&e->tlock);
-		int still = e->thead == ov && ov->internal.fd == fd && ov->internal.deadline_ms <= now;
+		int still =
+		    e->thead == ov && ov->internal.fd == fd && ov->internal.deadline_ms <= now;
 		pthread_mutex_unlock(&e->tlock);
 		if (still) {
 			struct fdq *q = &e->fds[fd];
@@ -317,17 +318,18 @@ static void *poller(void *arg)
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
 	while (!e->stop) {
-		struct iocp_done done = { 0 };
+		struct iocp_done done = {0};
 		int timeout = expire(e, &done);
 		iocp_complete_list(e->port, done.head);
 		int n = epoll_wait(e->epfd, evs, MAX_EVENTS, timeout);
-		done = (struct iocp_done){ 0 };
+		done = (struct iocp_done){0};
 		for (int i = 0; i < n; i++) {
 			int fd = evs[i].data.fd;
 			uint32_t what = evs[i].events;
 			if (fd == e->efd) {
 				uint64_t v;
-				if (read(e->efd, &v, sizeof(v)) < 0) { /* nothing to do */ }
+				if (read(e->efd, &v, sizeof(v)) < 0) { /* nothing to do */
+				}
 				continue;
 			}
 			struct fdq *q = &e->fds[fd];
@@ -371,7 +373,7 @@ static int ep_start(struct iocp_port *port, void **state, char *err, size_t errl
 		snprintf(err, errlen, "epoll setup: %s", strerror(-rc));
 		goto fail;
 	}
-	struct epoll_event ev = { .events = EPOLLIN, .data.fd = e->efd };
+	struct epoll_event ev = {.events = EPOLLIN, .data.fd = e->efd};
 	if (epoll_ctl(e->epfd, EPOLL_CTL_ADD, e->efd, &ev) < 0) {
 		rc = -errno;
 		snprintf(err, errlen, "epoll_ctl: %s", strerror(errno));
@@ -414,13 +416,13 @@ static void ep_stop(void *state)
 static void ep_associate(void *state, int fd)
 {
 	struct ep *e = state;
-	struct iocp_done done = { 0 };
+	struct iocp_done done = {0};
 	if (fd >= e->nfds)
 		return;
 	pthread_mutex_t *lk = lock_of(e, fd);
 	pthread_mutex_lock(lk);
 	struct fdq *q = &e->fds[fd];
-	flush_fd(e, q, -ECANCELED, &done);   /* closed without iocp_disconnect */
+	flush_fd(e, q, -ECANCELED, &done); /* closed without iocp_disconnect */
 	if (q->registered)
 		epoll_ctl(e->epfd, EPOLL_CTL_DEL, fd, NULL);
 	q->registered = 0;
@@ -432,9 +434,9 @@ static void ep_associate(void *state, int fd)
 }
 
 const struct iocp_backend_ops iocp_epoll_ops = {
-	.name = "epoll",
-	.start = ep_start,
-	.stop = ep_stop,
-	.associate = ep_associate,
-	.submit = ep_submit,
+    .name = "epoll",
+    .start = ep_start,
+    .stop = ep_stop,
+    .associate = ep_associate,
+    .submit = ep_submit,
 };

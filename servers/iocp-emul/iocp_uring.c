@@ -31,8 +31,8 @@
 #include "iocp_backend.h"
 
 #define RING_ENTRIES 4096
-#define TAG_WAKE ((uint64_t)1)      /* user_data of the eventfd read */
-#define TAG_CANCEL ((uint64_t)2)    /* user_data of a timeout's cancel (ignored) */
+#define TAG_WAKE     ((uint64_t)1) /* user_data of the eventfd read */
+#define TAG_CANCEL   ((uint64_t)2) /* user_data of a timeout's cancel (ignored) */
 
 struct uring {
 	struct iocp_port *port;
@@ -40,15 +40,15 @@ struct uring {
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t started_cond;
-	int state;                              /* 0 starting, 1 running, -errno failed */
+	int state; /* 0 starting, 1 running, -errno failed */
 	char err[160];
-	struct iocp_overlapped *head, *tail;    /* queued by workers, not yet in the SQ */
-	int sleeping;                           /* poller is (about to be) in io_uring_enter */
+	struct iocp_overlapped *head, *tail; /* queued by workers, not yet in the SQ */
+	int sleeping;                        /* poller is (about to be) in io_uring_enter */
 	int stop;
 	int efd;
 	uint64_t efd_val;
 	/* the poller's own */
-	struct iocp_overlapped *thead, *ttail;  /* pending operations with a deadline */
+	struct iocp_overlapped *thead, *ttail; /* pending operations with a deadline */
 };
 
 static long long mono_ms(void)
@@ -61,7 +61,7 @@ static long long mono_ms(void)
 static struct io_uring_sqe *sqe_get(struct uring *u)
 {
 	struct io_uring_sqe *sqe = io_uring_get_sqe(&u->ring);
-	if (!sqe) {   /* the SQ is full: submit what is there */
+	if (!sqe) { /* the SQ is full: submit what is there */
 		io_uring_submit(&u->ring);
 		sqe = io_uring_get_sqe(&u->ring);
 	}
@@ -147,12 +147,8 @@ static void prep(struct uring *u, struct iocp_overlapped *ov)
 		io_uring_prep_read(sqe, ov->internal.fd, ov->internal.buf, ov->internal.len,
 				   ov->internal.offset);
 		break;
-	case IOCP_OP_DISCONNECT:
-		io_uring_prep_close(sqe, ov->internal.fd);
-		break;
-	default:
-		io_uring_prep_nop(sqe);
-		break;
+	case IOCP_OP_DISCONNECT: io_uring_prep_close(sqe, ov->internal.fd); break;
+	default: io_uring_prep_nop(sqe); break;
 	}
 	io_uring_sqe_set_data(sqe, ov);
 	if (ov->internal.deadline_ms)
@@ -162,12 +158,13 @@ static void prep(struct uring *u, struct iocp_overlapped *ov)
 /* Move every CQE into the port, in the order the kernel posted them. */
 static void reap(struct uring *u)
 {
-	struct iocp_done done = { 0 };
+	struct iocp_done done = {0};
 	struct io_uring_cqe *cqe;
 	unsigned head, n = 0;
 	int rearm = 0;
 
-	io_uring_for_each_cqe(&u->ring, head, cqe) {
+	io_uring_for_each_cqe(&u->ring, head, cqe)
+	{
 		uint64_t tag = io_uring_cqe_get_data64(cqe);
 		n++;
 		if (tag == TAG_WAKE) {
@@ -192,13 +189,13 @@ static int ring_init(struct uring *u)
 {
 	/* The best setup first; older kernels refuse the newer flags (EINVAL). */
 	static const unsigned flags[] = {
-		IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_CQSIZE,
-		IORING_SETUP_CQSIZE,
-		0,
+	    IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_CQSIZE,
+	    IORING_SETUP_CQSIZE,
+	    0,
 	};
 	int rc = -EINVAL;
 	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]) && rc == -EINVAL; i++) {
-		struct io_uring_params prm = { .flags = flags[i], .cq_entries = 4 * RING_ENTRIES };
+		struct io_uring_params prm = {.flags = flags[i], .cq_entries = 4 * RING_ENTRIES};
 		rc = io_uring_queue_init_params(RING_ENTRIES, &u->ring, &prm);
 	}
 	return rc;
@@ -212,7 +209,7 @@ static void *poller(void *arg)
 
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
-	rc = ring_init(u);   /* created here: this thread is the ring's single issuer */
+	rc = ring_init(u); /* created here: this thread is the ring's single issuer */
 	pthread_mutex_lock(&u->lock);
 	if (rc < 0)
 		snprintf(u->err, sizeof(u->err), "io_uring_queue_init: %s", strerror(-rc));
@@ -241,8 +238,8 @@ static void *poller(void *arg)
 			rc = io_uring_submit_and_wait(&u->ring, 1);
 		} else {
 			struct io_uring_cqe *cqe;
-			struct __kernel_timespec ts = { .tv_sec = wait_ms / 1000,
-							.tv_nsec = (wait_ms % 1000) * 1000000 };
+			struct __kernel_timespec ts = {.tv_sec = wait_ms / 1000,
+						       .tv_nsec = (wait_ms % 1000) * 1000000};
 			rc = io_uring_submit_and_wait_timeout(&u->ring, &cqe, 1, &ts, NULL);
 		}
 		if (rc < 0 && rc != -EINTR && rc != -EBUSY && rc != -EAGAIN && rc != -ETIME) {
@@ -250,7 +247,7 @@ static void *poller(void *arg)
 			break;
 		}
 		pthread_mutex_lock(&u->lock);
-		u->sleeping = 0;   /* awake: the list is looked at before the next wait */
+		u->sleeping = 0; /* awake: the list is looked at before the next wait */
 		pthread_mutex_unlock(&u->lock);
 		reap(u);
 	}
@@ -341,7 +338,7 @@ static void uring_submit(void *state, struct iocp_overlapped *ov)
 	int do_wake;
 
 	if (ov->internal.op == IOCP_OP_DISCONNECT && ov->internal.how == IOCP_DISCONNECT_RESET) {
-		struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+		struct linger lg = {.l_onoff = 1, .l_linger = 0};
 		setsockopt(ov->internal.fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 	}
 	if (ov->internal.timeout_ms > 0)
@@ -361,9 +358,9 @@ static void uring_submit(void *state, struct iocp_overlapped *ov)
 }
 
 const struct iocp_backend_ops iocp_uring_ops = {
-	.name = "io_uring",
-	.start = uring_start,
-	.stop = uring_stop,
-	.associate = uring_associate,
-	.submit = uring_submit,
+    .name = "io_uring",
+    .start = uring_start,
+    .stop = uring_stop,
+    .associate = uring_associate,
+    .submit = uring_submit,
 };

@@ -58,25 +58,25 @@
 #include "server.h"
 #include "work.h"
 
-#define KEY_IO 1
+#define KEY_IO       1
 #define KEY_SHUTDOWN 2
-#define REJECTORS 4        /* objects beyond --max-conns: they answer 503 */
-#define LINGER_MS 200
-#define IN_CAP (HTTP_MAX_HEAD + 1)   /* one more, so an oversized head is seen */
+#define REJECTORS    4 /* objects beyond --max-conns: they answer 503 */
+#define LINGER_MS    200
+#define IN_CAP       (HTTP_MAX_HEAD + 1) /* one more, so an oversized head is seen */
 
 enum state { WAIT_ACCEPT, WAIT_REQUEST, WAIT_FILE, WAIT_TRANSMIT, WAIT_RESET };
 
 struct connection {
-	struct iocp_overlapped ov;   /* first: the connection is its OVERLAPPED */
+	struct iocp_overlapped ov; /* first: the connection is its OVERLAPPED */
 	enum state state;
-	_Atomic int pending;         /* operations in flight: 0 or 1 */
+	_Atomic int pending; /* operations in flight: 0 or 1 */
 	int fd;
-	int closing;                 /* WAIT_RESET: the close itself is in flight */
-	long long deadline_ms;       /* idle/head timeout, or the end of lingering */
-	char *in;                    /* request bytes not yet answered */
+	int closing;           /* WAIT_RESET: the close itself is in flight */
+	long long deadline_ms; /* idle/head timeout, or the end of lingering */
+	char *in;              /* request bytes not yet answered */
 	size_t in_len;
 	struct http_response resp;
-	struct iovec iov[2];         /* what is left of resp to send */
+	struct iovec iov[2]; /* what is left of resp to send */
 	int iovcnt;
 	size_t file_off;
 };
@@ -85,7 +85,7 @@ static struct server_opts opts;
 static const char *server_name = "iocp-emul";
 static struct iocp_port *port;
 static int listen_fd;
-static _Atomic int busy;         /* objects serving a client */
+static _Atomic int busy; /* objects serving a client */
 
 static void process_input(struct connection *c);
 
@@ -125,8 +125,9 @@ static void issue_accept(struct connection *c)
 static void issue_recv(struct connection *c)
 {
 	begin(c, WAIT_REQUEST);
-	started(iocp_recv(port, c->fd, c->in + c->in_len, IN_CAP - c->in_len, timeout_left(c),
-			  &c->ov), "receive");
+	started(
+	    iocp_recv(port, c->fd, c->in + c->in_len, IN_CAP - c->in_len, timeout_left(c), &c->ov),
+	    "receive");
 }
 
 /* Read what is left of the file (a short read reads on). */
@@ -135,7 +136,8 @@ static void issue_read(struct connection *c)
 	struct http_response *r = &c->resp;
 	begin(c, WAIT_FILE);
 	started(iocp_read(port, r->file_fd, r->body_buf + c->file_off, r->body_len - c->file_off,
-			  (off_t)c->file_off, &c->ov), "read");
+			  (off_t)c->file_off, &c->ov),
+		"read");
 }
 
 /* Send what is left of c->iov: head and body together, in one sendmsg. */
@@ -188,13 +190,13 @@ static void complete_accept(struct connection *c, int res)
 	}
 	if (atomic_fetch_add(&busy, 1) >= opts.max_conns) {
 		atomic_fetch_sub(&busy, 1);
-		serve_reject(res, server_name);   /* over --max-conns: 503 */
+		serve_reject(res, server_name); /* over --max-conns: 503 */
 		issue_accept(c);
 		return;
 	}
 	c->fd = res;
 	if (iocp_associate(port, c->fd, KEY_IO) < 0 || (!c->in && !(c->in = malloc(IN_CAP)))) {
-		close(c->fd);   /* cannot serve it: drop it, accept the next */
+		close(c->fd); /* cannot serve it: drop it, accept the next */
 		atomic_fetch_sub(&busy, 1);
 		issue_accept(c);
 		return;
@@ -202,7 +204,7 @@ static void complete_accept(struct connection *c, int res)
 	net_set_nodelay(c->fd);
 	c->in_len = 0;
 	c->deadline_ms = now_ms() + opts.idle_ms;
-	if (opts.proto == PROTO_DAYTIME) {   /* the line is the whole response */
+	if (opts.proto == PROTO_DAYTIME) { /* the line is the whole response */
 		c->resp.close = 1;
 		c->iov[0].iov_base = c->in;
 		c->iov[0].iov_len = daytime_format(c->in, IN_CAP);
@@ -215,7 +217,7 @@ static void complete_accept(struct connection *c, int res)
 
 static void complete_recv(struct connection *c, int res)
 {
-	if (res <= 0) {   /* EOF (all that was asked is answered), timeout, error */
+	if (res <= 0) { /* EOF (all that was asked is answered), timeout, error */
 		issue_reset(c, 0);
 		return;
 	}
@@ -241,15 +243,15 @@ static void process_input(struct connection *c)
 	}
 	http_prepare(&req, &opts, r);
 	c->in_len -= (size_t)n;
-	memmove(c->in, c->in + n, c->in_len);   /* pipelined requests wait here */
+	memmove(c->in, c->in + n, c->in_len); /* pipelined requests wait here */
 	work_do(opts.spin_us, opts.block_us);
 	if (r->file_fd >= 0 && r->body_len > 0 && iocp_associate(port, r->file_fd, KEY_IO) == 0 &&
 	    (r->body_buf = malloc(r->body_len)) != NULL) {
 		c->file_off = 0;
-		issue_read(c);   /* the --root file, through the port */
+		issue_read(c); /* the --root file, through the port */
 		return;
 	}
-	http_read_file(r);   /* an empty file; or no memory: 500 */
+	http_read_file(r); /* an empty file; or no memory: 500 */
 	http_finish(r, server_name);
 	transmit(c);
 }
@@ -257,7 +259,7 @@ static void process_input(struct connection *c)
 static void complete_read(struct connection *c, int res)
 {
 	struct http_response *r = &c->resp;
-	if (res <= 0) {   /* the file shrank or could not be read: 500, and close */
+	if (res <= 0) { /* the file shrank or could not be read: 500, and close */
 		http_response_free(r);
 		http_error(r, 500, server_name);
 		transmit(c);
@@ -277,7 +279,7 @@ static void complete_read(struct connection *c, int res)
 
 static void complete_send(struct connection *c, int res)
 {
-	if (res < 0) {   /* EPIPE, ECONNRESET, a reader stuck for --idle-ms */
+	if (res < 0) { /* EPIPE, ECONNRESET, a reader stuck for --idle-ms */
 		issue_reset(c, 0);
 		return;
 	}
@@ -285,7 +287,7 @@ static void complete_send(struct connection *c, int res)
 	int i = 0;
 	while (i < c->iovcnt && n >= c->iov[i].iov_len)
 		n -= c->iov[i++].iov_len;
-	if (i < c->iovcnt) {   /* a partial send: send the rest */
+	if (i < c->iovcnt) { /* a partial send: send the rest */
 		memmove(c->iov, c->iov + i, sizeof(c->iov[0]) * (size_t)(c->iovcnt - i));
 		c->iovcnt -= i;
 		c->iov[0].iov_base = (char *)c->iov[0].iov_base + n;
@@ -299,12 +301,12 @@ static void complete_send(struct connection *c, int res)
 	}
 	http_response_free(&c->resp);
 	c->deadline_ms = now_ms() + opts.idle_ms;
-	process_input(c);   /* the next pipelined request, or a receive */
+	process_input(c); /* the next pipelined request, or a receive */
 }
 
 static void complete_reset(struct connection *c, int res)
 {
-	if (!c->closing) {   /* lingering: read on until EOF, an error or the deadline */
+	if (!c->closing) { /* lingering: read on until EOF, an error or the deadline */
 		if (res > 0) {
 			begin(c, WAIT_RESET);
 			started(iocp_recv(port, c->fd, c->in, IN_CAP, timeout_left(c), &c->ov),
@@ -317,7 +319,7 @@ static void complete_reset(struct connection *c, int res)
 		return;
 	}
 	atomic_fetch_sub(&busy, 1);
-	issue_accept(c);   /* Fire's CompleteReset: ready for the next client */
+	issue_accept(c); /* Fire's CompleteReset: ready for the next client */
 }
 
 /* Fire's Connection::OnIoComplete. */
@@ -357,15 +359,15 @@ int main(int argc, char **argv)
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	int limit = conn_default_max(0);
 	struct model_info m = {
-		.name = server_name,
-		.summary = "Windows I/O completion port semantics emulated over io_uring (epoll "
-			   "fallback), worker pool, Fire web server state machine",
-		.workers_help = "worker threads on the port (concurrency = CPUs)",
-		.workers_default = (int)(ncpu > 0 ? 2 * ncpu : 2),
-		.max_conns_default = conn_default_max(10000),
-		.max_conns_limit = limit,
-		.extra_help = "  connection objects = --max-conns + 4 (the extra ones answer 503)\n",
-		.backends = "io_uring (default; falls back to epoll when refused) or epoll",
+	    .name = server_name,
+	    .summary = "Windows I/O completion port semantics emulated over io_uring (epoll "
+		       "fallback), worker pool, Fire web server state machine",
+	    .workers_help = "worker threads on the port (concurrency = CPUs)",
+	    .workers_default = (int)(ncpu > 0 ? 2 * ncpu : 2),
+	    .max_conns_default = conn_default_max(10000),
+	    .max_conns_limit = limit,
+	    .extra_help = "  connection objects = --max-conns + 4 (the extra ones answer 503)\n",
+	    .backends = "io_uring (default; falls back to epoll when refused) or epoll",
 	};
 	char err[256];
 	sigset_t stop_set, old_set;
@@ -407,12 +409,11 @@ int main(int argc, char **argv)
 	}
 	for (int i = 0; i < nconns; i++) {
 		http_response_init(&conns[i].resp);
-		issue_accept(&conns[i]);   /* Fire's Connection constructor */
+		issue_accept(&conns[i]); /* Fire's Connection constructor */
 	}
 
-	fprintf(stderr, "%s: backend %s, %d workers, concurrency %d, %d connections\n",
-		server_name, iocp_backend(port), opts.workers, iocp_concurrency(port),
-		opts.max_conns);
+	fprintf(stderr, "%s: backend %s, %d workers, concurrency %d, %d connections\n", server_name,
+		iocp_backend(port), opts.workers, iocp_concurrency(port), opts.max_conns);
 	net_announce(opts.addr, opts.port);
 
 	while (!server_stop)

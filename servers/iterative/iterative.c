@@ -21,11 +21,11 @@
 int main(int argc, char **argv)
 {
 	static const struct model_info model = {
-		.name = "iterative",
-		.summary = "Comer's iterative server: one connection at a time, in accept order",
-		.workers_default = 1,
-		.max_conns_default = 1,
-		.extra_help = "Every response carries 'Connection: close'.",
+	    .name = "iterative",
+	    .summary = "Comer's iterative server: one connection at a time, in accept order",
+	    .workers_default = 1,
+	    .max_conns_default = 1,
+	    .extra_help = "Every response carries 'Connection: close'.",
 	};
 	struct server_opts opts;
 

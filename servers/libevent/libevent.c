@@ -40,7 +40,7 @@
 struct reactor {
 	struct server_opts *o;
 	int lfd, stop_fd;
-	long long paused_until;   /* ms; 0 = accepting */
+	long long paused_until; /* ms; 0 = accepting */
 	struct conn_loop loop;
 	struct event_base *base;
 	struct event *accept_ev, *stop_ev, *timer_ev, *resume_ev;
@@ -166,12 +166,13 @@ static void *reactor_run(void *arg)
 int main(int argc, char **argv)
 {
 	struct model_info m = {
-		.name = MODEL,
-		.summary = "one thread, libevent's event loop over non-blocking sockets",
-		.workers_help = "event loops (threads), each with its own event_base and SO_REUSEPORT listener",
-		.workers_default = 1,
-		.max_conns_default = conn_default_max(0),
-		.extra_help = "The loop is libevent's; the HTTP is the suite's own (no evhttp).",
+	    .name = MODEL,
+	    .summary = "one thread, libevent's event loop over non-blocking sockets",
+	    .workers_help =
+		"event loops (threads), each with its own event_base and SO_REUSEPORT listener",
+	    .workers_default = 1,
+	    .max_conns_default = conn_default_max(0),
+	    .extra_help = "The loop is libevent's; the HTTP is the suite's own (no evhttp).",
 	};
 	struct server_opts o;
 	options_parse(argc, argv, &m, &o);

@@ -43,13 +43,13 @@
 #include "serve.h"
 #include "server.h"
 
-#define STACK_KB 64
-#define FD_RESERVED 24
+#define STACK_KB     64
+#define FD_RESERVED  24
 #define ACCEPT_BATCH 64
 
 static struct server_opts opts;
 static int listen_fd;
-static int live_conns;   /* no lock: Pth never preempts */
+static int live_conns; /* no lock: Pth never preempts */
 static long spawn_failures;
 
 /* pth_writev waits for writability without end (SO_SNDTIMEO means nothing to
@@ -75,8 +75,8 @@ static int poll_timed(struct pollfd *p, nfds_t n, int timeout_ms)
 	static pth_key_t fd_key = PTH_KEY_INIT, time_key = PTH_KEY_INIT;
 	if (n != 1 || p->events != POLLIN || timeout_ms < 0)
 		return pth_poll(p, n, timeout_ms);
-	pth_event_t ev = pth_event(PTH_EVENT_FD | PTH_UNTIL_FD_READABLE | PTH_MODE_STATIC, &fd_key,
-				   p->fd);
+	pth_event_t ev =
+	    pth_event(PTH_EVENT_FD | PTH_UNTIL_FD_READABLE | PTH_MODE_STATIC, &fd_key, p->fd);
 	pth_event_t tm = pth_event(PTH_EVENT_TIME | PTH_MODE_STATIC, &time_key,
 				   pth_timeout(timeout_ms / 1000, timeout_ms % 1000 * 1000));
 	if (!ev || !tm)
@@ -146,7 +146,8 @@ static void accept_loop(pth_attr_t attr, int sig_fd)
 				continue;
 			}
 			if (errno == EMFILE || errno == ENFILE)
-				pth_nap(pth_time(0, 10000)); /* net_accept_backoff would stop every thread */
+				pth_nap(pth_time(
+				    0, 10000)); /* net_accept_backoff would stop every thread */
 			break;
 		}
 	}
@@ -168,16 +169,16 @@ static void wait_for_connections(void)
 int main(int argc, char **argv)
 {
 	static const struct model_info model = {
-		.name = "pth",
-		.summary = "a GNU Pth user-level thread per connection (M:1: one kernel thread)",
-		.workers_help = NULL,
-		.workers_default = 1,
-		.max_conns_default = FD_SETSIZE - FD_RESERVED,
-		.extra_help =
-			"Each connection is a Pth user thread with a 64 KiB stack (PTH_ATTR_STACK_SIZE);\n"
-			"all of them share one kernel thread, so --block-us stops every connection.\n"
-			"Pth waits with select(): a connection on a descriptor >= FD_SETSIZE (1024) is\n"
-			"answered 503, so --max-conns defaults to what fits: FD_SETSIZE - 24 = 1000.",
+	    .name = "pth",
+	    .summary = "a GNU Pth user-level thread per connection (M:1: one kernel thread)",
+	    .workers_help = NULL,
+	    .workers_default = 1,
+	    .max_conns_default = FD_SETSIZE - FD_RESERVED,
+	    .extra_help =
+		"Each connection is a Pth user thread with a 64 KiB stack (PTH_ATTR_STACK_SIZE);\n"
+		"all of them share one kernel thread, so --block-us stops every connection.\n"
+		"Pth waits with select(): a connection on a descriptor >= FD_SETSIZE (1024) is\n"
+		"answered 503, so --max-conns defaults to what fits: FD_SETSIZE - 24 = 1000.",
 	};
 
 	options_parse(argc, argv, &model, &opts);

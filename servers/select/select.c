@@ -39,9 +39,9 @@
 struct reactor {
 	struct server_opts *o;
 	int lfd, stop_fd;
-	long long paused_until;   /* ms; 0 = accepting */
+	long long paused_until; /* ms; 0 = accepting */
 	struct conn_loop loop;
-	int maxfd;                /* highest connection fd, -1 if none */
+	int maxfd; /* highest connection fd, -1 if none */
 	struct conn *conns[FD_SETSIZE];
 };
 
@@ -90,7 +90,7 @@ static void *reactor_run(void *arg)
 			FD_SET(r->lfd, &rd);
 			nfds = r->lfd > nfds ? r->lfd : nfds;
 		}
-		for (int fd = 0; fd <= r->maxfd; fd++) {   /* O(n): build the sets */
+		for (int fd = 0; fd <= r->maxfd; fd++) { /* O(n): build the sets */
 			struct conn *c = r->conns[fd];
 			if (c)
 				FD_SET(fd, c->want == CONN_WRITE ? &wr : &rd);
@@ -136,12 +136,12 @@ static void *reactor_run(void *arg)
 int main(int argc, char **argv)
 {
 	struct model_info m = {
-		.name = MODEL,
-		.summary = "one thread, a select() loop over non-blocking sockets",
-		.workers_help = NULL, /* one thread: --workers N > 1 is refused */
-		.workers_default = 1,
-		.max_conns_default = conn_default_max(FD_SETSIZE - 32),
-		.extra_help = "Descriptors at or above FD_SETSIZE (1024) are answered 503 and closed.",
+	    .name = MODEL,
+	    .summary = "one thread, a select() loop over non-blocking sockets",
+	    .workers_help = NULL, /* one thread: --workers N > 1 is refused */
+	    .workers_default = 1,
+	    .max_conns_default = conn_default_max(FD_SETSIZE - 32),
+	    .extra_help = "Descriptors at or above FD_SETSIZE (1024) are answered 503 and closed.",
 	};
 	struct server_opts o;
 	options_parse(argc, argv, &m, &o);

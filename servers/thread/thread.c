@@ -103,13 +103,13 @@ static void wait_for_connections(void)
 int main(int argc, char **argv)
 {
 	static const struct model_info model = {
-		.name = "thread",
-		.summary = "a kernel thread (pthread) per connection",
-		.workers_help = "N > 1: a fixed pool of N threads blocking in accept() "
-				"(default 1: a new detached thread per connection)",
-		.workers_default = 1,
-		.max_conns_default = 10000,
-		.extra_help = "Each thread's stack: 256 KiB (set with pthread_attr_setstacksize).",
+	    .name = "thread",
+	    .summary = "a kernel thread (pthread) per connection",
+	    .workers_help = "N > 1: a fixed pool of N threads blocking in accept() "
+			    "(default 1: a new detached thread per connection)",
+	    .workers_default = 1,
+	    .max_conns_default = 10000,
+	    .extra_help = "Each thread's stack: 256 KiB (set with pthread_attr_setstacksize).",
 	};
 	pthread_attr_t attr;
 	sigset_t old;

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 
 #define MAX_REL_ERR 0.01
-#define SIXTY_S_US UINT64_C(60000000)
+#define SIXTY_S_US  UINT64_C(60000000)
 
 static int test_count;
 static int test_failed;
@@ -44,14 +44,17 @@ static double readback_us(uint64_t v)
 static void test_error_table(void)
 {
 	static const uint64_t values[] = {
-		1, 2, 99, 255, 256, 257, 300, 511, 512, 513, 1000, 1023, 1024, 4097, 9999, 12345,
-		65535, 65536, 100000, 999999, 1000000, 5000001, 33554431, 33554432, 59999999, 60000000,
+	    1,      2,      99,      255,     256,      257,      300,      511,      512,
+	    513,    1000,   1023,    1024,    4097,     9999,     12345,    65535,    65536,
+	    100000, 999999, 1000000, 5000001, 33554431, 33554432, 59999999, 60000000,
 	};
 	char name[96];
 	for (size_t k = 0; k < sizeof(values) / sizeof(values[0]); k++) {
 		uint64_t v = values[k];
-		snprintf(name, sizeof(name), "value %llu us reads back within 1%%", (unsigned long long)v);
-		check(within((double)v, readback_us(v), MAX_REL_ERR), name, "%.0f", (double)v, readback_us(v));
+		snprintf(name, sizeof(name), "value %llu us reads back within 1%%",
+			 (unsigned long long)v);
+		check(within((double)v, readback_us(v), MAX_REL_ERR), name, "%.0f", (double)v,
+		      readback_us(v));
 	}
 }
 
@@ -74,10 +77,11 @@ static void test_error_sweep(void)
 		v = v < (UINT64_C(1) << 20) ? v + 1 : v + v / 1000 + 1;
 	}
 	check(bounds_ok, "every swept value lies inside its bucket", "%.0f", 1, bounds_ok);
-	check(worst <= MAX_REL_ERR, "worst relative error up to 60 s is <= 1%", "%.4f", MAX_REL_ERR, worst);
+	check(worst <= MAX_REL_ERR, "worst relative error up to 60 s is <= 1%", "%.4f", MAX_REL_ERR,
+	      worst);
 	(void)worst_v;
 	check(hist_index(SIXTY_S_US) < HIST_BUCKETS, "60 s is inside the bucket range", "%.0f",
-		  HIST_BUCKETS - 1, hist_index(SIXTY_S_US));
+	      HIST_BUCKETS - 1, hist_index(SIXTY_S_US));
 }
 
 /* {1, v, 10 * v}: the median is v's bucket, unclamped by min and max. */
@@ -92,8 +96,10 @@ static void test_median_of_three(void)
 		hist_record(&h, values[k]);
 		hist_record(&h, values[k] * 10);
 		double got = (double)hist_percentile_us(&h, 50.0);
-		snprintf(name, sizeof(name), "median of {1, %llu, 10x} within 1%%", (unsigned long long)values[k]);
-		check(within((double)values[k], got, MAX_REL_ERR), name, "%.0f", (double)values[k], got);
+		snprintf(name, sizeof(name), "median of {1, %llu, 10x} within 1%%",
+			 (unsigned long long)values[k]);
+		check(within((double)values[k], got, MAX_REL_ERR), name, "%.0f", (double)values[k],
+		      got);
 	}
 }
 
@@ -103,7 +109,7 @@ struct pct_case {
 };
 
 static const struct pct_case pcts[] = {
-	{50.0, "p50"}, {90.0, "p90"}, {99.0, "p99"}, {99.9, "p99.9"}, {100.0, "max"},
+    {50.0, "p50"}, {90.0, "p90"}, {99.0, "p99"}, {99.9, "p99.9"}, {100.0, "max"},
 };
 
 static void check_percentiles(const struct hist *h, const char *dist, double (*exact)(double p))
@@ -124,7 +130,7 @@ static double uniform_exact(double p)
 	return p / 100.0 * UNIFORM_N;
 }
 
-#define EXP_N 1000000
+#define EXP_N       1000000
 #define EXP_MEAN_US 2000.0
 
 static uint64_t exp_value(int i)
@@ -155,9 +161,10 @@ static void test_distributions(void)
 		hist_record(&h, v);
 	check_percentiles(&h, "uniform 1..100000 us", uniform_exact);
 	check(within((UNIFORM_N + 1) / 2.0, hist_mean_us(&h), 1e-9), "uniform mean exact", "%.1f",
-		  (UNIFORM_N + 1) / 2.0, hist_mean_us(&h));
+	      (UNIFORM_N + 1) / 2.0, hist_mean_us(&h));
 	double sd = sqrt((double)UNIFORM_N * (UNIFORM_N + 1) / 12.0);
-	check(within(sd, hist_stdev_us(&h), 1e-6), "uniform stdev exact", "%.3f", sd, hist_stdev_us(&h));
+	check(within(sd, hist_stdev_us(&h), 1e-6), "uniform stdev exact", "%.3f", sd,
+	      hist_stdev_us(&h));
 
 	hist_reset(&h);
 	for (int i = 0; i < EXP_N; i++)
@@ -185,11 +192,13 @@ static void test_merge(void)
 	}
 	for (int t = 0; t < 4; t++)
 		hist_merge(&merged, &part[t]);
-	int same = memcmp(all.counts, merged.counts, sizeof(all.counts)) == 0 && all.count == merged.count &&
-			   all.min_us == merged.min_us && all.max_us == merged.max_us && all.sum_us == merged.sum_us;
+	int same = memcmp(all.counts, merged.counts, sizeof(all.counts)) == 0 &&
+		   all.count == merged.count && all.min_us == merged.min_us &&
+		   all.max_us == merged.max_us && all.sum_us == merged.sum_us;
 	check(same, "merge of 4 thread histograms equals the whole", "%.0f", 1, same);
-	check(hist_percentile_us(&all, 99.0) == hist_percentile_us(&merged, 99.0), "merged p99 equals whole p99",
-		  "%.0f", (double)hist_percentile_us(&all, 99.0), (double)hist_percentile_us(&merged, 99.0));
+	check(hist_percentile_us(&all, 99.0) == hist_percentile_us(&merged, 99.0),
+	      "merged p99 equals whole p99", "%.0f", (double)hist_percentile_us(&all, 99.0),
+	      (double)hist_percentile_us(&merged, 99.0));
 }
 
 static void test_edges(void)
@@ -197,20 +206,20 @@ static void test_edges(void)
 	static struct hist h;
 	hist_reset(&h);
 	check(hist_percentile_us(&h, 99.0) == 0, "empty histogram p99 is 0", "%.0f", 0,
-		  (double)hist_percentile_us(&h, 99.0));
+	      (double)hist_percentile_us(&h, 99.0));
 	check(hist_mean_us(&h) == 0.0, "empty histogram mean is 0", "%.0f", 0, hist_mean_us(&h));
 	hist_record(&h, 0);
 	check(hist_percentile_us(&h, 50.0) == 0, "zero latency is recorded as 0", "%.0f", 0,
-		  (double)hist_percentile_us(&h, 50.0));
+	      (double)hist_percentile_us(&h, 50.0));
 	uint64_t huge = HIST_MAX_US * 4;
 	hist_record(&h, huge);
-	check(hist_percentile_us(&h, 100.0) == huge, "out-of-range value keeps its exact max", "%.0f",
-		  (double)huge, (double)hist_percentile_us(&h, 100.0));
+	check(hist_percentile_us(&h, 100.0) == huge, "out-of-range value keeps its exact max",
+	      "%.0f", (double)huge, (double)hist_percentile_us(&h, 100.0));
 	check(h.count == 2, "out-of-range value is counted", "%.0f", 2, (double)h.count);
 	hist_reset(&h);
 	hist_record(&h, 12345);
-	check(hist_percentile_us(&h, 99.9) == 12345, "single value: every percentile is that value", "%.0f", 12345,
-		  (double)hist_percentile_us(&h, 99.9));
+	check(hist_percentile_us(&h, 99.9) == 12345, "single value: every percentile is that value",
+	      "%.0f", 12345, (double)hist_percentile_us(&h, 99.9));
 }
 
 int main(void)

@@ -33,47 +33,47 @@ enum { COMPLETE = 1, PARTIAL = 2, ERROR = 3 };
 struct parse_case {
 	const char *name;
 	const char *input;
-	int outcome;     /* COMPLETE, PARTIAL or ERROR */
-	int status;      /* for ERROR: the status to answer */
-	int keep_alive;  /* for COMPLETE */
-	int method;      /* for COMPLETE */
+	int outcome;    /* COMPLETE, PARTIAL or ERROR */
+	int status;     /* for ERROR: the status to answer */
+	int keep_alive; /* for COMPLETE */
+	int method;     /* for COMPLETE */
 };
 
 static const struct parse_case cases[] = {
-	{"GET HTTP/1.1 keeps alive", "GET / HTTP/1.1\r\nHost: a\r\n\r\n", COMPLETE, 0, 1, HTTP_GET},
-	{"GET HTTP/1.0 closes", "GET / HTTP/1.0\r\n\r\n", COMPLETE, 0, 0, HTTP_GET},
-	{"HTTP/1.0 with Connection: keep-alive", "GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n",
-	 COMPLETE, 0, 1, HTTP_GET},
-	{"HTTP/1.1 with Connection: close", "GET / HTTP/1.1\r\nConnection: close\r\n\r\n", COMPLETE, 0,
-	 0, HTTP_GET},
-	{"Connection token list", "GET / HTTP/1.1\r\nConnection: foo, close\r\n\r\n", COMPLETE, 0, 0,
-	 HTTP_GET},
-	{"HEAD", "HEAD /x HTTP/1.1\r\n\r\n", COMPLETE, 0, 1, HTTP_HEAD},
-	{"other method parses", "DELETE /x HTTP/1.1\r\n\r\n", COMPLETE, 0, 1, HTTP_OTHER},
-	{"bare LF line ends", "GET / HTTP/1.1\nHost: a\n\n", COMPLETE, 0, 1, HTTP_GET},
-	{"leading empty line ignored", "\r\nGET / HTTP/1.1\r\n\r\n", COMPLETE, 0, 1, HTTP_GET},
-	{"header without space", "GET / HTTP/1.1\r\nHost:a\r\n\r\n", COMPLETE, 0, 1, HTTP_GET},
-	{"absolute-form target", "GET http://example.org/a HTTP/1.1\r\n\r\n", COMPLETE, 0, 1, HTTP_GET},
-	{"empty input", "", PARTIAL, 0, 0, 0},
-	{"no empty line yet", "GET / HTTP/1.1\r\nHost: a\r\n", PARTIAL, 0, 0, 0},
-	{"lower-case method is another method", "get / HTTP/1.1\r\n\r\n", COMPLETE, 0, 1, HTTP_OTHER},
-	{"no target", "GET HTTP/1.1\r\n\r\n", ERROR, 400, 0, 0},
-	{"two spaces", "GET  / HTTP/1.1\r\n\r\n", ERROR, 400, 0, 0},
-	{"no version", "GET /\r\n\r\n", ERROR, 400, 0, 0},
-	{"garbage version", "GET / HTTQ/1.1\r\n\r\n", ERROR, 400, 0, 0},
-	{"HTTP/2.0", "GET / HTTP/2.0\r\n\r\n", ERROR, 505, 0, 0},
-	{"HTTP/1.10", "GET / HTTP/1.10\r\n\r\n", ERROR, 400, 0, 0},
-	{"NUL in target", "GET /\0x HTTP/1.1\r\n\r\n", ERROR, 400, 0, 0},
-	{"NUL in header", "GET / HTTP/1.1\r\nA: \0\r\n\r\n", ERROR, 400, 0, 0},
-	{"bare CR in request line", "GET /\r HTTP/1.1\r\n\r\n", ERROR, 400, 0, 0},
-	{"bare CR in header", "GET / HTTP/1.1\r\nA: b\rc\r\n\r\n", ERROR, 400, 0, 0},
-	{"header without colon", "GET / HTTP/1.1\r\nHost a\r\n\r\n", ERROR, 400, 0, 0},
-	{"space before colon", "GET / HTTP/1.1\r\nHost : a\r\n\r\n", ERROR, 400, 0, 0},
-	{"obs-fold", "GET / HTTP/1.1\r\nA: b\r\n c\r\n\r\n", ERROR, 400, 0, 0},
-	{"control char in target", "GET /\x01 HTTP/1.1\r\n\r\n", ERROR, 400, 0, 0},
-	{"bad Content-Length", "GET / HTTP/1.1\r\nContent-Length: 1x\r\n\r\n", ERROR, 400, 0, 0},
-	{"conflicting Content-Length",
-	 "GET / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", ERROR, 400, 0, 0},
+    {"GET HTTP/1.1 keeps alive", "GET / HTTP/1.1\r\nHost: a\r\n\r\n", COMPLETE, 0, 1, HTTP_GET},
+    {"GET HTTP/1.0 closes", "GET / HTTP/1.0\r\n\r\n", COMPLETE, 0, 0, HTTP_GET},
+    {"HTTP/1.0 with Connection: keep-alive", "GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n",
+     COMPLETE, 0, 1, HTTP_GET},
+    {"HTTP/1.1 with Connection: close", "GET / HTTP/1.1\r\nConnection: close\r\n\r\n", COMPLETE, 0,
+     0, HTTP_GET},
+    {"Connection token list", "GET / HTTP/1.1\r\nConnection: foo, close\r\n\r\n", COMPLETE, 0, 0,
+     HTTP_GET},
+    {"HEAD", "HEAD /x HTTP/1.1\r\n\r\n", COMPLETE, 0, 1, HTTP_HEAD},
+    {"other method parses", "DELETE /x HTTP/1.1\r\n\r\n", COMPLETE, 0, 1, HTTP_OTHER},
+    {"bare LF line ends", "GET / HTTP/1.1\nHost: a\n\n", COMPLETE, 0, 1, HTTP_GET},
+    {"leading empty line ignored", "\r\nGET / HTTP/1.1\r\n\r\n", COMPLETE, 0, 1, HTTP_GET},
+    {"header without space", "GET / HTTP/1.1\r\nHost:a\r\n\r\n", COMPLETE, 0, 1, HTTP_GET},
+    {"absolute-form target", "GET http://example.org/a HTTP/1.1\r\n\r\n", COMPLETE, 0, 1, HTTP_GET},
+    {"empty input", "", PARTIAL, 0, 0, 0},
+    {"no empty line yet", "GET / HTTP/1.1\r\nHost: a\r\n", PARTIAL, 0, 0, 0},
+    {"lower-case method is another method", "get / HTTP/1.1\r\n\r\n", COMPLETE, 0, 1, HTTP_OTHER},
+    {"no target", "GET HTTP/1.1\r\n\r\n", ERROR, 400, 0, 0},
+    {"two spaces", "GET  / HTTP/1.1\r\n\r\n", ERROR, 400, 0, 0},
+    {"no version", "GET /\r\n\r\n", ERROR, 400, 0, 0},
+    {"garbage version", "GET / HTTQ/1.1\r\n\r\n", ERROR, 400, 0, 0},
+    {"HTTP/2.0", "GET / HTTP/2.0\r\n\r\n", ERROR, 505, 0, 0},
+    {"HTTP/1.10", "GET / HTTP/1.10\r\n\r\n", ERROR, 400, 0, 0},
+    {"NUL in target", "GET /\0x HTTP/1.1\r\n\r\n", ERROR, 400, 0, 0},
+    {"NUL in header", "GET / HTTP/1.1\r\nA: \0\r\n\r\n", ERROR, 400, 0, 0},
+    {"bare CR in request line", "GET /\r HTTP/1.1\r\n\r\n", ERROR, 400, 0, 0},
+    {"bare CR in header", "GET / HTTP/1.1\r\nA: b\rc\r\n\r\n", ERROR, 400, 0, 0},
+    {"header without colon", "GET / HTTP/1.1\r\nHost a\r\n\r\n", ERROR, 400, 0, 0},
+    {"space before colon", "GET / HTTP/1.1\r\nHost : a\r\n\r\n", ERROR, 400, 0, 0},
+    {"obs-fold", "GET / HTTP/1.1\r\nA: b\r\n c\r\n\r\n", ERROR, 400, 0, 0},
+    {"control char in target", "GET /\x01 HTTP/1.1\r\n\r\n", ERROR, 400, 0, 0},
+    {"bad Content-Length", "GET / HTTP/1.1\r\nContent-Length: 1x\r\n\r\n", ERROR, 400, 0, 0},
+    {"conflicting Content-Length",
+     "GET / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", ERROR, 400, 0, 0},
 };
 
 static const char *outcome_name(int rc)
@@ -93,28 +93,33 @@ static void run_table(void)
 			len = strlen(c->input) + 1 + strlen(c->input + strlen(c->input) + 1);
 		int rc = http_parse_request(c->input, len, &req);
 		snprintf(name, sizeof name, "parse: %s -> %s", c->name,
-			 c->outcome == COMPLETE ? "complete" : c->outcome == PARTIAL ? "need more" : "error");
+			 c->outcome == COMPLETE  ? "complete"
+			 : c->outcome == PARTIAL ? "need more"
+						 : "error");
 		if (c->outcome == COMPLETE) {
 			if (rc != (int)len) {
 				printf("# got %s\n", outcome_name(rc));
-				check(0, name, "expected %ld bytes consumed, got %ld", (long)len, rc);
+				check(0, name, "expected %ld bytes consumed, got %ld", (long)len,
+				      rc);
 				continue;
 			}
 			if (req.keep_alive != c->keep_alive) {
-				check(0, name, "expected keep_alive %ld, got %ld", c->keep_alive, req.keep_alive);
+				check(0, name, "expected keep_alive %ld, got %ld", c->keep_alive,
+				      req.keep_alive);
 				continue;
 			}
-			check((int)req.method == c->method, name, "expected method %ld, got %ld", c->method,
-			      req.method);
+			check((int)req.method == c->method, name, "expected method %ld, got %ld",
+			      c->method, req.method);
 		} else if (c->outcome == PARTIAL) {
-			check(rc == HTTP_PARTIAL, name, "expected need-more (%ld), got %ld", HTTP_PARTIAL, rc);
+			check(rc == HTTP_PARTIAL, name, "expected need-more (%ld), got %ld",
+			      HTTP_PARTIAL, rc);
 		} else {
 			if (rc != HTTP_ERROR) {
 				check(0, name, "expected error (%ld), got %ld", HTTP_ERROR, rc);
 				continue;
 			}
-			check(req.status == c->status, name, "expected status %ld, got %ld", c->status,
-			      req.status);
+			check(req.status == c->status, name, "expected status %ld, got %ld",
+			      c->status, req.status);
 		}
 	}
 }
@@ -135,8 +140,9 @@ static void run_prefixes(void)
 			if (http_parse_request(c->input, n, &req) != HTTP_PARTIAL)
 				bad = (long)n;
 		snprintf(name, sizeof name, "every prefix needs more: %s", c->name);
-		check(bad < 0, name, "expected need-more for every prefix (%ld), first failure at length %ld",
-		      -1, bad);
+		check(bad < 0, name,
+		      "expected need-more for every prefix (%ld), first failure at length %ld", -1,
+		      bad);
 	}
 }
 
@@ -163,10 +169,12 @@ static void run_byte_at_a_time(void)
 /* The absolute form is reduced to its path: "http://h/a?q" -> "/a?q", "http://h" -> "/". */
 static void run_absolute_form(void)
 {
-	static const struct { const char *input, *path; } forms[] = {
-		{"GET http://example.org/a?q HTTP/1.1\r\n\r\n", "/a?q"},
-		{"GET HTTPS://example.org:8443/b/c HTTP/1.1\r\n\r\n", "/b/c"},
-		{"GET http://example.org HTTP/1.1\r\n\r\n", "/"},
+	static const struct {
+		const char *input, *path;
+	} forms[] = {
+	    {"GET http://example.org/a?q HTTP/1.1\r\n\r\n", "/a?q"},
+	    {"GET HTTPS://example.org:8443/b/c HTTP/1.1\r\n\r\n", "/b/c"},
+	    {"GET http://example.org HTTP/1.1\r\n\r\n", "/"},
 	};
 	for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
 		struct http_request req;
@@ -195,8 +203,8 @@ static void run_pipelined(void)
 	len = strlen(buf);
 	for (int rc; (rc = http_parse_request(buf + off, len - off, &req)) > 0; off += (size_t)rc)
 		count++;
-	check(count == 16, "pipelined: 16 complete requests parse in order", "expected %ld, got %ld",
-	      16, count);
+	check(count == 16, "pipelined: 16 complete requests parse in order",
+	      "expected %ld, got %ld", 16, count);
 	check(http_parse_request(buf + off, len - off, &req) == HTTP_PARTIAL,
 	      "pipelined: the incomplete 17th needs more", "expected %ld, got %ld", HTTP_PARTIAL,
 	      http_parse_request(buf + off, len - off, &req));

@@ -49,18 +49,18 @@ static long long ms_now(void)
 
 static void sleep_ms(int ms)
 {
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
 }
 
 /* A case fails with a message "expected X, got Y". */
-#define EXPECT(cond, ...)                                      \
-	do {                                                   \
-		if (!(cond)) {                                 \
-			snprintf(msg, msglen, __VA_ARGS__);    \
-			goto out;                              \
-		}                                              \
+#define EXPECT(cond, ...)                                                                          \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			snprintf(msg, msglen, __VA_ARGS__);                                        \
+			goto out;                                                                  \
+		}                                                                                  \
 	} while (0)
 
 /* Wait (at most 2 s) until the port reports n waiting threads. */
@@ -92,7 +92,7 @@ static int case_fifo(struct iocp_port *p, char *msg, size_t msglen)
 		struct iocp_overlapped *ov;
 		int rc = iocp_get(p, &bytes, &key, &ov, 1000);
 		EXPECT(rc == 0 && bytes == (uint32_t)i && key == (uintptr_t)(i * 3) &&
-			       ov == (i == 500 ? &marker : NULL),
+			   ov == (i == 500 ? &marker : NULL),
 		       "expected packet %d (key %d), got rc %d bytes %u key %lu", i, i * 3, rc,
 		       bytes, (unsigned long)key);
 	}
@@ -104,7 +104,7 @@ out:
 struct lifo_thread {
 	struct iocp_port *p;
 	int id;
-	_Atomic int *order;     /* order[packet] = id of the thread that got it */
+	_Atomic int *order; /* order[packet] = id of the thread that got it */
 	_Atomic int *got;
 };
 
@@ -118,18 +118,18 @@ static void *lifo_main(void *arg)
 		t->order[bytes] = t->id;
 		atomic_fetch_add(t->got, 1);
 	}
-	return NULL;   /* exits: stops counting as running */
+	return NULL; /* exits: stops counting as running */
 }
 
 static int case_lifo(struct iocp_port *p, char *msg, size_t msglen)
 {
 	pthread_t th[3];
 	struct lifo_thread t[3];
-	_Atomic int order[3] = { -1, -1, -1 }, got = 0;
+	_Atomic int order[3] = {-1, -1, -1}, got = 0;
 	int started = 0, ok = 0;
 
-	for (int i = 0; i < 3; i++) {   /* thread 0 waits first, thread 2 last */
-		t[i] = (struct lifo_thread){ p, i, order, &got };
+	for (int i = 0; i < 3; i++) { /* thread 0 waits first, thread 2 last */
+		t[i] = (struct lifo_thread){p, i, order, &got};
 		pthread_create(&th[i], NULL, lifo_main, &t[i]);
 		started++;
 		EXPECT(wait_waiting(p, i + 1), "expected %d waiting threads", i + 1);
@@ -139,13 +139,15 @@ static int case_lifo(struct iocp_port *p, char *msg, size_t msglen)
 		long long end = ms_now() + 2000;
 		while (got < i + 1 && ms_now() < end)
 			sleep_ms(1);
-		EXPECT(order[i] == 2 - i, "expected packet %d to go to thread %d (the newest "
-		       "waiter), got thread %d", i, 2 - i, (int)order[i]);
+		EXPECT(order[i] == 2 - i,
+		       "expected packet %d to go to thread %d (the newest "
+		       "waiter), got thread %d",
+		       i, 2 - i, (int)order[i]);
 	}
 	ok = 1;
 out:
 	for (int i = 0; i < started; i++)
-		iocp_post(p, 100, 1, NULL);   /* releases any thread still waiting */
+		iocp_post(p, 100, 1, NULL); /* releases any thread still waiting */
 	for (int i = 0; i < started; i++)
 		pthread_join(th[i], NULL);
 	return ok;
@@ -169,7 +171,7 @@ static void *busy_main(void *arg)
 		int max = b->max_running;
 		while (now > max && !atomic_compare_exchange_weak(&b->max_running, &max, now))
 			;
-		sleep_ms(20);   /* not told to the port: still counts as running */
+		sleep_ms(20); /* not told to the port: still counts as running */
 		atomic_fetch_sub(&b->running, 1);
 		atomic_fetch_add(&b->handled, 1);
 	}
@@ -178,7 +180,7 @@ static void *busy_main(void *arg)
 static int case_concurrency(struct iocp_port *p, char *msg, size_t msglen)
 {
 	enum { THREADS = 6, PACKETS = 24 };
-	struct busy_pool b = { .p = p };
+	struct busy_pool b = {.p = p};
 	pthread_t th[THREADS];
 	struct iocp_stats st;
 	int conc = iocp_concurrency(p), max_stat = 0, ok = 0;
@@ -201,8 +203,10 @@ static int case_concurrency(struct iocp_port *p, char *msg, size_t msglen)
 		pthread_join(th[i], NULL);
 	EXPECT(b.handled == PACKETS, "expected %d packets handled, got %d", PACKETS,
 	       (int)b.handled);
-	EXPECT(b.max_running == conc, "expected at most (and at best) %d threads running at "
-	       "once, got %d", conc, (int)b.max_running);
+	EXPECT(b.max_running == conc,
+	       "expected at most (and at best) %d threads running at "
+	       "once, got %d",
+	       conc, (int)b.max_running);
 	EXPECT(max_stat <= conc, "expected the port to count at most %d running, got %d", conc,
 	       max_stat);
 	ok = 1;
@@ -212,8 +216,8 @@ out:
 
 struct blocker {
 	struct iocp_port *p;
-	_Atomic int phase;      /* 1: holding packet 1; 2: told to block; 3: blocked done */
-	_Atomic int b_got;      /* the second thread got packet 2 */
+	_Atomic int phase; /* 1: holding packet 1; 2: told to block; 3: blocked done */
+	_Atomic int b_got; /* the second thread got packet 2 */
 	long long b_got_ms;
 };
 
@@ -227,8 +231,8 @@ static void *blocker_a(void *arg)
 		return NULL;
 	k->phase = 1;
 	while (k->phase != 2)
-		sleep_ms(1);   /* hold the only concurrency slot, not telling the port */
-	work_block(300 * 1000);   /* the hooks tell the port: a waiter is released */
+		sleep_ms(1);    /* hold the only concurrency slot, not telling the port */
+	work_block(300 * 1000); /* the hooks tell the port: a waiter is released */
 	k->phase = 3;
 	while (iocp_get(k->p, &bytes, &key, &ov, 5000) == 0 && key != KEY_EXIT)
 		;
@@ -253,7 +257,7 @@ static void *blocker_b(void *arg)
 /* Needs a port with concurrency 1. */
 static int case_block(struct iocp_port *p, char *msg, size_t msglen)
 {
-	struct blocker k = { .p = p };
+	struct blocker k = {.p = p};
 	pthread_t a, b;
 	int ok = 0;
 
@@ -280,12 +284,11 @@ static int case_block(struct iocp_port *p, char *msg, size_t msglen)
 	pthread_join(b, NULL);
 	work_set_block_hooks(NULL, NULL);
 	EXPECT(!early, "expected no second thread released while the first runs (concurrency "
-	       "1), got one released");
+		       "1), got one released");
 	EXPECT(k.b_got && a_still_blocked,
 	       "expected the waiter released while the first thread blocks, got %s",
 	       k.b_got ? "it released only after the block" : "no release");
-	EXPECT(delay < 250, "expected the release within 250 ms of the block, got %lld ms",
-	       delay);
+	EXPECT(delay < 250, "expected the release within 250 ms of the block, got %lld ms", delay);
 	ok = 1;
 out:
 	return ok;
@@ -304,7 +307,7 @@ static void *exit_main(void *arg)
 	struct iocp_overlapped *ov;
 	for (;;) {
 		if (iocp_get(e->p, &bytes, &key, &ov, 5000) != 0)
-			return NULL;   /* timed out: the test sees a missing exit */
+			return NULL; /* timed out: the test sees a missing exit */
 		if (key == KEY_EXIT) {
 			atomic_fetch_add(&e->exits, 1);
 			return NULL;
@@ -316,21 +319,23 @@ static void *exit_main(void *arg)
 static int case_shutdown(struct iocp_port *p, char *msg, size_t msglen)
 {
 	enum { THREADS = 4 };
-	struct exit_pool e = { .p = p };
+	struct exit_pool e = {.p = p};
 	pthread_t th[THREADS];
 	for (int i = 0; i < THREADS; i++)
 		pthread_create(&th[i], NULL, exit_main, &e);
 	wait_waiting(p, THREADS);
 	for (int i = 0; i < 10; i++)
-		iocp_post(p, 0, 1, NULL);   /* work first: FIFO, so exits come after it */
+		iocp_post(p, 0, 1, NULL); /* work first: FIFO, so exits come after it */
 	long long start = ms_now();
 	for (int i = 0; i < THREADS; i++)
 		iocp_post(p, 0, KEY_EXIT, NULL);
 	for (int i = 0; i < THREADS; i++)
 		pthread_join(th[i], NULL);
 	long long took = ms_now() - start;
-	EXPECT(e.exits == THREADS && took < 2000, "expected %d workers to exit on %d posted "
-	       "packets within 2 s, got %d in %lld ms", THREADS, THREADS, (int)e.exits, took);
+	EXPECT(e.exits == THREADS && took < 2000,
+	       "expected %d workers to exit on %d posted "
+	       "packets within 2 s, got %d in %lld ms",
+	       THREADS, THREADS, (int)e.exits, took);
 	return 1;
 out:
 	return 0;
@@ -371,8 +376,9 @@ static int listener(struct iocp_port *p, int *port_no)
 
 static int connect_to(int port_no)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port_no),
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in a = {.sin_family = AF_INET,
+				.sin_port = htons((uint16_t)port_no),
+				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
 		close(fd);
@@ -415,7 +421,7 @@ static int case_accept_recv_send(struct iocp_port *p, char *msg, size_t msglen)
 	       "expected a 5-byte receive with key 8, got rc %d bytes %u key %lu", rc, bytes,
 	       (unsigned long)key);
 
-	struct iovec iov[2] = { { "head+", 5 }, { "body", 4 } };
+	struct iovec iov[2] = {{"head+", 5}, {"body", 4}};
 	iocp_send(p, sfd, iov, 2, 0, &ov);
 	rc = get1(p, &bytes, &key, &got);
 	EXPECT(rc == 0 && got == &ov && bytes == 9, "expected a 9-byte send, got rc %d bytes %u",
@@ -452,7 +458,7 @@ static int case_many_accepts(struct iocp_port *p, char *msg, size_t msglen)
 
 	EXPECT(lfd >= 0, "expected a listener");
 	for (int i = 0; i < N; i++)
-		iocp_accept(p, lfd, &ov[i]);   /* pre-posted, as Fire does */
+		iocp_accept(p, lfd, &ov[i]); /* pre-posted, as Fire does */
 	for (int i = 0; i < N; i++)
 		cfd[i] = connect_to(port_no);
 	for (n = 0; n < N; n++) {
@@ -548,7 +554,7 @@ static int case_reset(struct iocp_port *p, char *msg, size_t msglen)
 
 static int case_file_read(struct iocp_port *p, char *msg, size_t msglen)
 {
-	char path[] = "/tmp/test_iocp.XXXXXX", buf[8] = { 0 };
+	char path[] = "/tmp/test_iocp.XXXXXX", buf[8] = {0};
 	int fd = mkstemp(path), ok = 0;
 	struct iocp_overlapped ov, *got;
 	uint32_t bytes;
@@ -559,8 +565,8 @@ static int case_file_read(struct iocp_port *p, char *msg, size_t msglen)
 	iocp_read(p, fd, buf, 4, 3, &ov);
 	int rc = get1(p, &bytes, &key, &got);
 	EXPECT(rc == 0 && got == &ov && key == 9 && bytes == 4 && memcmp(buf, "3456", 4) == 0,
-	       "expected '3456' (4 bytes at offset 3, key 9), got rc %d bytes %u '%.4s'", rc,
-	       bytes, buf);
+	       "expected '3456' (4 bytes at offset 3, key 9), got rc %d bytes %u '%.4s'", rc, bytes,
+	       buf);
 	ok = 1;
 out:
 	if (fd >= 0) {
@@ -605,12 +611,12 @@ out:
 static int fallback_child(int err, int errpipe)
 {
 	struct sock_filter f[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_io_uring_setup, 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (unsigned)err),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_io_uring_setup, 0, 1),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (unsigned)err),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 	};
-	struct sock_fprog prog = { .len = sizeof(f) / sizeof(f[0]), .filter = f };
+	struct sock_fprog prog = {.len = sizeof(f) / sizeof(f[0]), .filter = f};
 	char buf[256];
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
 	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0)
@@ -627,8 +633,10 @@ static void fallback_case(int err, const char *errname)
 {
 	char name[128], said[512] = "";
 	int fds[2], status = -1;
-	snprintf(name, sizeof(name), "io_uring refused with %s: iocp_create falls back to epoll "
-		 "and says so", errname);
+	snprintf(name, sizeof(name),
+		 "io_uring refused with %s: iocp_create falls back to epoll "
+		 "and says so",
+		 errname);
 	test_no++;
 	fflush(stdout);
 	if (pipe(fds) < 0)
@@ -652,7 +660,8 @@ static void fallback_case(int err, const char *errname)
 	} else {
 		failures++;
 		printf("not ok %d - %s: expected the epoll backend and a message, got exit %d, "
-		       "stderr '%s'\n", test_no, name, code, strtok(said, "\n") ? said : "");
+		       "stderr '%s'\n",
+		       test_no, name, code, strtok(said, "\n") ? said : "");
 	}
 }
 
@@ -665,19 +674,19 @@ struct test_case {
 };
 
 static const struct test_case cases[] = {
-	{ "packets are delivered FIFO", 2, case_fifo },
-	{ "waiting threads are released LIFO", 8, case_lifo },
-	{ "no more than concurrency (2) threads run at once", 2, case_concurrency },
-	{ "a worker blocking in work_block releases a waiter", 1, case_block },
-	{ "one posted packet per worker shuts the pool down (concurrency 1)", 1, case_shutdown },
-	{ "iocp_get times out with no packet", 2, case_get_timeout },
-	{ "accept, receive, send of two buffers, EOF", 2, case_accept_recv_send },
-	{ "several pre-posted accepts each complete", 2, case_many_accepts },
-	{ "a receive times out with -ETIMEDOUT", 2, case_recv_timeout },
-	{ "disconnect (close): the client reads EOF", 2, case_close },
-	{ "disconnect (reset): the client gets ECONNRESET", 2, case_reset },
-	{ "file read at an offset", 2, case_file_read },
-	{ "a failed operation arrives as a completion with -errno", 2, case_failure_completes },
+    {"packets are delivered FIFO", 2, case_fifo},
+    {"waiting threads are released LIFO", 8, case_lifo},
+    {"no more than concurrency (2) threads run at once", 2, case_concurrency},
+    {"a worker blocking in work_block releases a waiter", 1, case_block},
+    {"one posted packet per worker shuts the pool down (concurrency 1)", 1, case_shutdown},
+    {"iocp_get times out with no packet", 2, case_get_timeout},
+    {"accept, receive, send of two buffers, EOF", 2, case_accept_recv_send},
+    {"several pre-posted accepts each complete", 2, case_many_accepts},
+    {"a receive times out with -ETIMEDOUT", 2, case_recv_timeout},
+    {"disconnect (close): the client reads EOF", 2, case_close},
+    {"disconnect (reset): the client gets ECONNRESET", 2, case_reset},
+    {"file read at an offset", 2, case_file_read},
+    {"a failed operation arrives as a completion with -errno", 2, case_failure_completes},
 };
 
 static void run_backend(const char *backend)
@@ -691,12 +700,12 @@ static void run_backend(const char *backend)
 		test_no++;
 		if (!probe) {
 			skips++;
-			printf("ok %d - %s # SKIP %s backend unavailable: %s\n", test_no, name, backend,
-			       err);
+			printf("ok %d - %s # SKIP %s backend unavailable: %s\n", test_no, name,
+			       backend, err);
 			continue;
 		}
-		struct iocp_port *p = iocp_create_backend(cases[i].concurrency, backend, err,
-							  sizeof(err));
+		struct iocp_port *p =
+		    iocp_create_backend(cases[i].concurrency, backend, err, sizeof(err));
 		int ok = 0;
 		msg[0] = '\0';
 		if (!p)
@@ -717,7 +726,7 @@ static void run_backend(const char *backend)
 
 int main(void)
 {
-	alarm(120);   /* a hang is a failure, not a stuck test run */
+	alarm(120); /* a hang is a failure, not a stuck test run */
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	run_backend("io_uring");
 	run_backend("epoll");
