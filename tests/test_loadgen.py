@@ -39,14 +39,7 @@ BUDGET_S = 25.0              # then the remaining cases fail as not run (the fil
 RUN_TIMEOUT_S = 10.0         # one loadgen run (its -d 5 stops a run that never reaches N)
 SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:", "ThreadSanitizer")
 
-# The contract's runs.csv columns, copied verbatim from ../shared/contract.md ("Results").
-CONTRACT_COLUMNS = """
-experiment,model,variant,proto,workload,conns,rate_rps,keepalive,server_cpus,client_cpus,rep,
-duration_s,requests,bytes,rps,lat_p50_us,lat_p90_us,lat_p99_us,lat_p999_us,lat_max_us,
-err_connect,err_read,err_write,err_timeout,err_status,err_invalid,
-srv_user_s,srv_sys_s,srv_cpu_pct,srv_ctxsw_vol,srv_ctxsw_invol,srv_rss_kb,srv_threads,srv_procs,
-cli_cpu_pct,client_bound,client,started_utc
-""".replace("\n", "").split(",")
+from lib import CONTRACT_COLUMNS  # noqa: E402  (the contract's runs.csv columns)
 
 # What loadgen cannot know: the runner fills these in.
 RUNNER_COLUMNS = ["experiment", "model", "variant", "workload", "server_cpus", "client_cpus", "rep",
