@@ -264,7 +264,11 @@ def section_seda(run, made):
                          f" {waiting:,} connections beyond the pool; its latency percentiles describe only the"
                          f" connections it served.")
             else:
-                text += "; no request timed out in the window."
+                text += ("; no request timed out in the window, yet the other"
+                         f" {waiting:,} connections were not served either: they wait in the listen queue"
+                         " or, past it, in SYN retransmission, and loadgen gives a connect up to 10 s,"
+                         " longer than the window, so their starvation need not show as errors; the"
+                         " latency percentiles describe only the connections served.")
             bullets.append(text)
     ceil = run.ceilings(exp)
     if ceil:
