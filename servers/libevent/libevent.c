@@ -177,8 +177,7 @@ int main(int argc, char **argv)
 	struct server_opts o;
 	options_parse(argc, argv, &m, &o);
 	log_init(MODEL, o.quiet);
-	server_signals();
-	int stop_fd = server_stop_fd();
+	int stop_fd = server_stop_fd(); /* SIGINT/SIGTERM make it readable */
 
 	struct reactor *rs = calloc((size_t)o.workers, sizeof *rs);
 	if (!rs)
