@@ -365,6 +365,15 @@ static int get1(struct iocp_port *p, uint32_t *bytes, uintptr_t *key, struct ioc
 }
 
 /* A listening socket associated with key 7, and its port number. */
+/* A case's cleanup: close the client, server and listening sockets it opened. */
+static void close_sockets(int cfd, int sfd, int lfd)
+{
+	int fds[] = {cfd, sfd, lfd};
+	for (int i = 0; i < 3; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+}
+
 static int listener(struct iocp_port *p, int *port_no)
 {
 	char err[NET_ERR_LEN];
@@ -439,12 +448,7 @@ static int case_accept_recv_send(struct iocp_port *p, char *msg, size_t msglen)
 	       rc, bytes);
 	ok = 1;
 out:
-	if (cfd >= 0)
-		close(cfd);
-	if (sfd >= 0)
-		close(sfd);
-	if (lfd >= 0)
-		close(lfd);
+	close_sockets(cfd, sfd, lfd);
 	return ok;
 }
 
@@ -500,12 +504,7 @@ static int case_recv_timeout(struct iocp_port *p, char *msg, size_t msglen)
 	EXPECT(took >= 90 && took < 1000, "expected about 100 ms, got %lld ms", took);
 	ok = 1;
 out:
-	if (cfd >= 0)
-		close(cfd);
-	if (sfd >= 0)
-		close(sfd);
-	if (lfd >= 0)
-		close(lfd);
+	close_sockets(cfd, sfd, lfd);
 	return ok;
 }
 
@@ -533,12 +532,7 @@ static int case_disconnect(struct iocp_port *p, int how, char *msg, size_t msgle
 		       n);
 	ok = 1;
 out:
-	if (cfd >= 0)
-		close(cfd);
-	if (sfd >= 0)
-		close(sfd);
-	if (lfd >= 0)
-		close(lfd);
+	close_sockets(cfd, sfd, lfd);
 	return ok;
 }
 
