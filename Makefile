@@ -45,8 +45,9 @@ MODEL_BINS := $(MODELS:%=$(BIN)/%)
 all: check-libs $(MODEL_BINS) $(BIN)/loadgen $(UNIT_BIN)
 
 # ---- dependencies (Debian packages; installed only when missing) ----
-DEB_PKGS := build-essential pkg-config libevent-dev libpth-dev liburing-dev wrk gnuplot-nox \
-            python3 perl procps util-linux nginx-light curl iproute2
+DEB_PKGS := build-essential pkg-config libevent-dev libpth-dev liburing-dev libst-dev libboost-context-dev \
+            wrk gnuplot-nox python3 perl procps util-linux nginx-light apache2 curl iproute2 \
+            clang libclang-rt-14-dev linux-perf openssh-server openssh-client rsync
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
@@ -54,7 +55,8 @@ deps:
 	if [ -n "$$missing" ]; then \
 	  echo "deps: installing$$missing"; \
 	  if [ "$$(id -u)" != 0 ]; then SUDO=sudo; else SUDO=; fi; \
-	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q $$missing; \
+	  $$SUDO apt-get -o DPkg::Lock::Timeout=300 update -q && \
+	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get -o DPkg::Lock::Timeout=300 install -y -q $$missing; \
 	else echo "deps: all present"; fi
 
 check-libs:
