@@ -24,7 +24,7 @@ else
 BUILD   := build/plain
 BIN     := bin
 endif
-MODELS  := iterative fork thread select epoll libevent iocp-emul pth
+MODELS  := iterative fork thread select epoll libevent iocp-emul pth uring
 COMMON_SRC := $(wildcard servers/common/*.c)
 COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
 IOCP_LIB_SRC := $(filter-out servers/iocp-emul/main.c,$(wildcard servers/iocp-emul/*.c))
@@ -38,6 +38,7 @@ LIBS_libevent  := $(shell pkg-config --libs libevent_core 2>/dev/null || echo -l
 LIBS_pth       := -lpth
 LIBS_iocp-emul := $(shell pkg-config --libs liburing 2>/dev/null || echo -luring)
 LIBS_test_iocp := $(LIBS_iocp-emul)
+LIBS_uring     := $(LIBS_iocp-emul)
 
 MODEL_BINS := $(MODELS:%=$(BIN)/%)
 

@@ -257,6 +257,8 @@ class Server:
             rc = self.proc.poll()
             if rc is not None:
                 self.kill()
+                if rc == 1 and "io_uring unavailable" in self.stderr_tail():  # uring has no fallback
+                    raise CaseSkip(self.stderr().strip().splitlines()[-1])
                 raise ServerStartError("expected the server to start and print its ready line, got exit "
                                        "status %s before it, stderr: %s (%s)"
                                        % (describe_status(rc), self.stderr_tail(), self.cmdline()))

@@ -17,6 +17,7 @@
 #include "net.h"
 #include "serve.h"
 #include "server.h"
+#include "work.h"
 
 #define OUT_COPY_MAX (32 * 1024) /* bodies up to this are copied behind their head */
 #define OUT_HIGH     (64 * 1024) /* stop answering pipelined requests beyond this */
@@ -29,6 +30,8 @@ static long rejected_conns; /* __atomic */
 static void timer_unlink(struct conn *c)
 {
 	struct conn_loop *l = c->loop;
+	if (!c->prev && l->head != c)
+		return; /* not in the list (conn_untime) */
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -136,22 +139,55 @@ static void queue_error(struct conn *c, int status)
 	queue(c, &r);
 }
 
+static int out_pending(const struct conn *c)
+{
+	return c->out_off < c->out_len || c->big_pending;
+}
+
+int conn_out_iov(struct conn *c, struct iovec iov[2])
+{
+	struct iovec body[2];
+	int cnt = 0;
+	if (c->out_off < c->out_len) {
+		iov[cnt].iov_base = c->out + c->out_off;
+		iov[cnt++].iov_len = c->out_len - c->out_off;
+	}
+	if (c->big_pending) {
+		http_response_iov(&c->big, body);
+		iov[cnt].iov_base = (char *)body[1].iov_base + c->big_off;
+		iov[cnt++].iov_len = body[1].iov_len - c->big_off;
+	}
+	return cnt;
+}
+
+void conn_sent(struct conn *c, size_t n)
+{
+	struct iovec body[2];
+	touch(c);
+	size_t k = n < c->out_len - c->out_off ? n : c->out_len - c->out_off;
+	c->out_off += k;
+	c->big_off += n - k;
+	if (c->out_off == c->out_len) {
+		c->out_off = c->out_len = 0;
+		if (c->out_cap > OUT_HIGH) { /* a burst is over: give the memory back */
+			free(c->out);
+			c->out = NULL;
+			c->out_cap = 0;
+		}
+	}
+	if (c->big_pending && (http_response_iov(&c->big, body), c->big_off == body[1].iov_len)) {
+		http_response_free(&c->big);
+		c->big_pending = 0;
+	}
+}
+
 /* Write what is queued: 1 all sent, 0 the socket is full, -1 error. */
 static int flush(struct conn *c)
 {
-	while (c->out_off < c->out_len || c->big_pending) {
-		struct iovec iov[2], body[2];
-		int cnt = 0;
+	while (out_pending(c)) {
+		struct iovec iov[2];
+		int cnt = conn_out_iov(c, iov);
 		size_t want = 0;
-		if (c->out_off < c->out_len) {
-			iov[cnt].iov_base = c->out + c->out_off;
-			iov[cnt++].iov_len = c->out_len - c->out_off;
-		}
-		if (c->big_pending) {
-			http_response_iov(&c->big, body);
-			iov[cnt].iov_base = (char *)body[1].iov_base + c->big_off;
-			iov[cnt++].iov_len = body[1].iov_len - c->big_off;
-		}
 		for (int i = 0; i < cnt; i++)
 			want += iov[i].iov_len;
 		ssize_t n = cnt == 1 ? write(c->fd, iov[0].iov_base, iov[0].iov_len)
@@ -161,23 +197,7 @@ static int flush(struct conn *c)
 				continue;
 			return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
 		}
-		touch(c);
-		size_t k =
-		    (size_t)n < c->out_len - c->out_off ? (size_t)n : c->out_len - c->out_off;
-		c->out_off += k;
-		c->big_off += (size_t)n - k;
-		if (c->out_off == c->out_len) {
-			c->out_off = c->out_len = 0;
-			if (c->out_cap > OUT_HIGH) { /* a burst is over: give the memory back */
-				free(c->out);
-				c->out = NULL;
-				c->out_cap = 0;
-			}
-		}
-		if (c->big_pending && c->big_off == body[1].iov_len) {
-			http_response_free(&c->big);
-			c->big_pending = 0;
-		}
+		conn_sent(c, (size_t)n);
 		if ((size_t)n < want)
 			return 0; /* the socket buffer is full: wait for writable */
 	}
@@ -186,15 +206,61 @@ static int flush(struct conn *c)
 
 /* ---- input ---- */
 
+/* Respond to req: at once (sync), or, on the completion side, leave a --root
+ * file's response in c->big for the loop to read (returns 1). */
+static int respond(struct conn *c, const struct http_request *req, int sync)
+{
+	const struct server_opts *o = c->loop->o;
+	struct http_response r;
+	if (sync) {
+		http_respond(req, o, c->loop->server, &r);
+	} else {
+		http_prepare(req, o, &r);
+		work_do(o->spin_us, o->block_us);
+		if (r.file_fd >= 0 && r.body_len > 0 && (r.body_buf = malloc(r.body_len))) {
+			c->big = r;
+			c->big_off = 0;
+			c->file_wait = 1;
+			return 1;
+		}
+		http_read_file(&r); /* an empty file, or no memory: 500 */
+		http_finish(&r, c->loop->server);
+	}
+	queue(c, &r);
+	touch(c); /* a request done: the next head's clock starts now */
+	return 0;
+}
+
+int conn_file_read(struct conn *c, int res)
+{
+	struct http_response r = c->big;
+	if (res > 0 && (c->big_off += (size_t)res) < r.body_len)
+		return 1;
+	c->file_wait = 0;
+	if (res <= 0) { /* the file shrank or could not be read: 500, and close */
+		http_response_free(&r);
+		http_error(&r, 500, c->loop->server);
+	} else {
+		close(r.file_fd);
+		r.file_fd = -1;
+		r.body = r.body_buf;
+		http_finish(&r, c->loop->server);
+	}
+	queue(c, &r);
+	touch(c);
+	return 0;
+}
+
 /* Answer the complete requests in the buffer, in order. Returns 1 when it
- * stopped because enough output is queued (requests may remain), else 0. */
-static int answer(struct conn *c)
+ * stopped because enough output is queued, or a file is to be read (requests
+ * may remain), else 0. */
+static int answer(struct conn *c, int sync)
 {
 	size_t off = 0;
 	int limited = 0;
 
 	while (!c->closing && off < c->in_len) {
-		if (c->big_pending || c->out_len - c->out_off >= OUT_HIGH) {
+		if (c->big_pending || c->file_wait || c->out_len - c->out_off >= OUT_HIGH) {
 			limited = 1;
 			break;
 		}
@@ -210,10 +276,8 @@ static int answer(struct conn *c)
 			break;
 		}
 		off += (size_t)n;
-		struct http_response r;
-		http_respond(&req, c->loop->o, c->loop->server, &r);
-		queue(c, &r);
-		touch(c); /* a request done: the next head's clock starts now */
+		if (respond(c, &req, sync))
+			limited = 1;
 	}
 	if (c->closing)
 		c->in_len = 0;
@@ -236,16 +300,19 @@ static enum conn_want linger_read(struct conn *c)
 	return c->want = CONN_CLOSE;
 }
 
-/* Answer what can be answered, flush, and say what comes next. */
-static enum conn_want step(struct conn *c)
+/* Answer what can be answered, flush (sync) or leave the output to the
+ * loop, and say what comes next. */
+static enum conn_want step(struct conn *c, int sync)
 {
 	for (;;) {
-		int limited = answer(c);
-		int f = flush(c);
+		int limited = answer(c, sync);
+		int f = sync ? flush(c) : !out_pending(c);
 		if (f < 0)
 			return c->want = CONN_CLOSE;
 		if (f == 0)
 			return c->want = CONN_WRITE;
+		if (c->file_wait)
+			return c->want = CONN_FILE;
 		if (c->closing) {
 			if (!c->linger || c->eof)
 				return c->want = CONN_CLOSE;
@@ -270,12 +337,37 @@ enum conn_want conn_on_readable(struct conn *c)
 	else if (was == 0)
 		touch(c); /* a new request head begins: the head timeout runs from here */
 	c->in_len += (size_t)n;
-	return step(c);
+	return step(c, 1);
 }
 
 enum conn_want conn_on_writable(struct conn *c)
 {
-	return step(c);
+	return step(c, 1);
+}
+
+size_t conn_take(struct conn *c, const char *p, size_t n)
+{
+	if (n == 0)
+		c->eof = 1;
+	if (c->closing)
+		return n; /* lingering after an error, or about to close: dropped */
+	size_t room = sizeof c->in - c->in_len, k = n < room ? n : room;
+	if (c->in_len == 0 && k)
+		touch(c); /* a new request head begins */
+	if (k)
+		memcpy(c->in + c->in_len, p, k);
+	c->in_len += k;
+	return k;
+}
+
+enum conn_want conn_advance(struct conn *c)
+{
+	return step(c, 0);
+}
+
+void conn_untime(struct conn *c)
+{
+	timer_unlink(c);
 }
 
 struct conn *conn_open(struct conn_loop *l, int fd)
@@ -300,7 +392,7 @@ struct conn *conn_open(struct conn_loop *l, int fd)
 		size_t n = daytime_format(line, sizeof line);
 		c->closing = 1;
 		if (n > 0 && out_append(c, line, n) == 0)
-			step(c);
+			step(c, 1);
 		else
 			c->want = CONN_CLOSE;
 	}
@@ -313,7 +405,7 @@ void conn_close(struct conn *c)
 	c->loop->nconns--;
 	__atomic_sub_fetch(&live_conns, 1, __ATOMIC_RELAXED);
 	close(c->fd);
-	if (c->big_pending)
+	if (c->big_pending || c->file_wait)
 		http_response_free(&c->big);
 	free(c->out);
 	free(c);

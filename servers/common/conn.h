@@ -11,6 +11,14 @@
  *   -> CONN_READ, CONN_WRITE or CONN_CLOSE; on CLOSE the loop forgets the fd
  *      and calls conn_close().
  *
+ * Those two are the readiness side: they call read() and writev() themselves.
+ * A completion loop (uring) does its own I/O and drives the same machine in
+ * pieces, never while one of its operations on the connection is in flight:
+ *   conn_take()      bytes that arrived (0 = EOF): copied into the head buffer
+ *   conn_advance()   answer the buffered requests -> CONN_WRITE (send
+ *                    conn_out_iov(), then conn_sent()), CONN_FILE (read
+ *                    c->big's file, then conn_file_read()), CONN_READ, CONN_CLOSE
+ *
  * While output is pending a connection wants only WRITE (no reading ahead:
  * that is the backpressure). The idle and head timeouts (--idle-ms) live in a
  * list ordered by last activity: every connection of a loop has the same
@@ -25,11 +33,12 @@
 #define CONN_H
 
 #include <stddef.h>
+#include <sys/uio.h>
 
 #include "http.h"
 #include "options.h"
 
-enum conn_want { CONN_READ, CONN_WRITE, CONN_CLOSE };
+enum conn_want { CONN_READ, CONN_WRITE, CONN_CLOSE, CONN_FILE /* completion side only */ };
 
 struct conn_loop;
 
@@ -48,7 +57,8 @@ struct conn {
 	size_t out_len, out_off, out_cap;
 	struct http_response big; /* a large body, sent after out (by reference) */
 	int big_pending;
-	size_t big_off;
+	size_t big_off;           /* bytes of big sent; with file_wait, of its file read */
+	int file_wait;            /* completion side: big is a --root file still to read */
 	size_t in_len;
 	char in[HTTP_MAX_HEAD + 1]; /* one more, so an oversized head is seen */
 };
@@ -71,6 +81,21 @@ enum conn_want conn_on_readable(struct conn *c);
 enum conn_want conn_on_writable(struct conn *c);
 /* Close the fd, leave the timer list, free. */
 void conn_close(struct conn *c);
+/* Leave the timer list now (a completion loop waiting for its cancelled
+ * operations before conn_close); conn_close() copes. */
+void conn_untime(struct conn *c);
+
+/* The completion side (see the top). conn_take returns the bytes it took
+ * (all of them while closing: dropped); the loop keeps the rest. */
+size_t conn_take(struct conn *c, const char *p, size_t n);
+enum conn_want conn_advance(struct conn *c);
+/* What to send next (0: nothing), and how much of it went. */
+int conn_out_iov(struct conn *c, struct iovec iov[2]);
+void conn_sent(struct conn *c, size_t n);
+/* CONN_FILE: read c->big.file_fd from offset c->big_off into
+ * c->big.body_buf + c->big_off, then report res (bytes or -errno):
+ * 1 = read more, 0 = the response is queued (go on with conn_advance). */
+int conn_file_read(struct conn *c, int res);
 
 /* Timers: the oldest connection if it has expired at now_ms, else NULL;
  * and how long until the oldest expires (-1: no connection). */

@@ -1,0 +1,488 @@
+/* uring.c - the event-driven model on io_uring's completion loop.
+ *
+ * Readiness against completion. epoll says "this socket may now be read":
+ * the loop then calls read(), and for the answer write() - one epoll_wait
+ * plus a read and a write, three system calls a request. io_uring says "I
+ * have read; here are the bytes": the loop asked once (a multishot receive)
+ * and the kernel keeps filling buffers from a ring we provided and posting
+ * completions into shared memory. The answer is a send placed in the
+ * submission queue, in memory too. One io_uring_enter per loop turn both
+ * submits every queued send and waits for the next completions, however many
+ * connections that turn served: under load, far less than one system call
+ * a request.
+ *
+ * Model: one thread, one ring; every connection is the shared state machine
+ * of servers/common/conn.c, driven from its completion side (conn_take,
+ * conn_advance, conn_sent, conn_file_read). --workers N runs N such
+ * reactors, each with its own ring and SO_REUSEPORT listener.
+ *   - multishot accept on the listener; multishot receive into a provided
+ *     buffer ring; a buffer goes back to the ring as soon as its bytes are in
+ *     the connection's head buffer and parsed (what does not fit waits in a
+ *     spill buffer and the receive is cancelled until the connection catches
+ *     up: the backpressure);
+ *   - one send at a time per connection, head and body in one SQE (send of
+ *     the queued bytes, or sendmsg with two iovecs for a large file body);
+ *   - --root files read with IORING_OP_READ, so a page-cache miss does not
+ *     stall the loop;
+ *   - the ring is SINGLE_ISSUER | DEFER_TASKRUN (completion work runs in
+ *     our io_uring_enter, in a batch), its fd registered (kept: it saves
+ *     the fd lookup on every enter). Fixed files: not used (each accept would
+ *     need a direct-descriptor slot and close through the ring; not measured).
+ *
+ * Cost per connection: ~9 KiB (the head buffer), the kernel's socket buffers,
+ * a 4 MiB buffer ring per reactor. Limits: the fd limit (--max-conns, 503).
+ * --block-us blocks the reactor's thread in a real call: every connection of
+ * that reactor stalls (that is the point). Idle and head timeouts: the shared
+ * list ordered by last activity, checked each turn; the wait of the one
+ * io_uring_enter is bounded by the oldest deadline (no timer per request).
+ * Expiry cancels the connection's operations; it is freed when the last
+ * completion arrives. EMFILE: the reserve-fd trick, and no accept for 100 ms.
+ * Where io_uring is refused (seccomp, containers: EPERM/ENOSYS) the binary
+ * exits 1 with one line; this model has no fallback.
+ *
+ * Shutdown: a poll on the stop eventfd (SIGINT/SIGTERM) completes; each
+ * reactor cancels its connections, waits briefly for the cancellations and
+ * frees the ring.
+ */
+#include <errno.h>
+#include <liburing.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "conn.h"
+#include "net.h"
+#include "options.h"
+#include "server.h"
+
+#define MODEL      "uring"
+#define SQ_ENTRIES 4096
+#define CQ_ENTRIES 65536
+#define NBUFS      2048 /* provided receive buffers per reactor (a power of 2) */
+#define BUF_SIZE   2048
+#define BGID       1
+
+/* user_data: a connection's address (16-aligned) | what completed */
+enum tag { T_IGNORE, T_RECV, T_SEND, T_FILE, T_ACCEPT, T_STOP };
+/* c->mask: operations in flight, and the connection's condition */
+enum { RECV_ON = 1, SEND_ON = 2, FILE_ON = 4, IN_CQE = 8, DYING = 16, EOF_HELD = 32 };
+#define BUSY (RECV_ON | SEND_ON | FILE_ON | IN_CQE) /* not to be freed yet */
+
+struct extra { /* c->ev, allocated when first needed */
+	struct msghdr msg;
+	struct iovec iov[2];
+	char *spill; /* bytes that did not fit in c->in, in order */
+	size_t spill_len, spill_cap;
+};
+
+struct reactor {
+	struct server_opts *o;
+	int lfd, stop_fd, stopping, accept_on, dying;
+	long long paused_until; /* ms; 0 = accepting */
+	struct conn_loop loop;
+	struct io_uring ring;
+	struct io_uring_buf_ring *br;
+	char *bufs;
+};
+
+static void pump(struct reactor *r, struct conn *c);
+
+/* ---- submission: every SQE is prepared here ---- */
+
+static struct io_uring_sqe *sqe_get(struct reactor *r, void *p, enum tag t)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&r->ring);
+	if (!sqe) { /* the SQ is full: submit what is there */
+		io_uring_submit(&r->ring);
+		sqe = io_uring_get_sqe(&r->ring);
+	}
+	io_uring_sqe_set_data64(sqe, (uint64_t)(uintptr_t)p | t);
+	return sqe;
+}
+
+static void arm_accept(struct reactor *r)
+{
+	io_uring_prep_multishot_accept(sqe_get(r, NULL, T_ACCEPT), r->lfd, NULL, NULL, SOCK_CLOEXEC);
+	r->accept_on = 1;
+}
+
+static void arm_recv(struct reactor *r, struct conn *c)
+{
+	struct io_uring_sqe *sqe = sqe_get(r, c, T_RECV);
+	io_uring_prep_recv_multishot(sqe, c->fd, NULL, 0, 0);
+	sqe->flags |= IOSQE_BUFFER_SELECT;
+	sqe->buf_group = BGID;
+	c->mask |= RECV_ON;
+}
+
+static struct extra *extra(struct conn *c)
+{
+	if (!c->ev)
+		c->ev = calloc(1, sizeof(struct extra));
+	return c->ev;
+}
+
+static void send_out(struct reactor *r, struct conn *c)
+{
+	struct iovec iov[2];
+	int n = conn_out_iov(c, iov);
+	struct extra *x = n == 2 ? extra(c) : NULL;
+	struct io_uring_sqe *sqe = sqe_get(r, c, T_SEND);
+	if (n == 2 && x) {
+		memcpy(x->iov, iov, sizeof iov);
+		x->msg = (struct msghdr){.msg_iov = x->iov, .msg_iovlen = 2};
+		io_uring_prep_sendmsg(sqe, c->fd, &x->msg, MSG_NOSIGNAL);
+	} else { /* the head and a small body are one buffer; or no memory: the head first */
+		io_uring_prep_send(sqe, c->fd, iov[0].iov_base, iov[0].iov_len, MSG_NOSIGNAL);
+	}
+	c->mask |= SEND_ON;
+}
+
+static void read_file(struct reactor *r, struct conn *c)
+{
+	io_uring_prep_read(sqe_get(r, c, T_FILE), c->big.file_fd, c->big.body_buf + c->big_off,
+			   (unsigned)(c->big.body_len - c->big_off), c->big_off);
+	c->mask |= FILE_ON;
+}
+
+static void cancel(struct reactor *r, struct conn *c)
+{
+	io_uring_prep_cancel_fd(sqe_get(r, NULL, T_IGNORE), c->fd, IORING_ASYNC_CANCEL_ALL);
+}
+
+/* ---- connections ---- */
+
+static void free_if_done(struct reactor *r, struct conn *c)
+{
+	if (!(c->mask & DYING) || (c->mask & BUSY))
+		return;
+	struct extra *x = c->ev;
+	if (x)
+		free(x->spill);
+	free(x);
+	conn_close(c);
+	r->dying--;
+}
+
+/* Close: cancel what is in flight; freed at its last completion. */
+static void die(struct reactor *r, struct conn *c)
+{
+	if (c->mask & DYING)
+		return;
+	c->mask |= DYING;
+	r->dying++;
+	conn_untime(c);
+	if (c->mask & (RECV_ON | SEND_ON))
+		cancel(r, c);
+	free_if_done(r, c);
+}
+
+static int spill(struct conn *c, const char *p, size_t n)
+{
+	struct extra *x = extra(c);
+	if (!x)
+		return -1;
+	if (x->spill_len + n > x->spill_cap) {
+		size_t cap = (x->spill_len + n) * 2;
+		char *b = realloc(x->spill, cap);
+		if (!b)
+			return -1;
+		x->spill = b;
+		x->spill_cap = cap;
+	}
+	memcpy(x->spill + x->spill_len, p, n);
+	x->spill_len += n;
+	return 0;
+}
+
+/* Bytes arrived (n == 0: EOF), in order behind any spilled ones. */
+static void feed(struct reactor *r, struct conn *c, const char *p, size_t n)
+{
+	struct extra *x = c->ev;
+	if (x && x->spill_len) {
+		if (n == 0)
+			c->mask |= EOF_HELD;
+		else if (spill(c, p, n) < 0)
+			die(r, c);
+		return;
+	}
+	size_t k = conn_take(c, p, n);
+	if (k < n) {
+		if (spill(c, p + k, n - k) < 0) {
+			die(r, c);
+			return;
+		}
+		if (c->mask & RECV_ON) /* stop receiving until the connection catches up */
+			io_uring_prep_cancel64(sqe_get(r, NULL, T_IGNORE),
+					       (uint64_t)(uintptr_t)c | T_RECV, 0);
+	}
+	if (!(c->mask & (SEND_ON | FILE_ON)))
+		pump(r, c);
+}
+
+/* Move spilled bytes into the head buffer; 1 if any moved. */
+static int unspill(struct conn *c)
+{
+	struct extra *x = c->ev;
+	if (!x || !x->spill_len)
+		return 0;
+	size_t k = conn_take(c, x->spill, x->spill_len);
+	memmove(x->spill, x->spill + k, x->spill_len - k);
+	x->spill_len -= k;
+	if (!x->spill_len && (c->mask & EOF_HELD))
+		conn_take(c, NULL, 0);
+	return k > 0;
+}
+
+/* Nothing of c in flight but its receive: run it until it waits again. */
+static void pump(struct reactor *r, struct conn *c)
+{
+	enum conn_want w;
+	while ((w = conn_advance(c)) == CONN_READ && unspill(c))
+		;
+	if (w != CONN_CLOSE)
+		unspill(c); /* the requests it holds wait for the send or the read */
+	struct extra *x = c->ev;
+	switch (w) {
+	case CONN_WRITE: send_out(r, c); break;
+	case CONN_FILE: read_file(r, c); break;
+	case CONN_CLOSE: die(r, c); break;
+	case CONN_READ:
+		if (!(c->mask & RECV_ON) && !c->eof && !(x && x->spill_len))
+			arm_recv(r, c);
+		break;
+	}
+}
+
+/* ---- completions: dispatched on the tag ---- */
+
+static void on_accept(struct reactor *r, int res, unsigned flags)
+{
+	if (!(flags & IORING_CQE_F_MORE))
+		r->accept_on = 0;
+	if (res == -EMFILE || res == -ENFILE) {
+		int fd = net_accept(r->lfd, 0); /* the reserve fd drains one pending connection */
+		if (fd >= 0)
+			close(fd);
+		if (r->accept_on)
+			io_uring_prep_cancel64(sqe_get(r, NULL, T_IGNORE), T_ACCEPT, 0);
+		r->paused_until = now_ms() + CONN_PAUSE_MS;
+	} else if (res < 0) {
+		if (res != -ECANCELED)
+			log_warn("accept: %s", strerror(-res));
+	} else if (r->stopping) {
+		close(res);
+	} else if (conn_count() >= r->o->max_conns) {
+		conn_reject(&r->loop, res);
+	} else {
+		net_set_nodelay(res);
+		struct conn *c = conn_open(&r->loop, res);
+		if (c && c->want == CONN_CLOSE)
+			conn_close(c); /* daytime: its line was written */
+		else if (c)
+			arm_recv(r, c);
+	}
+	if (!r->accept_on && !r->paused_until && !r->stopping)
+		arm_accept(r);
+}
+
+static void on_recv(struct reactor *r, struct conn *c, int res, unsigned flags)
+{
+	unsigned short bid = (unsigned short)(flags >> IORING_CQE_BUFFER_SHIFT);
+	char *buf = flags & IORING_CQE_F_BUFFER ? r->bufs + (size_t)bid * BUF_SIZE : NULL;
+	if (!(flags & IORING_CQE_F_MORE))
+		c->mask &= ~RECV_ON;
+	c->mask |= IN_CQE; /* c stays while this runs */
+	if (c->mask & DYING)
+		;
+	else if (res >= 0)
+		feed(r, c, buf, (size_t)res); /* 0: EOF */
+	else if (res == -ENOBUFS || res == -ECANCELED) { /* the ring ran dry; or spilled */
+		if (!(c->mask & (SEND_ON | FILE_ON)))
+			pump(r, c); /* re-armed there when it may read again */
+	} else {
+		die(r, c); /* ECONNRESET and the like */
+	}
+	if (buf) { /* parsed (or copied aside): back to the kernel */
+		io_uring_buf_ring_add(r->br, buf, BUF_SIZE, bid, io_uring_buf_ring_mask(NBUFS), 0);
+		io_uring_buf_ring_advance(r->br, 1);
+	}
+	c->mask &= ~IN_CQE;
+	free_if_done(r, c);
+}
+
+static void on_send(struct reactor *r, struct conn *c, int res)
+{
+	c->mask &= ~SEND_ON;
+	if (res < 0 || (c->mask & DYING)) { /* EPIPE, ECONNRESET, cancelled */
+		die(r, c);
+		free_if_done(r, c);
+		return;
+	}
+	conn_sent(c, (size_t)res);
+	struct iovec iov[2];
+	if (conn_out_iov(c, iov))
+		send_out(r, c); /* a partial send: the rest */
+	else
+		pump(r, c);
+}
+
+static void on_file(struct reactor *r, struct conn *c, int res)
+{
+	c->mask &= ~FILE_ON;
+	if (c->mask & DYING) {
+		free_if_done(r, c);
+		return;
+	}
+	if (conn_file_read(c, res))
+		read_file(r, c);
+	else
+		pump(r, c);
+}
+
+static void reap(struct reactor *r)
+{
+	struct io_uring_cqe *cqe;
+	unsigned head, n = 0;
+	io_uring_for_each_cqe(&r->ring, head, cqe)
+	{
+		uint64_t d = io_uring_cqe_get_data64(cqe);
+		struct conn *c = (struct conn *)(uintptr_t)(d & ~(uint64_t)15);
+		n++;
+		switch ((enum tag)(d & 15)) {
+		case T_RECV: on_recv(r, c, cqe->res, cqe->flags); break;
+		case T_SEND: on_send(r, c, cqe->res); break;
+		case T_FILE: on_file(r, c, cqe->res); break;
+		case T_ACCEPT: on_accept(r, cqe->res, cqe->flags); break;
+		case T_STOP: r->stopping = 1; break;
+		case T_IGNORE: break;
+		}
+	}
+	io_uring_cq_advance(&r->ring, n);
+}
+
+/* ---- the loop ---- */
+
+/* One io_uring_enter: submit everything queued, wait for a completion or wait_ms. */
+static void turn(struct reactor *r, int wait_ms)
+{
+	struct io_uring_cqe *cqe;
+	struct __kernel_timespec ts = {.tv_sec = wait_ms / 1000, .tv_nsec = wait_ms % 1000 * 1000000L};
+	int rc = wait_ms < 0 ? io_uring_submit_and_wait(&r->ring, 1)
+			     : io_uring_submit_and_wait_timeout(&r->ring, &cqe, 1, &ts, NULL);
+	if (rc < 0 && rc != -ETIME && rc != -EINTR && rc != -EBUSY && rc != -EAGAIN)
+		log_fatal("io_uring_enter: %s", strerror(-rc));
+	reap(r);
+}
+
+static int ring_init(struct reactor *r)
+{
+	static const unsigned flags[] = {
+	    IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_CQSIZE,
+	    IORING_SETUP_CQSIZE,
+	};
+	int rc = -EINVAL;
+	for (size_t i = 0; i < sizeof flags / sizeof flags[0] && rc == -EINVAL; i++) {
+		struct io_uring_params p = {.flags = flags[i], .cq_entries = CQ_ENTRIES};
+		rc = io_uring_queue_init_params(SQ_ENTRIES, &r->ring, &p);
+	}
+	return rc;
+}
+
+static int bufs_init(struct reactor *r)
+{
+	size_t len = NBUFS * sizeof(struct io_uring_buf);
+	r->br = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	r->bufs = malloc((size_t)NBUFS * BUF_SIZE);
+	if (r->br == MAP_FAILED || !r->bufs)
+		return -ENOMEM;
+	struct io_uring_buf_reg reg = {.ring_addr = (uintptr_t)r->br, .ring_entries = NBUFS, .bgid = BGID};
+	int rc = io_uring_register_buf_ring(&r->ring, &reg, 0);
+	if (rc < 0)
+		return rc;
+	io_uring_buf_ring_init(r->br);
+	for (int i = 0; i < NBUFS; i++)
+		io_uring_buf_ring_add(r->br, r->bufs + (size_t)i * BUF_SIZE, BUF_SIZE,
+				      (unsigned short)i, io_uring_buf_ring_mask(NBUFS), i);
+	io_uring_buf_ring_advance(r->br, NBUFS);
+	return 0;
+}
+
+static void *reactor_run(void *arg)
+{
+	struct reactor *r = arg;
+	int rc = ring_init(r); /* here: this thread is the ring's single issuer */
+	if (rc < 0)
+		log_fatal("io_uring unavailable: io_uring_queue_init: %s", strerror(-rc));
+	if ((rc = bufs_init(r)) < 0)
+		log_fatal("io_uring unavailable: provided buffer ring: %s", strerror(-rc));
+	io_uring_register_ring_fd(&r->ring); /* an optimisation: ignore a refusal */
+	io_uring_prep_poll_add(sqe_get(r, NULL, T_STOP), r->stop_fd, POLLIN);
+	arm_accept(r);
+
+	while (!r->stopping) {
+		turn(r, conn_next_wait_ms(&r->loop, now_ms(), r->paused_until));
+		long long now = now_ms();
+		struct conn *c;
+		while ((c = conn_expired(&r->loop, now)))
+			die(r, c);
+		if (r->paused_until && now >= r->paused_until) {
+			r->paused_until = 0;
+			if (!r->accept_on)
+				arm_accept(r);
+		}
+	}
+	while (r->loop.head)
+		die(r, r->loop.head);
+	for (long long end = now_ms() + 1000; r->dying > 0 && now_ms() < end;)
+		turn(r, 100);
+	io_uring_queue_exit(&r->ring); /* cancels the rest */
+	free(r->bufs);
+	munmap(r->br, NBUFS * sizeof(struct io_uring_buf));
+	close(r->lfd);
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	struct model_info m = {
+	    .name = MODEL,
+	    .summary = "one thread, an io_uring completion loop (multishot accept and receive)",
+	    .workers_help = "reactor threads, each with its own ring and SO_REUSEPORT listener",
+	    .workers_default = 1,
+	    .max_conns_default = conn_default_max(0),
+	    .extra_help = "Needs io_uring (Linux >= 6.0): exits 1 where it is refused.",
+	};
+	struct server_opts o;
+	options_parse(argc, argv, &m, &o);
+	log_init(MODEL, o.quiet);
+	struct io_uring probe; /* refused here, before the ready line: exit 1, one line */
+	int rc = io_uring_queue_init(2, &probe, 0);
+	if (rc < 0)
+		log_fatal("io_uring unavailable: io_uring_queue_init: %s", strerror(-rc));
+	io_uring_queue_exit(&probe);
+	int stop_fd = server_stop_fd(); /* SIGINT/SIGTERM make it readable */
+
+	struct reactor *rs = calloc((size_t)o.workers, sizeof *rs);
+	if (!rs)
+		log_fatal("out of memory");
+	for (int i = 0; i < o.workers; i++) {
+		struct reactor *r = &rs[i];
+		r->o = &o;
+		r->stop_fd = stop_fd;
+		r->lfd = server_listen(&o, o.workers > 1, 0); /* the first resolves -p 0 */
+		conn_loop_init(&r->loop, &o, MODEL);
+		r->loop.data = r;
+	}
+	net_announce(o.addr, o.port);
+
+	conn_run_reactors(o.workers, reactor_run, rs, sizeof *rs);
+
+	log_info("stopped; %ld connections refused", conn_rejected());
+	free(rs);
+	return 0;
+}
