@@ -44,6 +44,7 @@ struct uring {
 	char err[160];
 	struct iocp_overlapped *head, *tail; /* queued by workers, not yet in the SQ */
 	int sleeping;                        /* poller is (about to be) in io_uring_enter */
+	int wake_owed;                       /* queued while it sleeps, wake held back */
 	int stop;
 	int efd;
 	uint64_t efd_val;
@@ -219,6 +220,7 @@ static void *poller(void *arg)
 	if (rc < 0)
 		return NULL;
 
+	io_uring_register_ring_fd(&u->ring); /* saves the fd lookup of every enter */
 	arm_wake(u);
 	for (;;) {
 		pthread_mutex_lock(&u->lock);
@@ -247,7 +249,7 @@ static void *poller(void *arg)
 			break;
 		}
 		pthread_mutex_lock(&u->lock);
-		u->sleeping = 0; /* awake: the list is looked at before the next wait */
+		u->sleeping = u->wake_owed = 0; /* awake: the list is looked at before the next wait */
 		pthread_mutex_unlock(&u->lock);
 		reap(u);
 	}
@@ -350,8 +352,26 @@ static void uring_submit(void *state, struct iocp_overlapped *ov)
 	else
 		u->head = ov;
 	u->tail = ov;
-	do_wake = u->sleeping;
-	u->sleeping = 0;
+	/* A handler's submission waits for its thread to run out of packets
+	 * (uring_flush): one wake and one io_uring_enter for the batch. */
+	do_wake = u->sleeping && !iocp_thread_handling(u->port);
+	if (do_wake)
+		u->sleeping = u->wake_owed = 0;
+	else if (u->sleeping)
+		u->wake_owed = 1;
+	pthread_mutex_unlock(&u->lock);
+	if (do_wake)
+		wake(u);
+}
+
+static void uring_flush(void *state)
+{
+	struct uring *u = state;
+	pthread_mutex_lock(&u->lock);
+	int do_wake = u->wake_owed && u->sleeping;
+	if (do_wake)
+		u->sleeping = 0;
+	u->wake_owed = 0;
 	pthread_mutex_unlock(&u->lock);
 	if (do_wake)
 		wake(u);
@@ -363,4 +383,5 @@ const struct iocp_backend_ops iocp_uring_ops = {
     .stop = uring_stop,
     .associate = uring_associate,
     .submit = uring_submit,
+    .flush = uring_flush,
 };
