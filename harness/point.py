@@ -56,12 +56,10 @@ class Point:
         return f"{self.exp.name} {self.setup.model}{v}{cpus} c={self.level} {self.client} rep {self.rep}"
 
 
-
 def warmup_for(args, level):
     """Warm-up of a point: opening thousands of connections (and the server's
     threads or processes for them) must be over before measuring starts."""
     return args.warmup + level / WARMUP_CONNS_PER_S
-
 
 
 # ---------------------------------------------------------------- processes
@@ -122,7 +120,6 @@ def fd_limit():
 
 def pinned(cpus, argv):
     return ["taskset", "-c", cpus] + argv
-
 
 
 def exit_text(status):

@@ -63,7 +63,6 @@ def header(run, made):
     return "\n".join(lines)
 
 
-
 def section_warnings(run):
     path = os.path.join(run.folder, "warnings.txt")
     lines = []

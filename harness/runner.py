@@ -97,7 +97,7 @@ def describe():
         lines.append(f"              conns: {','.join(map(str, e.levels))}   quick: {','.join(map(str, e.quick_levels))}"
                      f"   server flags: {' '.join(e.server_flags) or '-'}")
     lines.append(f"models: {' '.join(MODELS)}")
-    lines.append(f"ceilings (keep-alive levels above are marked, not run): "
+    lines.append("ceilings (keep-alive levels above are marked, not run): "
                  + ", ".join(f"{m} {c}" for m, c in CEILINGS.items()))
     lines.append(f"default: reps {DEFAULT['reps']}, duration {DEFAULT['duration_s']:g} s, warm-up {DEFAULT['warmup_s']:g} s"
                  f" (+1 s per {WARMUP_CONNS_PER_S} connections);"

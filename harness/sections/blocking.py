@@ -9,7 +9,7 @@ STALL_RPS = 1500        # at most this = about one 1 ms call at a time
 
 
 def plot(folder, points, terms):
-    return plot_bars(folder, points, terms, "blocking", "blocking",
+    return plot_bars(folder, points, terms, NAME, "blocking",
                      "A 1 ms blocking call per request, 64 keep-alive connections",
                      "requests per second", ref=(1000, "one request at a time (1000/s)"))
 

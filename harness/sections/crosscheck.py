@@ -7,7 +7,7 @@ NAME = "crosscheck"
 
 
 def plot(folder, points, terms):
-    return plot_bars(folder, points, terms, "crosscheck", "crosscheck",
+    return plot_bars(folder, points, terms, NAME, "crosscheck",
                      "The same server and load, measured by loadgen and by wrk", "requests per second")
 
 

@@ -8,7 +8,7 @@ NAME = "daytime"
 
 def plot(folder, points, terms):
     fig = Figure(folder, "daytime", 1100, 900)
-    series, levels = experiment_series(fig, points, "daytime")
+    series, levels = experiment_series(fig, points, NAME)
     if not series:
         return []
     throughput_latency(fig, "Daytime: a new connection per request", series, levels,

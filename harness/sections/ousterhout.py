@@ -13,7 +13,7 @@ NAME = "ousterhout"
 
 def plot(folder, points, terms):
     fig = Figure(folder, "ousterhout", 1400, 950)
-    setups = runs.setups(points, "ousterhout")
+    setups = runs.setups(points, NAME)
     cpu_sets = sorted({s[2] for s in setups}, key=lambda c: (len(c), c))
     if not setups:
         return []
@@ -25,7 +25,7 @@ def plot(folder, points, terms):
         for s in setups:
             if s[2] != cpus:
                 continue
-            pts = runs.series(points, "ousterhout", s)
+            pts = runs.series(points, NAME, s)
             lines = series_lines(pts)
             if lines:
                 lab = runs.label(s[0], s[1])
@@ -34,7 +34,7 @@ def plot(folder, points, terms):
         panels.append((cpus, ser))
     if not levels:
         return []
-    fig.add(f"set multiplot layout 2,2 title 'Events against threads: plaintext keep-alive' font ',12'",
+    fig.add("set multiplot layout 2,2 title 'Events against threads: plaintext keep-alive' font ',12'",
             *conns_axis(levels), "set key outside right top vertical", "set yrange [0:*]",
             "set format y '%.0s%c'")
     for cpus, ser in panels[:2]:

@@ -20,7 +20,7 @@ def plot(folder, points, terms):
              lambda s: s[0] in SEDA_FIG4),
             ("seda_all", "SEDA task, every model: 8 KB file over keep-alive HTTP", lambda s: True)):
         fig = Figure(folder, name, 1100, 900)
-        series, levels = experiment_series(fig, points, "seda", keep)
+        series, levels = experiment_series(fig, points, NAME, keep)
         if series:
             throughput_latency(fig, title, series, levels)
             made += fig.draw(terms)
@@ -73,7 +73,6 @@ def section(run, made):
     out.append("")
 
     bullets = []
-    top = max(levels)
 
     def kept_sentence(name):
         if name not in facts or len(run.measured(exp, facts[name][0].setup)) < 2:
