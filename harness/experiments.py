@@ -9,7 +9,7 @@ runs one point, harness/runner.py plans and runs the sweep.
 
 from dataclasses import dataclass
 
-MODELS = ["iterative", "fork", "thread", "select", "epoll", "libevent", "iocp-emul", "pth"]
+MODELS = ["iterative", "fork", "thread", "select", "epoll", "libevent", "iocp-emul", "pth", "uring"]
 
 # Connections a model can hold at once.  select() and Pth (whose scheduler
 # waits in select()) cannot watch a descriptor >= FD_SETSIZE (1024); stdio,
@@ -43,6 +43,7 @@ class Experiment:
     server_flags: tuple = ()
     path: str = "/"
     needs_file: bool = False
+    count_syscalls: bool = False   # perf stat the server's system calls over the window (syscalls.csv)
 
 
 POOL = ("--workers", str(POOL_WORKERS))
@@ -59,7 +60,11 @@ EVERY_MODEL = [
     Setup("libevent"),
     Setup("iocp-emul"),
     Setup("pth"),
+    Setup("uring"),
 ]
+
+# iocp-emul holds --max-conns objects (default 10000): enough for 16384 connections.
+IOCP_16K = ("--max-conns", "17000")
 
 EXPERIMENTS = [
     Experiment(
@@ -78,6 +83,7 @@ EXPERIMENTS = [
             Setup("libevent"),
             Setup("thread"),
             Setup("pth"),
+            Setup("uring"),
             Setup("epoll", "", (), "all"),
             Setup("epoll", "reactors2", ("--workers", "2"), "all"),
             Setup("thread", "", (), "all"),
@@ -106,6 +112,17 @@ EXPERIMENTS = [
             Setup("pth"),
         ],
         server_flags=("--proto", "daytime")),
+    Experiment(
+        "readiness", "Readiness against completion: epoll, io_uring, and the IOCP emulation on both",
+        "http", "hello", True,
+        [100, 1000, 16384], [1000],
+        [
+            Setup("epoll"),
+            Setup("uring"),
+            Setup("iocp-emul", "io_uring", ("--backend", "io_uring") + IOCP_16K),
+            Setup("iocp-emul", "epoll", ("--backend", "epoll") + IOCP_16K),
+        ],
+        count_syscalls=True),
     Experiment(
         "crosscheck", "loadgen against wrk: one model, one load, both clients",
         "http", "hello", True,

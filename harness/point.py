@@ -144,6 +144,8 @@ class Runner:
         self.www = None
         self.max_conns_default = {}
         self.cpu_rows = []        # rows of cpu.csv, written with each runs.csv row
+        self.syscall_rows = []    # rows of syscalls.csv (experiments with count_syscalls)
+        self.syscalls = None      # the SyscallCount of the point being run
 
     def warn(self, point, text):
         line = f"{point.label() if point else '-'}: {text}"
@@ -277,6 +279,8 @@ class Runner:
                     break
                 now = time.monotonic()
                 if next_sample is not None and now >= next_sample and srv.poll() is None:
+                    if self.syscalls and not self.syscalls.started:
+                        self.syscalls.start(self.procs, srv.pid, self.args.duration - 0.1, p.client_cpus)
                     window.add(sample_server(srv.pid))
                     cost = time.monotonic() - now
                     next_sample = time.monotonic() + max(0.1, 8 * cost)   # the runner shares the client's CPUs
@@ -311,6 +315,7 @@ class Runner:
         srv, addr = self.start_server(p)
         if srv is None:
             return row
+        self.syscalls = SyscallCount() if p.exp.count_syscalls else None
         try:
             window = Window()
             warm = warmup_for(self.args, p.level)
@@ -353,9 +358,60 @@ class Runner:
                 bound = bound or cbusy >= 100.0 * CLIENT_CPUS_BUSY_FRACTION
             row["client_bound"] = "1" if bound else "0"
         row["client"] = p.client
+        if self.syscalls:
+            self.syscall_rows.append([p.exp.name, p.setup.model, p.setup.variant, p.server_cpus,
+                                      p.client_cpus, p.level, p.rep] + self.syscalls.result(row["rps"]))
         self.cpu_rows.append([p.exp.name, p.setup.model, p.setup.variant, p.server_cpus, p.client_cpus,
                               p.level, p.rep] + ["" if v is None else f"{v:.1f}" for v in (sbusy, ssoft, cbusy, csoft)])
         return row
+
+
+class SyscallCount:
+    """The server's system calls over the measured window: perf stat on the
+    raw_syscalls:sys_enter tracepoint, attached to the server's threads, on
+    the client's CPUs, for the window's length.  A tracepoint costs the
+    server a little on each call (the more calls, the more): said in the report."""
+
+    def __init__(self):
+        self.started, self.proc, self.seconds, self.note = False, None, 0.0, ""
+        self.out = tempfile.NamedTemporaryFile(prefix="perf-", suffix=".txt")
+
+    def start(self, procs, pid, seconds, cpus):
+        self.started, self.seconds, self.procs = True, seconds, procs
+        perf = shutil.which("perf")
+        if not perf:
+            self.note = "perf not installed (linux-perf)"
+            return
+        argv = ["taskset", "-c", cpus, perf, "stat", "-x,", "-o", self.out.name,
+                "-e", "raw_syscalls:sys_enter", "-p", str(pid), "--", "sleep", f"{seconds:.2f}"]
+        self.proc = procs.spawn(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                stdin=subprocess.DEVNULL)
+
+    def result(self, rps):
+        """[syscalls, window_s, syscalls_per_req, note] for syscalls.csv."""
+        count = None
+        if self.proc:
+            try:
+                _, err = self.proc.communicate(timeout=self.seconds + 10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                _, err = self.proc.communicate()
+            self.procs.done(self.proc.pid)
+            text = read_text(self.out.name) or ""
+            m = re.search(r"^(\d+),[^,]*,raw_syscalls:sys_enter", text, re.M)
+            if m:
+                count = int(m.group(1))
+            else:
+                why = (err.decode("utf-8", "replace").strip() or text.strip() or "no output").splitlines()
+                self.note = "perf stat failed: " + why[0][:160]
+        elif not self.started:
+            self.note = "the client ended before the window"
+        self.out.close()
+        try:
+            per = f"{count / (float(rps) * self.seconds):.4f}" if count is not None and float(rps) > 0 else ""
+        except ValueError:
+            per = ""
+        return ["" if count is None else count, f"{self.seconds:.2f}", per, self.note]
 
 
 def parse_client_csv(text):

@@ -35,7 +35,7 @@ import time
 from experiments import CEILINGS, DEFAULT, EXP_BY_NAME, EXPERIMENTS, MODELS, QUICK, WARMUP_CONNS_PER_S
 from meta import run_cmd, write_meta, write_model_sizes
 from point import ROOT, Point, Runner, fd_limit, warmup_for
-from runs import COLUMNS, CPU_COLUMNS
+from runs import COLUMNS, CPU_COLUMNS, SYSCALL_COLUMNS
 from sampling import cpuset_format, cpuset_parse
 
 OVERHEAD_GUESS_S = 0.2   # start, ready line, stop, per point (refined while running)
@@ -242,6 +242,19 @@ def link_latest(out_dir):
 
 # ---------------------------------------------------------------- main
 
+def append_rows(path, columns, rows):
+    """Append rows (then cleared) to a CSV beside runs.csv, its header first; no rows, no file."""
+    if not rows:
+        return
+    new = not os.path.exists(path) or os.path.getsize(path) == 0
+    with open(path, "a", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        if new:
+            w.writerow(columns)
+        w.writerows(rows)
+    rows.clear()
+
+
 def summary(row):
     if not row["rps"]:
         return "ceiling, not run" if "ceiling" in row["variant"] else "no result"
@@ -312,6 +325,7 @@ def main(argv):
                 cpu_writer.writerow(r)
             runner.cpu_rows.clear()
             cpu_file.flush()
+            append_rows(os.path.join(out_dir, "syscalls.csv"), SYSCALL_COLUMNS, runner.syscall_rows)
             took = time.monotonic() - t0
             if not p.ceiling:
                 done_runs += 1

@@ -25,6 +25,12 @@ ERROR_COLUMNS = [c for c in COLUMNS if c.startswith("err_")]
 # (percent of the set's capacity, /proc/stat), softirq included, over the window.
 CPU_COLUMNS = ["experiment", "model", "variant", "server_cpus", "client_cpus", "conns", "rep",
                "server_cpus_busy_pct", "server_cpus_softirq_pct", "client_cpus_busy_pct", "client_cpus_softirq_pct"]
+# syscalls.csv, next to runs.csv, for experiments that count them (readiness):
+# the server's system calls over the measured window (perf stat -e
+# raw_syscalls:sys_enter attached to it), per request; empty with a note
+# when perf is missing or refused.
+SYSCALL_COLUMNS = ["experiment", "model", "variant", "server_cpus", "client_cpus", "conns", "rep",
+                   "syscalls", "window_s", "syscalls_per_req", "note"]
 CEILING = "ceiling"
 
 
@@ -174,15 +180,38 @@ def read_meta(folder):
 
 def load_cpu(folder):
     """cpu.csv reduced to medians: {(experiment, model, variant, server_cpus, conns): {column: median}}."""
-    path = os.path.join(folder, "cpu.csv")
+    return load_beside(folder, "cpu.csv", CPU_COLUMNS)
+
+
+def load_syscalls(folder):
+    """syscalls.csv reduced like cpu.csv (with COLUMN_lo, COLUMN_hi; and the first note)."""
+    return load_beside(folder, "syscalls.csv", SYSCALL_COLUMNS)
+
+
+def load_beside(folder, name, columns):
+    """A CSV beside runs.csv keyed like its rows (columns[:7]), reduced over repetitions:
+    {(experiment, model, variant, server_cpus, conns): {column: median, column_lo: min,
+    column_hi: max}}; a text column ("note") keeps its first non-empty value."""
+    path = os.path.join(folder, name)
     if not os.path.exists(path):
         return {}
     groups = {}
     with open(path, newline="") as f:
         for row in csv.DictReader(f):
             key = (row["experiment"], row["model"], row["variant"], row["server_cpus"], int(row["conns"]))
-            g = groups.setdefault(key, {c: [] for c in CPU_COLUMNS[7:]})
-            for c in CPU_COLUMNS[7:]:
+            g = groups.setdefault(key, {c: [] for c in columns[7:]})
+            for c in columns[7:]:
                 if row.get(c):
-                    g[c].append(float(row[c]))
-    return {k: {c: statistics.median(v) for c, v in g.items() if v} for k, g in groups.items()}
+                    g[c].append(row[c])
+    out = {}
+    for k, g in groups.items():
+        d = out[k] = {}
+        for c, v in g.items():
+            try:
+                nums = [float(x) for x in v]
+            except ValueError:
+                d[c] = v[0]
+                continue
+            if nums:
+                d[c], d[c + "_lo"], d[c + "_hi"] = statistics.median(nums), min(nums), max(nums)
+    return out
