@@ -254,7 +254,7 @@ int conn_file_read(struct conn *c, int res)
 /* Answer the complete requests in the buffer, in order. Returns 1 when it
  * stopped because enough output is queued, or a file is to be read (requests
  * may remain), else 0. */
-static int answer(struct conn *c, int sync)
+static int answer_buffered(struct conn *c, int sync)
 {
 	size_t off = 0;
 	int limited = 0;
@@ -285,6 +285,29 @@ static int answer(struct conn *c, int sync)
 		memmove(c->in, c->in + off, c->in_len - off);
 		c->in_len -= off;
 	}
+	return limited;
+}
+
+/* Completion side: move input held beyond the head buffer into its room. */
+static int refill(struct conn *c)
+{
+	size_t room = sizeof c->in - c->in_len, k = c->more_len < room ? c->more_len : room;
+	if (!k)
+		return 0;
+	memcpy(c->in + c->in_len, c->more, k);
+	c->in_len += k;
+	memmove(c->more, c->more + k, c->more_len - k);
+	c->more_len -= k;
+	return 1;
+}
+
+static int answer(struct conn *c, int sync)
+{
+	int limited;
+	while (!(limited = answer_buffered(c, sync)) && !c->closing && refill(c))
+		;
+	if (c->closing)
+		c->more_len = 0;
 	return limited;
 }
 
@@ -345,19 +368,31 @@ enum conn_want conn_on_writable(struct conn *c)
 	return step(c, 1);
 }
 
-size_t conn_take(struct conn *c, const char *p, size_t n)
+int conn_take(struct conn *c, const char *p, size_t n)
 {
 	if (n == 0)
-		c->eof = 1;
-	if (c->closing)
-		return n; /* lingering after an error, or about to close: dropped */
-	size_t room = sizeof c->in - c->in_len, k = n < room ? n : room;
+		c->eof = 1; /* acted on once what is held has been answered */
+	if (c->closing || n == 0)
+		return 0; /* lingering after an error, or about to close: dropped */
+	size_t room = c->more_len ? 0 : sizeof c->in - c->in_len, k = n < room ? n : room;
 	if (c->in_len == 0 && k)
 		touch(c); /* a new request head begins */
 	if (k)
 		memcpy(c->in + c->in_len, p, k);
 	c->in_len += k;
-	return k;
+	if (k == n)
+		return 0;
+	if (c->more_len + n - k > c->more_cap) { /* the rest waits, in order */
+		size_t cap = 2 * (c->more_len + n - k);
+		char *b = realloc(c->more, cap);
+		if (!b)
+			return -1;
+		c->more = b;
+		c->more_cap = cap;
+	}
+	memcpy(c->more + c->more_len, p + k, n - k);
+	c->more_len += n - k;
+	return 0;
 }
 
 enum conn_want conn_advance(struct conn *c)
@@ -408,6 +443,7 @@ void conn_close(struct conn *c)
 	if (c->big_pending || c->file_wait)
 		http_response_free(&c->big);
 	free(c->out);
+	free(c->more);
 	free(c);
 }
 

@@ -14,7 +14,9 @@
  * Those two are the readiness side: they call read() and writev() themselves.
  * A completion loop (uring) does its own I/O and drives the same machine in
  * pieces, never while one of its operations on the connection is in flight:
- *   conn_take()      bytes that arrived (0 = EOF): copied into the head buffer
+ *   conn_take()      bytes that arrived (0 = EOF): copied into the head buffer,
+ *                    what does not fit held behind it (more_len: the loop
+ *                    should stop receiving until conn_advance has used it)
  *   conn_advance()   answer the buffered requests -> CONN_WRITE (send
  *                    conn_out_iov(), then conn_sent()), CONN_FILE (read
  *                    c->big's file, then conn_file_read()), CONN_READ, CONN_CLOSE
@@ -59,6 +61,8 @@ struct conn {
 	int big_pending;
 	size_t big_off;           /* bytes of big sent; with file_wait, of its file read */
 	int file_wait;            /* completion side: big is a --root file still to read */
+	char *more;               /* completion side: input beyond in[], in order */
+	size_t more_len, more_cap;
 	size_t in_len;
 	char in[HTTP_MAX_HEAD + 1]; /* one more, so an oversized head is seen */
 };
@@ -85,9 +89,9 @@ void conn_close(struct conn *c);
  * operations before conn_close); conn_close() copes. */
 void conn_untime(struct conn *c);
 
-/* The completion side (see the top). conn_take returns the bytes it took
- * (all of them while closing: dropped); the loop keeps the rest. */
-size_t conn_take(struct conn *c, const char *p, size_t n);
+/* The completion side (see the top). conn_take: 0, or -1 when out of memory
+ * (close the connection). While closing, input is dropped. */
+int conn_take(struct conn *c, const char *p, size_t n);
 enum conn_want conn_advance(struct conn *c);
 /* What to send next (0: nothing), and how much of it went. */
 int conn_out_iov(struct conn *c, struct iovec iov[2]);

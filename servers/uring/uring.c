@@ -17,8 +17,8 @@
  * reactors, each with its own ring and SO_REUSEPORT listener.
  *   - multishot accept on the listener; multishot receive into a provided
  *     buffer ring; a buffer goes back to the ring as soon as its bytes are in
- *     the connection's head buffer and parsed (what does not fit waits in a
- *     spill buffer and the receive is cancelled until the connection catches
+ *     the connection's head buffer and parsed (what does not fit waits in the
+ *     state machine's overflow, and the receive is cancelled until it catches
  *     up: the backpressure);
  *   - one send at a time per connection, head and body in one SQE (send of
  *     the queued bytes, or sendmsg with two iovecs for a large file body);
@@ -69,14 +69,12 @@
 /* user_data: a connection's address (16-aligned) | what completed */
 enum tag { T_IGNORE, T_RECV, T_SEND, T_FILE, T_ACCEPT, T_STOP };
 /* c->mask: operations in flight, and the connection's condition */
-enum { RECV_ON = 1, SEND_ON = 2, FILE_ON = 4, IN_CQE = 8, DYING = 16, EOF_HELD = 32 };
+enum { RECV_ON = 1, SEND_ON = 2, FILE_ON = 4, IN_CQE = 8, DYING = 16 };
 #define BUSY (RECV_ON | SEND_ON | FILE_ON | IN_CQE) /* not to be freed yet */
 
-struct extra { /* c->ev, allocated when first needed */
+struct extra { /* c->ev, for a sendmsg of head and large body, allocated when first needed */
 	struct msghdr msg;
 	struct iovec iov[2];
-	char *spill; /* bytes that did not fit in c->in, in order */
-	size_t spill_len, spill_cap;
 };
 
 struct reactor {
@@ -160,10 +158,7 @@ static void free_if_done(struct reactor *r, struct conn *c)
 {
 	if (!(c->mask & DYING) || (c->mask & BUSY))
 		return;
-	struct extra *x = c->ev;
-	if (x)
-		free(x->spill);
-	free(x);
+	free(c->ev);
 	conn_close(c);
 	r->dying--;
 }
@@ -181,78 +176,28 @@ static void die(struct reactor *r, struct conn *c)
 	free_if_done(r, c);
 }
 
-static int spill(struct conn *c, const char *p, size_t n)
-{
-	struct extra *x = extra(c);
-	if (!x)
-		return -1;
-	if (x->spill_len + n > x->spill_cap) {
-		size_t cap = (x->spill_len + n) * 2;
-		char *b = realloc(x->spill, cap);
-		if (!b)
-			return -1;
-		x->spill = b;
-		x->spill_cap = cap;
-	}
-	memcpy(x->spill + x->spill_len, p, n);
-	x->spill_len += n;
-	return 0;
-}
-
-/* Bytes arrived (n == 0: EOF), in order behind any spilled ones. */
+/* Bytes arrived (n == 0: EOF). */
 static void feed(struct reactor *r, struct conn *c, const char *p, size_t n)
 {
-	struct extra *x = c->ev;
-	if (x && x->spill_len) {
-		if (n == 0)
-			c->mask |= EOF_HELD;
-		else if (spill(c, p, n) < 0)
-			die(r, c);
+	if (conn_take(c, p, n) < 0) {
+		die(r, c);
 		return;
 	}
-	size_t k = conn_take(c, p, n);
-	if (k < n) {
-		if (spill(c, p + k, n - k) < 0) {
-			die(r, c);
-			return;
-		}
-		if (c->mask & RECV_ON) /* stop receiving until the connection catches up */
-			io_uring_prep_cancel64(sqe_get(r, NULL, T_IGNORE),
-					       (uint64_t)(uintptr_t)c | T_RECV, 0);
-	}
+	if (c->more_len && (c->mask & RECV_ON)) /* stop receiving until it catches up */
+		io_uring_prep_cancel64(sqe_get(r, NULL, T_IGNORE), (uint64_t)(uintptr_t)c | T_RECV, 0);
 	if (!(c->mask & (SEND_ON | FILE_ON)))
 		pump(r, c);
-}
-
-/* Move spilled bytes into the head buffer; 1 if any moved. */
-static int unspill(struct conn *c)
-{
-	struct extra *x = c->ev;
-	if (!x || !x->spill_len)
-		return 0;
-	size_t k = conn_take(c, x->spill, x->spill_len);
-	memmove(x->spill, x->spill + k, x->spill_len - k);
-	x->spill_len -= k;
-	if (!x->spill_len && (c->mask & EOF_HELD))
-		conn_take(c, NULL, 0);
-	return k > 0;
 }
 
 /* Nothing of c in flight but its receive: run it until it waits again. */
 static void pump(struct reactor *r, struct conn *c)
 {
-	enum conn_want w;
-	while ((w = conn_advance(c)) == CONN_READ && unspill(c))
-		;
-	if (w != CONN_CLOSE)
-		unspill(c); /* the requests it holds wait for the send or the read */
-	struct extra *x = c->ev;
-	switch (w) {
+	switch (conn_advance(c)) {
 	case CONN_WRITE: send_out(r, c); break;
 	case CONN_FILE: read_file(r, c); break;
 	case CONN_CLOSE: die(r, c); break;
-	case CONN_READ:
-		if (!(c->mask & RECV_ON) && !c->eof && !(x && x->spill_len))
+	case CONN_READ: /* all input used: receive again if it had stopped */
+		if (!(c->mask & RECV_ON) && !c->eof)
 			arm_recv(r, c);
 		break;
 	}
