@@ -147,9 +147,14 @@ static void read_file(struct reactor *r, struct conn *c)
 	c->mask |= FILE_ON;
 }
 
-static void cancel(struct reactor *r, struct conn *c)
+/* Cancel one operation (c: NULL for the listener's accept), or all on c's fd. */
+static void cancel(struct reactor *r, struct conn *c, enum tag t)
 {
-	io_uring_prep_cancel_fd(sqe_get(r, NULL, T_IGNORE), c->fd, IORING_ASYNC_CANCEL_ALL);
+	struct io_uring_sqe *sqe = sqe_get(r, NULL, T_IGNORE);
+	if (t == T_IGNORE)
+		io_uring_prep_cancel_fd(sqe, c->fd, IORING_ASYNC_CANCEL_ALL);
+	else
+		io_uring_prep_cancel64(sqe, (uint64_t)(uintptr_t)c | t, 0);
 }
 
 /* ---- connections ---- */
@@ -172,7 +177,7 @@ static void die(struct reactor *r, struct conn *c)
 	r->dying++;
 	conn_untime(c);
 	if (c->mask & (RECV_ON | SEND_ON))
-		cancel(r, c);
+		cancel(r, c, T_IGNORE);
 	free_if_done(r, c);
 }
 
@@ -184,7 +189,7 @@ static void feed(struct reactor *r, struct conn *c, const char *p, size_t n)
 		return;
 	}
 	if (c->more_len && (c->mask & RECV_ON)) /* stop receiving until it catches up */
-		io_uring_prep_cancel64(sqe_get(r, NULL, T_IGNORE), (uint64_t)(uintptr_t)c | T_RECV, 0);
+		cancel(r, c, T_RECV);
 	if (!(c->mask & (SEND_ON | FILE_ON)))
 		pump(r, c);
 }
@@ -214,7 +219,7 @@ static void on_accept(struct reactor *r, int res, unsigned flags)
 		if (fd >= 0)
 			close(fd);
 		if (r->accept_on)
-			io_uring_prep_cancel64(sqe_get(r, NULL, T_IGNORE), T_ACCEPT, 0);
+			cancel(r, NULL, T_ACCEPT);
 		r->paused_until = now_ms() + CONN_PAUSE_MS;
 	} else if (res < 0) {
 		if (res != -ECANCELED)
