@@ -25,9 +25,13 @@
  *   - --root files read with IORING_OP_READ, so a page-cache miss does not
  *     stall the loop;
  *   - the ring is SINGLE_ISSUER | DEFER_TASKRUN (completion work runs in
- *     our io_uring_enter, in a batch), its fd registered (kept: it saves
- *     the fd lookup on every enter). Fixed files: not used (each accept would
- *     need a direct-descriptor slot and close through the ring; not measured).
+ *     our io_uring_enter, in a batch); its fd is registered (saves the fd
+ *     lookup of every enter); and each connection's socket is a registered
+ *     file (slot = fd, two io_uring_register calls per connection), so its
+ *     receives and sends skip the fd lookup and reference count (fget was
+ *     4% of the profile). Measured, 3 alternating runs at 1000 keep-alive
+ *     connections: with registered files 6.1 us of server CPU a request,
+ *     without 6.9, epoll 8.4 (a loaded machine): both kept.
  *
  * Cost per connection: ~9 KiB (the head buffer), the kernel's socket buffers,
  * a 4 MiB buffer ring per reactor. Limits: the fd limit (--max-conns, 503).
@@ -52,6 +56,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "conn.h"
@@ -69,7 +74,7 @@
 /* user_data: a connection's address (16-aligned) | what completed */
 enum tag { T_IGNORE, T_RECV, T_SEND, T_FILE, T_ACCEPT, T_STOP };
 /* c->mask: operations in flight, and the connection's condition */
-enum { RECV_ON = 1, SEND_ON = 2, FILE_ON = 4, IN_CQE = 8, DYING = 16 };
+enum { RECV_ON = 1, SEND_ON = 2, FILE_ON = 4, IN_CQE = 8, DYING = 16, FIXED = 32 };
 #define BUSY (RECV_ON | SEND_ON | FILE_ON | IN_CQE) /* not to be freed yet */
 
 struct extra { /* c->ev, for a sendmsg of head and large body, allocated when first needed */
@@ -80,6 +85,7 @@ struct extra { /* c->ev, for a sendmsg of head and large body, allocated when fi
 struct reactor {
 	struct server_opts *o;
 	int lfd, stop_fd, stopping, accept_on, dying;
+	unsigned nslots; /* registered file table, indexed by fd (0: none) */
 	long long paused_until; /* ms; 0 = accepting */
 	struct conn_loop loop;
 	struct io_uring ring;
@@ -102,6 +108,24 @@ static struct io_uring_sqe *sqe_get(struct reactor *r, void *p, enum tag t)
 	return sqe;
 }
 
+/* A connection's socket in its SQE: the registered file (slot fd) when it has one. */
+static struct io_uring_sqe *on_fd(struct io_uring_sqe *sqe, struct conn *c)
+{
+	if (c->mask & FIXED)
+		sqe->flags |= IOSQE_FIXED_FILE;
+	return sqe;
+}
+
+/* Register c's socket (slot = fd), so that its operations skip the fd lookup; or clear it. */
+static void fix_fd(struct reactor *r, struct conn *c, int on)
+{
+	int fd = on ? c->fd : -1;
+	if (on && (unsigned)c->fd < r->nslots && io_uring_register_files_update(&r->ring, (unsigned)c->fd, &fd, 1) == 1)
+		c->mask |= FIXED;
+	else if (!on && (c->mask & FIXED))
+		io_uring_register_files_update(&r->ring, (unsigned)c->fd, &fd, 1);
+}
+
 static void arm_accept(struct reactor *r)
 {
 	io_uring_prep_multishot_accept(sqe_get(r, NULL, T_ACCEPT), r->lfd, NULL, NULL, SOCK_CLOEXEC);
@@ -111,7 +135,7 @@ static void arm_accept(struct reactor *r)
 static void arm_recv(struct reactor *r, struct conn *c)
 {
 	struct io_uring_sqe *sqe = sqe_get(r, c, T_RECV);
-	io_uring_prep_recv_multishot(sqe, c->fd, NULL, 0, 0);
+	io_uring_prep_recv_multishot(on_fd(sqe, c), c->fd, NULL, 0, 0);
 	sqe->flags |= IOSQE_BUFFER_SELECT;
 	sqe->buf_group = BGID;
 	c->mask |= RECV_ON;
@@ -133,9 +157,9 @@ static void send_out(struct reactor *r, struct conn *c)
 	if (n == 2 && x) {
 		memcpy(x->iov, iov, sizeof iov);
 		x->msg = (struct msghdr){.msg_iov = x->iov, .msg_iovlen = 2};
-		io_uring_prep_sendmsg(sqe, c->fd, &x->msg, MSG_NOSIGNAL);
+		io_uring_prep_sendmsg(on_fd(sqe, c), c->fd, &x->msg, MSG_NOSIGNAL);
 	} else { /* the head and a small body are one buffer; or no memory: the head first */
-		io_uring_prep_send(sqe, c->fd, iov[0].iov_base, iov[0].iov_len, MSG_NOSIGNAL);
+		io_uring_prep_send(on_fd(sqe, c), c->fd, iov[0].iov_base, iov[0].iov_len, MSG_NOSIGNAL);
 	}
 	c->mask |= SEND_ON;
 }
@@ -152,7 +176,8 @@ static void cancel(struct reactor *r, struct conn *c, enum tag t)
 {
 	struct io_uring_sqe *sqe = sqe_get(r, NULL, T_IGNORE);
 	if (t == T_IGNORE)
-		io_uring_prep_cancel_fd(sqe, c->fd, IORING_ASYNC_CANCEL_ALL);
+		io_uring_prep_cancel_fd(sqe, c->fd, IORING_ASYNC_CANCEL_ALL |
+						    (c->mask & FIXED ? IORING_ASYNC_CANCEL_FD_FIXED : 0));
 	else
 		io_uring_prep_cancel64(sqe, (uint64_t)(uintptr_t)c | t, 0);
 }
@@ -164,6 +189,7 @@ static void free_if_done(struct reactor *r, struct conn *c)
 	if (!(c->mask & DYING) || (c->mask & BUSY))
 		return;
 	free(c->ev);
+	fix_fd(r, c, 0);
 	conn_close(c);
 	r->dying--;
 }
@@ -233,8 +259,10 @@ static void on_accept(struct reactor *r, int res, unsigned flags)
 		struct conn *c = conn_open(&r->loop, res);
 		if (c && c->want == CONN_CLOSE)
 			conn_close(c); /* daytime: its line was written */
-		else if (c)
+		else if (c) {
+			fix_fd(r, c, 1);
 			arm_recv(r, c);
+		}
 	}
 	if (!r->accept_on && !r->paused_until && !r->stopping)
 		arm_accept(r);
@@ -370,7 +398,11 @@ static void *reactor_run(void *arg)
 		log_fatal("io_uring unavailable: io_uring_queue_init: %s", strerror(-rc));
 	if ((rc = bufs_init(r)) < 0)
 		log_fatal("io_uring unavailable: provided buffer ring: %s", strerror(-rc));
-	io_uring_register_ring_fd(&r->ring); /* an optimisation: ignore a refusal */
+	io_uring_register_ring_fd(&r->ring); /* optimisations: ignore a refusal */
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (1u << 20) &&
+	    io_uring_register_files_sparse(&r->ring, (unsigned)rl.rlim_cur) == 0)
+		r->nslots = (unsigned)rl.rlim_cur;
 	io_uring_prep_poll_add(sqe_get(r, NULL, T_STOP), r->stop_fd, POLLIN);
 	arm_accept(r);
 
