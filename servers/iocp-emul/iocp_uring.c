@@ -4,10 +4,14 @@
  * DEFER_TASKRUN when the kernel has them, so the kernel's completion work
  * runs in this thread, in batches, and never interrupts a worker). Workers
  * append operations to a list and, when the poller is asleep, wake it
- * through an eventfd whose read is always pending in the ring. The poller
- * loops: move the list into SQEs, one io_uring_enter to submit them and wait
- * for at least one completion, move every CQE into the port's FIFO under one
- * lock.
+ * through an eventfd whose read is always pending in the ring. A worker
+ * inside a completion handler does not wake it at once: the wake waits
+ * until that worker is about to wait for a packet (uring_flush, from
+ * iocp_get), so that what its handlers submitted goes in one batch, as the
+ * native uring model submits a whole turn's SQEs with one io_uring_enter.
+ * The poller loops: move the list into SQEs, one io_uring_enter (on the
+ * registered ring fd) to submit them and wait for at least one completion,
+ * move every CQE into the port's FIFO under one lock.
  *
  * Timeouts are the poller's too, as a Windows program's timer thread would
  * call CancelIoEx: operations with a timeout sit in a list sorted by
