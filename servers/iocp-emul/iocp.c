@@ -232,12 +232,6 @@ int iocp_get(struct iocp_port *p, uint32_t *bytes, uintptr_t *key, struct iocp_o
 	if (t->counted && !t->blocked)
 		p->running--; /* coming back for more: no longer running */
 	t->counted = t->blocked = 0;
-	if (p->be->flush && !(p->head && p->running < p->concurrency)) {
-		/* About to wait: what this thread's handlers submitted goes out. */
-		pthread_mutex_unlock(&p->lock);
-		p->be->flush(p->be_state);
-		pthread_mutex_lock(&p->lock);
-	}
 
 	if (p->head && p->running < p->concurrency) {
 		/* The fast path: a running thread takes the next packet itself. */
@@ -273,11 +267,6 @@ int iocp_get(struct iocp_port *p, uint32_t *bytes, uintptr_t *key, struct iocp_o
 	*key = pk.key;
 	*ov = pk.ov;
 	return pk.res;
-}
-
-int iocp_thread_handling(struct iocp_port *p)
-{
-	return self && self->port == p && self->counted;
 }
 
 int iocp_post(struct iocp_port *p, uint32_t bytes, uintptr_t key, struct iocp_overlapped *ov)

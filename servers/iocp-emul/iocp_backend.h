@@ -19,15 +19,7 @@ struct iocp_backend_ops {
 	/* Start the operation described in ov->internal; its result must reach
 	 * the port through iocp_complete(), exactly once. */
 	void (*submit)(void *state, struct iocp_overlapped *ov);
-	/* Optional: a thread of the port is about to wait for a packet; what
-	 * the backend held back for a batch must go to the kernel now. */
-	void (*flush)(void *state);
 };
-
-/* Whether the calling thread is handling a packet of port p, so that it
- * comes back to iocp_get (and its flush) when done: a backend may then
- * batch its submissions rather than wake its poller for each. */
-int iocp_thread_handling(struct iocp_port *p);
 
 extern const struct iocp_backend_ops iocp_uring_ops;
 extern const struct iocp_backend_ops iocp_epoll_ops;
