@@ -18,9 +18,9 @@ HELLO = b"Hello, World!"
 GET_CLOSE = request_bytes("GET", "/", headers=["Connection: close"])
 GET_KEEP = request_bytes("GET", "/")
 
-NO_WORKERS_KNOB = ("iterative", "select", "pth")
-BIG_EVENT = ("epoll", "libevent", "iocp-emul")
-EMFILE_MODELS = ("epoll", "libevent", "select", "thread", "pth", "iocp-emul")
+NO_WORKERS_KNOB = ("iterative", "select", "pth", "st")
+BIG_EVENT = ("epoll", "libevent", "iocp-emul", "st")
+EMFILE_MODELS = ("epoll", "libevent", "select", "thread", "pth", "iocp-emul", "st")
 
 
 def all_hello(crowd, what):

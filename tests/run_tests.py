@@ -59,6 +59,7 @@ MODELS = [
     ("iocp-emul/io_uring", "iocp-emul", ["--backend", "io_uring"], ("conformance", "robustness")),
     ("iocp-emul/epoll", "iocp-emul", ["--backend", "epoll"], ("conformance", "robustness")),
     ("pth", "pth", [], ("conformance", "robustness")),
+    ("st", "st", [], ("conformance", "robustness")),
 ]
 
 SUITES = {"conformance": conformance.CASES, "robustness": robustness.CASES}
