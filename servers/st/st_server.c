@@ -17,9 +17,12 @@
  * them (the kernel checks, and queues a wait entry on, every socket) and walks
  * the whole I/O queue for revents: O(connections) per pass, not per switch;
  * one pass wakes every thread that became ready, so under load the cost per
- * request is O(connections / ready per pass). Timeouts sit in ST's heap:
- * O(log n). ST's clock is set to CLOCK_MONOTONIC (its default is
- * gettimeofday).
+ * request is O(connections / ready per pass): at 1000 busy connections one
+ * poll() returned about 950 ready (strace). Every wait with a timeout (each
+ * request's, from --idle-ms) enters ST's timeout heap: O(log n), a cache miss
+ * a level. perf at 16384 keep-alive connections: the heap 11.5% of the
+ * server's CPU, the dispatch loop 2.7%, the kernel's poll 6%. ST's clock is
+ * set to CLOCK_MONOTONIC (its default is gettimeofday).
  *
  * Cost per connection: an ST thread (a STACK_KB KiB stack, set explicitly,
  * mmap'ed and kept on ST's free list for reuse, without a guard page in this
