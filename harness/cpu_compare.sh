@@ -54,7 +54,8 @@ for rep in $(seq "$reps"); do
 	for setup in "$@"; do
 		run_one "$setup" "$rep"
 	done
-done | tee /dev/stderr | python3 -c '
+done | tee "${TMPDIR:-/tmp}/cpu_compare.$$"
+python3 -c '
 import re, sys, statistics
 runs = {}
 for line in sys.stdin:
@@ -65,4 +66,5 @@ cell = lambda v, f: (f + " [" + f + "-" + f + "]") % (statistics.median(v), min(
 print("# median [min-max]: requests/s | cpu0 us/request | proc us/request")
 for s, v in runs.items():
     print("%-10s %-24s %-22s %s" % (s, cell([r[0] for r in v], "%.0f"), cell([r[1] for r in v], "%.1f"), cell([r[2] for r in v], "%.1f")))
-'
+' <"${TMPDIR:-/tmp}/cpu_compare.$$"
+rm -f "${TMPDIR:-/tmp}/cpu_compare.$$"
