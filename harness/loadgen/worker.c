@@ -60,10 +60,16 @@ struct conn {
 	uint32_t gen;      /* bumped on every close */
 	uint32_t wr_off;
 	uint64_t start_ns; /* latency origin of the request in flight */
+	uint64_t served;   /* requests counted in the window (conns_served, fairness) */
 	union {
 		struct resp_http http;
 		struct resp_day day;
 	} rsp;
+};
+
+struct think {
+	int conn;
+	uint64_t wake_ns;
 };
 
 struct worker {
@@ -77,6 +83,8 @@ struct worker {
 	uint64_t *deadline_ns; /* per connection: request timeout or retry time; 0 = none */
 	int *ring;             /* open loop: idle connections, oldest first */
 	int ring_head, ring_count;
+	struct think *think; /* --think-ms: thinking connections, earliest wake first */
+	int think_head, think_count;
 	int in_flight;
 	int n_started;        /* closed loop: connections started so far (ramp) */
 	int n_opened;         /* connections that have connected at least once */
@@ -99,23 +107,6 @@ static uint64_t clock_ns(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-void stats_reset(struct stats *st)
-{
-	st->requests = 0;
-	st->bytes = 0;
-	memset(st->err, 0, sizeof(st->err));
-	hist_reset(&st->hist);
-}
-
-void stats_merge(struct stats *into, const struct stats *from)
-{
-	into->requests += from->requests;
-	into->bytes += from->bytes;
-	for (int k = 0; k < ERR_KINDS; k++)
-		into->err[k] += from->err[k];
-	hist_merge(&into->hist, &from->hist);
 }
 
 static int conn_index(const struct worker *w, const struct conn *c)
@@ -148,6 +139,25 @@ static void ring_unpop(struct worker *w)
 {
 	w->ring_head = (w->ring_head + w->n_conns - 1) % w->n_conns;
 	w->ring_count++;
+}
+
+/* ---- think queue (closed loop, --think-ms) ----
+ * Every connection waits the same think time, so wake times leave in the order
+ * they arrive: a FIFO is the timer queue (O(1) a push or pop, no syscall). */
+
+static void think_push(struct worker *w, struct conn *c, uint64_t wake_ns)
+{
+	int tail = (w->think_head + w->think_count) % w->n_conns;
+	w->think[tail] = (struct think){.conn = conn_index(w, c), .wake_ns = wake_ns};
+	w->think_count++;
+}
+
+static struct conn *think_pop(struct worker *w)
+{
+	struct conn *c = &w->conns[w->think[w->think_head].conn];
+	w->think_head = (w->think_head + 1) % w->n_conns;
+	w->think_count--;
+	return c;
 }
 
 /* ---- sockets ---- */
@@ -249,6 +259,7 @@ static void conn_done(struct worker *w, struct conn *c, unsigned status, int ser
 {
 	if (status >= 200 && status < 300) {
 		w->st.requests++;
+		c->served++;
 		hist_record(&w->st.hist, (now - c->start_ns + 500) / 1000);
 	} else {
 		w->st.err[ERR_STATUS]++;
@@ -398,15 +409,36 @@ static int conn_start(struct worker *w, struct conn *c, uint64_t start_ns, uint6
 	return 1;
 }
 
-/* c is free again: closed loop sends its next request, open loop parks it. */
+/* c is free again: closed loop sends its next request (after the think time,
+ * if any), open loop parks it. */
 static void conn_next(struct worker *w, struct conn *c, uint64_t now)
 {
 	if (atomic_load_explicit(&w->sh->phase, memory_order_relaxed) == PHASE_STOP)
 		return;
 	if (open_loop(w))
 		ring_push(w, c);
+	else if (w->sh->think_ns)
+		think_push(w, c, now + w->sh->think_ns);
 	else
 		conn_start(w, c, now, now);
+}
+
+/* Think times that are over: start those connections' next requests (their
+ * latency counts from now, the think time excluded).  Connects are bounded
+ * per turn as in the ramp; the rest wait for the next turn. */
+static void worker_wake_thinkers(struct worker *w, uint64_t now)
+{
+	uint64_t begin = now;
+	while (w->think_count > 0 && w->think[w->think_head].wake_ns <= now && !w->out_of_tickets) {
+		struct conn *c = think_pop(w);
+		int connects = c->fd < 0;
+		conn_start(w, c, now, now);
+		if (connects) {
+			now = clock_ns();
+			if (now - begin >= RAMP_BUDGET_NS)
+				return;
+		}
+	}
 }
 
 /* Open loop: send every request whose intended time has come, while a
@@ -470,6 +502,8 @@ static struct timespec worker_wait_time(const struct worker *w, uint64_t now)
 	uint64_t until = w->next_scan_ns;
 	if (open_loop(w) && w->ring_count > 0 && !w->out_of_tickets && w->next_send_ns < until)
 		until = w->next_send_ns;
+	if (w->think_count > 0 && !w->out_of_tickets && w->think[w->think_head].wake_ns < until)
+		until = w->think[w->think_head].wake_ns;
 	if (w->n_started < w->n_conns)
 		until = now; /* still ramping up: just collect what is ready */
 	uint64_t ns = until > now ? until - now : 0;
@@ -482,8 +516,11 @@ static int worker_check_phase(struct worker *w)
 {
 	int phase = atomic_load_explicit(&w->sh->phase, memory_order_acquire);
 	if (phase != w->phase_seen) {
-		if (phase == PHASE_MEASURE)
+		if (phase == PHASE_MEASURE) {
 			stats_reset(&w->st);
+			for (int i = 0; i < w->n_conns; i++)
+				w->conns[i].served = 0;
+		}
 		w->phase_seen = phase;
 	}
 	return phase == PHASE_STOP || (w->out_of_tickets && w->in_flight == 0);
@@ -497,6 +534,13 @@ static void worker_begin(struct worker *w, uint64_t now)
 		w->next_send_ns = now + w->interval_ns * (uint64_t)w->id / (uint64_t)w->sh->threads;
 		for (int i = 0; i < w->n_conns; i++)
 			ring_push(w, &w->conns[i]);
+		w->n_started = w->n_conns;
+	} else if (w->sh->think_ns) {
+		/* first requests spread over one think time, so the connections
+		 * do not move in lockstep; this is also the ramp */
+		for (int i = 0; i < w->n_conns; i++)
+			think_push(w, &w->conns[i],
+				   now + w->sh->think_ns * (uint64_t)i / (uint64_t)w->n_conns);
 		w->n_started = w->n_conns;
 	}
 }
@@ -538,6 +582,8 @@ static void worker_loop(struct worker *w)
 			worker_scan(w, now);
 		if (open_loop(w))
 			worker_dispatch(w, now);
+		else if (w->think_count > 0)
+			worker_wake_thinkers(w, now);
 	}
 }
 
@@ -559,6 +605,8 @@ static void *worker_main(void *arg)
 	struct worker *w = arg;
 	worker_loop(w);
 	worker_count_overdue(w);
+	for (int i = 0; i < w->n_conns; i++)
+		stats_add_conn(&w->st, w->conns[i].served);
 	for (int i = 0; i < w->n_conns; i++)
 		conn_close(w, &w->conns[i]);
 	if (atomic_fetch_sub(&w->sh->running, 1) == 1)
@@ -587,9 +635,10 @@ struct worker *worker_create(struct shared *sh, int id, int first_conn, int n_co
 	w->conns = calloc((size_t)n_conns, sizeof(*w->conns));
 	w->deadline_ns = calloc((size_t)n_conns, sizeof(*w->deadline_ns));
 	w->ring = calloc((size_t)n_conns, sizeof(*w->ring));
+	w->think = calloc((size_t)n_conns, sizeof(*w->think));
 	w->epfd = epoll_create1(EPOLL_CLOEXEC);
 	struct epoll_event ev = {.events = EPOLLIN | EPOLLET, .data.u64 = WAKE_TAG};
-	if (!w->conns || !w->deadline_ns || !w->ring || w->epfd < 0 ||
+	if (!w->conns || !w->deadline_ns || !w->ring || !w->think || w->epfd < 0 ||
 	    epoll_ctl(w->epfd, EPOLL_CTL_ADD, sh->wake_fd, &ev) < 0) {
 		worker_destroy(w);
 		return NULL;
@@ -619,6 +668,12 @@ const struct stats *worker_stats(const struct worker *w)
 	return &w->st;
 }
 
+void worker_conn_requests(const struct worker *w, uint64_t *out)
+{
+	for (int i = 0; i < w->n_conns; i++)
+		out[i] = w->conns[i].served;
+}
+
 int worker_opened(const struct worker *w, uint64_t *all_open_ns)
 {
 	*all_open_ns = w->all_open_ns;
@@ -634,5 +689,6 @@ void worker_destroy(struct worker *w)
 	free(w->conns);
 	free(w->deadline_ns);
 	free(w->ring);
+	free(w->think);
 	free(w);
 }
