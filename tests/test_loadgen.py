@@ -17,6 +17,10 @@ by column name:
     per-connection counts;
   - --think-ms: requests bounded by conns x d / think, the server's count matches,
     think time not in the latency;
+  - --hist-out and --merge: each file's per-connection counts are the server's, the
+    run's percentiles those of its buckets; merging two files sums the counts, takes
+    the percentiles of the summed buckets and Jain's index of the union; --start-at
+    starts two clients' windows together;
   - the CSV header is the contract's column list, in order, and the columns only
     the runner knows (experiment, srv_*, ...) are left empty.
 Prints "ok - loadgen <case>", "not ok - loadgen <case>: expected X, got Y" or
@@ -27,6 +31,7 @@ run); every server it starts is killed when it ends, on an exception or Ctrl-C.
 
 import csv
 import io
+import math
 import os
 import select
 import signal
@@ -34,6 +39,7 @@ import socket
 import struct
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -605,6 +611,133 @@ def case_think_time_exact():
         raise Fail("expected lat_p50_us < 50000 (think time excluded), got %s" % row["lat_p50_us"])
 
 
+# ---------------------------------------------------------------- --hist-out and --merge
+
+def hist_file(path):
+    """A --hist-out file: (fields as text, {bucket index: count}, conn_requests list)."""
+    fields, buckets, conns = {}, {}, None
+    with open(path) as f:
+        lines = f.read().split("\n")
+    if lines[0] != "loadgen-hist 1" or "end" not in lines:
+        raise Fail("expected %s to start with 'loadgen-hist 1' and hold an 'end' line" % path)
+    for line in lines[1:lines.index("end")]:
+        key, _, val = line.partition(" ")
+        if key == "bucket":
+            idx, _, count = val.split()
+            buckets[int(idx)] = buckets.get(int(idx), 0) + int(count)
+        elif key == "conn_requests":
+            conns = [int(v) for v in val.split()]
+        else:
+            fields[key] = val
+    return fields, buckets, conns
+
+
+def bucket_mid_us(i):
+    """The midpoint of bucket i of the log-linear layout (harness/loadgen/hist.h)."""
+    if i < 256:
+        return i
+    shift = (i - 256) // 128 + 1
+    return (((i - 256) % 128 + 128) << shift) + (1 << shift) // 2
+
+
+def percentile_us(buckets, lo, hi, p):
+    """hist.h's rule: the midpoint of the bucket holding the ceil(p/100 n)-th value, in [min, max]."""
+    n = sum(buckets.values())
+    if p >= 100:
+        return hi
+    rank, seen = max(1, math.ceil(p / 100.0 * n)), 0   # the same doubles as hist.c
+    for i in sorted(buckets):
+        seen += buckets[i]
+        if seen >= rank:
+            return min(max(bucket_mid_us(i), lo), hi)
+    return hi
+
+
+LAT_COLUMNS = [("lat_p50_us", 50), ("lat_p90_us", 90), ("lat_p99_us", 99), ("lat_p999_us", 99.9)]
+
+
+def expect_latency_from(row, buckets, lo, hi, what):
+    want = {c: percentile_us(buckets, lo, hi, p) for c, p in LAT_COLUMNS}
+    want["lat_max_us"] = hi
+    bad = [c for c in want if row.get(c) != str(want[c])]
+    if bad:
+        raise Fail("expected %s from %s, got %s" % (" ".join("%s=%d" % (c, want[c]) for c in bad), what,
+                                                  " ".join("%s=%s" % (c, row.get(c)) for c in bad)))
+
+
+def case_merge_two_runs():
+    """Two runs (4 and 3 connections, one slot of the second refused) each write --hist-out;
+    their per-connection counts are the server's; --merge --csv gives the summed counts, the
+    percentiles of the summed buckets (computed here), Jain's index over the union."""
+    tmp = tempfile.mkdtemp(prefix="test_loadgen_")
+    try:
+        files, rows, union_x = [], [], []
+        for conns, n, refuse in ((4, 300, None), (3, 200, 1)):
+            path = os.path.join(tmp, "c%d.hist" % conns)
+            srv = PickyServer(lambda c, slot, got, refuse=refuse: slot != refuse)
+            try:
+                _, row, _ = loadgen("http://127.0.0.1:%d/" % srv.port, n, conns=conns,
+                                    extra=["--src-addrs", str(conns), "--hist-out", path])
+                xs = srv.slot_counts(conns)
+            finally:
+                srv.stop()
+            fields, buckets, per_conn = hist_file(path)
+            if per_conn != xs:
+                raise Fail("expected %s's conn_requests to be the server's per-slot counts %s, got %s"
+                           % (os.path.basename(path), xs, per_conn))
+            expect_latency_from(row, buckets, int(fields["lat_min_us"]), int(fields["lat_max_us"]),
+                                "the run's own --hist-out buckets")
+            files.append((fields, buckets))
+            rows.append(row)
+            union_x += xs
+        _, merged, _ = run_csv([LOADGEN, "--merge", "--csv"] + [os.path.join(tmp, "c%d.hist" % c) for c in (4, 3)])
+    finally:
+        for f in os.listdir(tmp):
+            os.unlink(os.path.join(tmp, f))
+        os.rmdir(tmp)
+    want = {c: sum(int(r[c]) for r in rows) for c in ["requests", "bytes"] + ERRORS}
+    expect_counts(merged, want)
+    union = {}
+    for _, b in files:
+        for i, c in b.items():
+            union[i] = union.get(i, 0) + c
+    lo = min(int(f["lat_min_us"]) for f, _ in files)
+    hi = max(int(f["lat_max_us"]) for f, _ in files)
+    expect_latency_from(merged, union, lo, hi, "the two files' buckets summed")
+    expect_fairness(merged, union_x, "over the union of both runs' connections")
+    if merged.get("conns") != "7" or merged.get("client") != "loadgen*2":
+        raise Fail("expected conns=7 client=loadgen*2, got conns=%s client=%s" % (merged.get("conns"), merged.get("client")))
+
+
+def case_start_at():
+    """Two loadgens given --start-at 1 s ahead both begin measuring at or after it, within
+    0.25 s of each other; a moment 10 s past is refused (exit 2, one line)."""
+    srv = MockServer("ok")
+    tmp = tempfile.mkdtemp(prefix="test_loadgen_")
+    try:
+        at = time.time() + 1.0
+        paths = [os.path.join(tmp, "%d.hist" % i) for i in range(2)]
+        procs = [subprocess.Popen([LOADGEN, "-c", "2", "-t", "1", "-d", "0.3", "--start-at", "%.6f" % at,
+                                   "--hist-out", p, "http://127.0.0.1:%d/" % srv.port],
+                                  stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                 for p in paths]
+        errs = [pr.communicate(timeout=RUN_TIMEOUT_S)[1] for pr in procs]
+        if any(pr.returncode != 0 for pr in procs):
+            raise Fail("expected both loadgens to exit 0, got %s: %s" % ([pr.returncode for pr in procs], errs))
+        starts = [float(hist_file(p)[0]["window_start_s"]) for p in paths]
+        late = subprocess.run([LOADGEN, "--start-at", "%.3f" % (time.time() - 10), "http://127.0.0.1:%d/" % srv.port],
+                              stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
+    finally:
+        srv.stop()
+        for f in os.listdir(tmp):
+            os.unlink(os.path.join(tmp, f))
+        os.rmdir(tmp)
+    if min(starts) < at or max(starts) - min(starts) > 0.25:
+        raise Fail("expected both windows to start at or after %.3f, within 0.25 s, got %s" % (at, starts))
+    if late.returncode != 2 or late.stderr.count("\n") != 1 or "passed" not in late.stderr:
+        raise Fail("expected a --start-at 10 s past to exit 2 with one line, got %d: %r" % (late.returncode, late.stderr))
+
+
 N = 200
 OKLEN = len(OK)
 CASES = [("csv header is the contract's column list", case_csv_header_is_the_contract)]
@@ -630,6 +763,9 @@ CASES += [
     ("--think-ms 100: requests near conns x d / think, server's count matches", case_think_time_rate),
     ("--think-ms 100 --requests 20: 20 counted and served, think time between, not in latency",
      case_think_time_exact),
+    ("--hist-out of two runs, --merge: summed counts, percentiles of the summed buckets, Jain of the union",
+     case_merge_two_runs),
+    ("--start-at: two clients start their window together; a moment long past is refused", case_start_at),
     ("-c 1 --requests 1 -> requests=1", mock_case("ok", 1, {"requests": 1, "bytes": OKLEN}, conns=1)),
     ("http, closed port -> err_connect=50", refused_case(False)),
     ("http --close, closed port -> err_connect=50", refused_case(True)),
