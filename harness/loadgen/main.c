@@ -7,8 +7,11 @@
  * main resolves the target, builds the one request every connection sends,
  * starts the threads, then only waits: for the warmup to end (it resets the
  * counters), for -d, for SIGINT/SIGTERM (stop early, report what was measured,
- * exit 0) or for the workers to finish --requests.  Limits: IPv4 source-address
- * spreading only; one request per connection in flight (no pipelining). */
+ * exit 0) or for the workers to finish --requests.  --start-at delays all of it
+ * to a CLOCK_REALTIME moment (clients on several hosts start together);
+ * --hist-out writes what was counted to a file and --merge adds such files up
+ * (histfile.c).  Limits: IPv4 source-address spreading only; one request per
+ * connection in flight (no pipelining). */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
