@@ -738,6 +738,29 @@ def case_start_at():
         raise Fail("expected a --start-at 10 s past to exit 2 with one line, got %d: %r" % (late.returncode, late.stderr))
 
 
+BAD_USAGE = [
+    # arguments, a word the one-line error must hold
+    (["--think-ms", "5", "-R", "100", "http://127.0.0.1:1/"], "closed loop"),
+    (["--think-ms", "soon", "http://127.0.0.1:1/"], "--think-ms"),
+    (["--merge", "-c", "3", "x.hist"], "takes only"),
+    (["--merge"], "files"),
+    (["--merge", "/nonexistent/x.hist"], "cannot open"),
+    (["--merge", "/proc/self/stat"], "not a loadgen --hist-out file"),
+    (["--hist-out", "/nonexistent/dir/x.hist", "http://127.0.0.1:1/"], "--hist-out"),
+    (["--start-at", "yesterday", "http://127.0.0.1:1/"], "--start-at"),
+]
+
+
+def bad_usage_case(argv, word):
+    def fn():
+        p = subprocess.run([LOADGEN] + argv, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                           timeout=RUN_TIMEOUT_S)
+        if p.returncode != 2 or p.stderr.count("\n") != 1 or word not in p.stderr or p.stdout:
+            raise Fail("expected exit 2 and one line on stderr holding %r, got exit %d: %r"
+                       % (word, p.returncode, p.stderr[:300]))
+    return fn
+
+
 N = 200
 OKLEN = len(OK)
 CASES = [("csv header is the contract's column list", case_csv_header_is_the_contract)]
@@ -766,6 +789,7 @@ CASES += [
     ("--hist-out of two runs, --merge: summed counts, percentiles of the summed buckets, Jain of the union",
      case_merge_two_runs),
     ("--start-at: two clients start their window together; a moment long past is refused", case_start_at),
+] + [("bad usage: loadgen %s -> exit 2, one line" % " ".join(a), bad_usage_case(a, w)) for a, w in BAD_USAGE] + [
     ("-c 1 --requests 1 -> requests=1", mock_case("ok", 1, {"requests": 1, "bytes": OKLEN}, conns=1)),
     ("http, closed port -> err_connect=50", refused_case(False)),
     ("http --close, closed port -> err_connect=50", refused_case(True)),

@@ -353,6 +353,16 @@ static void output_write(const struct opts *o, const struct run_result *r)
 	}
 }
 
+/* A --hist-out FILE that cannot be created fails now, not after the run. */
+static void hist_out_check(const struct opts *o)
+{
+	FILE *f = o->hist_out ? fopen(o->hist_out, "w") : NULL;
+	if (o->hist_out && !f)
+		die_usage("--hist-out %s: %s", o->hist_out, strerror(errno));
+	if (f)
+		fclose(f);
+}
+
 /* --merge F1 F2 ...: one summary (and row, and file) for the runs together. */
 static int merge_main(const struct opts *o)
 {
@@ -384,6 +394,7 @@ int main(int argc, char **argv)
 	opts_parse(&o, argc, argv);
 	if (o.merge)
 		return merge_main(&o);
+	hist_out_check(&o);
 	fds_ensure(&o);
 	shared_setup(&o, &sh);
 	signal(SIGPIPE, SIG_IGN);

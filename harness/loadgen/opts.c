@@ -40,7 +40,7 @@ static const char usage_text[] =
     "                        print their merged summary (with --csv, one row): counts and\n"
     "                        histogram buckets summed, percentiles from the merged\n"
     "                        histogram, Jain's index from the summed n, sum x, sum x^2;\n"
-    "                        takes only --csv and --hist-out (writes the merged file)"
+    "                        takes only --csv and --hist-out (writes the merged file)\n"
     "  -H, --header 'K: V'   add a request header (repeatable)\n"
     "      --csv             print the runs.csv header and one row on stdout\n"
     "  -h, --help            this text\n"
@@ -54,7 +54,8 @@ static const char usage_text[] =
     "x_i > 0; fairness_jain = (sum x_i)^2 / (n * sum x_i^2) over all n = -c slots (an\n"
     "unserved slot counts as 0): 1 = all equal, 1/n = one slot got all; empty when no\n"
     "request was counted.\n"
-    "The summary goes to stderr.  Exit 0 on a finished run (also after SIGINT), 2 on bad usage.\n";
+    "The summary goes to stderr.  Exit 0 on a finished run (also after SIGINT), 2 on bad usage\n"
+    "(or a --hist-out FILE that cannot be created), 1 if writing FILE fails at the end.\n";
 
 enum {
 	OPT_WARMUP = 256,
