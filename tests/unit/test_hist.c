@@ -329,6 +329,8 @@ static void test_file_merge(void)
 	      merged.o.conns);
 
 	/* damaged files are refused with a reason */
+	histfile_free(&ra);
+	histfile_free(&rb);
 	FILE *fp = fopen(pa, "r+");
 	ok = fp && fseek(fp, -20, SEEK_END) == 0 && ftruncate(fileno(fp), ftell(fp)) == 0;
 	if (fp)
