@@ -32,7 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_EVENTS 256
+#define MAX_EVENTS  256
 #define GUARD_BYTES 4096
 
 typedef void *fcontext_t;
@@ -48,11 +48,17 @@ extern fcontext_t make_fcontext(void *sp, size_t size, void (*fn)(transfer_t));
 void __sanitizer_start_switch_fiber(void **fake_stack_save, const void *bottom, size_t size);
 void __sanitizer_finish_switch_fiber(void *fake_stack_save, const void **bottom_old,
 				     size_t *size_old);
-#define asan_start __sanitizer_start_switch_fiber
+#define asan_start  __sanitizer_start_switch_fiber
 #define asan_finish __sanitizer_finish_switch_fiber
 #else
-static inline void asan_start(void **f, const void *b, size_t s) { (void)f, (void)b, (void)s; }
-static inline void asan_finish(void *f, const void **b, size_t *s) { (void)f, (void)b, (void)s; }
+static inline void asan_start(void **f, const void *b, size_t s)
+{
+	(void)f, (void)b, (void)s;
+}
+static inline void asan_finish(void *f, const void **b, size_t *s)
+{
+	(void)f, (void)b, (void)s;
+}
 #endif
 #if defined(__SANITIZE_THREAD__)
 void *__tsan_get_current_fiber(void);
@@ -60,31 +66,44 @@ void *__tsan_create_fiber(unsigned flags);
 void __tsan_destroy_fiber(void *fiber);
 void __tsan_switch_to_fiber(void *fiber, unsigned flags);
 #else
-static inline void *__tsan_get_current_fiber(void) { return NULL; }
-static inline void *__tsan_create_fiber(unsigned f) { (void)f; return NULL; }
-static inline void __tsan_destroy_fiber(void *f) { (void)f; }
-static inline void __tsan_switch_to_fiber(void *f, unsigned fl) { (void)f, (void)fl; }
+static inline void *__tsan_get_current_fiber(void)
+{
+	return NULL;
+}
+static inline void *__tsan_create_fiber(unsigned f)
+{
+	(void)f;
+	return NULL;
+}
+static inline void __tsan_destroy_fiber(void *f)
+{
+	(void)f;
+}
+static inline void __tsan_switch_to_fiber(void *f, unsigned fl)
+{
+	(void)f, (void)fl;
+}
 #endif
 
 enum state { T_READY, T_RUNNING, T_WAITING, T_TO_POOL, T_IN_POOL, T_FROM_POOL, T_DONE };
 
 struct uthread {
-	fcontext_t ctx, back;         /* where it stopped; who resumed it */
+	fcontext_t ctx, back; /* where it stopped; who resumed it */
 	struct uthread_sched *sched;
-	struct uthread *next;         /* ready queue, pool queue, done list or free list */
+	struct uthread *next;            /* ready queue, pool queue, done list or free list */
 	struct uthread *t_prev, *t_next; /* timer list, while deadline_ms != 0 */
 	struct uthread *a_prev, *a_next; /* every live thread of the scheduler */
 	long long deadline_ms;
 	void (*fn)(void *);
 	void *arg;
-	char *map;                    /* guard page + stack */
+	char *map; /* guard page + stack */
 	enum state state;
-	int fd;                       /* registered in sched->epfd, -1 none */
-	uint32_t fd_ready;            /* edges told and not yet used up */
-	uint32_t wait_events;         /* waiting for these, 0 otherwise */
+	int fd;               /* registered in sched->epfd, -1 none */
+	uint32_t fd_ready;    /* edges told and not yet used up */
+	uint32_t wait_events; /* waiting for these, 0 otherwise */
 	int woke_by_fd;
 	void *asan_fake;
-	const void *back_lo;          /* the resumer's stack, for ASan */
+	const void *back_lo; /* the resumer's stack, for ASan */
 	size_t back_size;
 	void *tsan_fiber, *tsan_back;
 };
@@ -95,7 +114,7 @@ struct uthread_sched {
 	struct uthread *timer_head, *timer_tail;
 	struct uthread *all, *free_list;
 	struct uthread *main;
-	int live, away, main_done;    /* away: threads in the pool */
+	int live, away, main_done; /* away: threads in the pool */
 	pthread_mutex_t done_lock;
 	struct uthread *done_head, *done_tail; /* back from the pool */
 };

@@ -139,9 +139,10 @@ int main(int argc, char **argv)
 			    "listener",
 	    .workers_default = 1,
 	    .max_conns_default = conn_default_max(0),
-	    .extra_help = "Each connection is a user thread with a 64 KiB mmap'ed stack and a guard "
-			  "page;\n--block-us calls move to a pool of up to 64 kernel threads, so they "
-			  "stop only\ntheir own connection.",
+	    .extra_help =
+		"Each connection is a user thread with a 64 KiB mmap'ed stack and a guard "
+		"page;\n--block-us calls move to a pool of up to 64 kernel threads, so they "
+		"stop only\ntheir own connection.",
 	};
 	options_parse(argc, argv, &m, &opts);
 	log_init(MODEL, opts.quiet);

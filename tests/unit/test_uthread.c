@@ -260,8 +260,9 @@ static void main_bench(void *unused)
 		uthread_yield();
 	long long dt = ns_now() - t0;
 	/* Each yield is two jumps (thread -> scheduler -> next thread). */
-	printf("uthread (jump_fcontext): %.1f ns per yield (thread to thread), %.1f ns per switch\n",
-	       (double)dt / (2.0 * bench_n), (double)dt / (4.0 * bench_n));
+	printf(
+	    "uthread (jump_fcontext): %.1f ns per yield (thread to thread), %.1f ns per switch\n",
+	    (double)dt / (2.0 * bench_n), (double)dt / (4.0 * bench_n));
 }
 
 static ucontext_t uc_main, uc_other;
