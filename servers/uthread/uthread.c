@@ -5,7 +5,10 @@
  * control words and swaps stack pointers, with no system call. glibc's
  * swapcontext saves and restores the signal mask with rt_sigprocmask on every
  * switch, and Debian's libpcl is built on swapcontext, so neither would do.
- * Measured by tests/unit/test_uthread --bench (see the model's header).
+ * Measured (bin/tests/test_uthread --bench, 2-core machine loaded by other
+ * jobs): 37-70 ns per switch here, against 580-670 ns for swapcontext; and
+ * perf stat -e raw_syscalls:sys_enter counts the same 92 system calls for
+ * 4 and 8 million switches (swapcontext: one per switch).
  * Every switch goes through a scheduler (or pool) context and back: thread
  * to thread is two jumps, which keeps each piece here one short function.
  *
@@ -19,6 +22,14 @@
  * edge, and no epoll_wait can run between the two (M:1: the thread is running).
  * So a keep-alive request costs read, writev and a share of one epoll_wait,
  * like the epoll model.
+ *
+ * Sanitizers: each jump is announced to ASan (__sanitizer_start_switch_fiber /
+ * __sanitizer_finish_switch_fiber) and to TSan (a fiber per thread,
+ * __tsan_switch_to_fiber); without them ASan reports the other stack's frames
+ * and TSan loses track. Both suites pass under them.
+ * Migration: between work_block's hooks the user thread runs on a pool
+ * kernel thread, so that stretch (one syscall loop in work.c) must not keep a
+ * thread-local address across the hooks; everything here reads tls_* afresh.
  */
 #include "uthread.h"
 
