@@ -9,7 +9,7 @@ runs one point, harness/runner.py plans and runs the sweep.
 
 from dataclasses import dataclass
 
-MODELS = ["iterative", "fork", "thread", "select", "epoll", "libevent", "iocp-emul", "pth", "st"]
+MODELS = ["iterative", "fork", "thread", "select", "epoll", "libevent", "iocp-emul", "pth", "st", "uthread"]
 
 # Connections a model can hold at once.  select() and Pth (whose scheduler
 # waits in select()) cannot watch a descriptor >= FD_SETSIZE (1024); stdio,
@@ -60,6 +60,7 @@ EVERY_MODEL = [
     Setup("iocp-emul"),
     Setup("pth"),
     Setup("st"),
+    Setup("uthread"),
 ]
 
 EXPERIMENTS = [
@@ -80,11 +81,14 @@ EXPERIMENTS = [
             Setup("thread"),
             Setup("pth"),
             Setup("st"),
+            Setup("uthread"),
             Setup("epoll", "", (), "all"),
             Setup("epoll", "reactors2", ("--workers", "2"), "all"),
             Setup("thread", "", (), "all"),
             Setup("pth", "", (), "all"),
             Setup("st", "", (), "all"),
+            Setup("uthread", "", (), "all"),
+            Setup("uthread", "schedulers2", ("--workers", "2"), "all"),
         ]),
     Experiment(
         "blocking", "A 1 ms blocking call per request at 64 connections",
@@ -108,6 +112,7 @@ EXPERIMENTS = [
             Setup("iocp-emul"),
             Setup("pth"),
             Setup("st"),
+            Setup("uthread"),
         ],
         server_flags=("--proto", "daytime")),
     Experiment(

@@ -15,6 +15,7 @@ COLORS = {
     "select": "#9467bd", "epoll": "#2ca02c", "epoll reactors2": "#74c476", "libevent": "#ff7f0e",
     "iocp-emul": "#8c564b", "pth": "#e377c2", "iterative": "#7f7f7f",
     "st": "#bcbd22",
+    "uthread": "#17becf", "uthread schedulers2": "#9edae5",
 }
 FALLBACK_COLORS = ["#17becf", "#bcbd22", "#393b79", "#637939", "#843c39", "#7b4173"]
 
