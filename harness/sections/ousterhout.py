@@ -197,7 +197,7 @@ def section(run, made):
         if gains:
             why.append("With a second server CPU (shared with the client), against the same model on one CPU: "
                        + ", ".join(f"{n} ×{g:.2f} at {c}" for n, g, c in gains)
-                       + ". A single-threaded loop (epoll, pth, uthread) can use one CPU only; kernel threads,"
+                       + ". A single-threaded loop (epoll, pth, st, uthread) can use one CPU only; kernel threads,"
                          " several reactors and several uthread schedulers can use both, Ousterhout's own exception (\"true CPU concurrency\"). On this"
                          " 2-core machine the second CPU also runs the client, which bounds any gain: for a model"
                          " that can use two CPUs, a ratio near 1 means the client or the shared CPU set the limit.")
