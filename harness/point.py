@@ -352,10 +352,23 @@ class Runner:
             if cbusy is not None and not scpus & ccpus:
                 bound = bound or cbusy >= 100.0 * CLIENT_CPUS_BUSY_FRACTION
             row["client_bound"] = "1" if bound else "0"
+        row["srv_cpu_us_per_req"] = cpu_us_per_req(sbusy, len(scpus), row["rps"])
         row["client"] = p.client
         self.cpu_rows.append([p.exp.name, p.setup.model, p.setup.variant, p.server_cpus, p.client_cpus,
                               p.level, p.rep] + ["" if v is None else f"{v:.1f}" for v in (sbusy, ssoft, cbusy, csoft)])
         return row
+
+
+def cpu_us_per_req(busy_pct, ncpus, rps):
+    """srv_cpu_us_per_req: the server CPU set's busy time (softirq included, % of
+    the set's capacity over the sampled window) per request served; "" unknown."""
+    try:
+        rate = float(rps)
+    except ValueError:
+        return ""
+    if busy_pct is None or rate <= 0:
+        return ""
+    return f"{busy_pct / 100.0 * ncpus * 1e6 / rate:.2f}"
 
 
 def parse_client_csv(text):
