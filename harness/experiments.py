@@ -115,7 +115,33 @@ EXPERIMENTS = [
             Setup("epoll", "", (), "default", "wrk"),
         ]),
 ]
+
+# The peers experiments: the production embodiments of three models, behind the
+# same command line through the wrappers in harness/peers/ (a "model" here is a
+# wrapper's name).  Each of ours sits next to its embodiment.
+PEERS = {name: f"harness/peers/{name}" for name in ("nginx", "apache-prefork", "apache-worker", "apache-event")}
+PEER_SETUPS = [
+    Setup("fork", "prefork", POOL),
+    Setup("apache-prefork", "", POOL),
+    Setup("thread", "pool", POOL),
+    Setup("apache-worker", "", POOL),
+    Setup("epoll"),
+    Setup("nginx"),
+    Setup("apache-event", "", POOL),
+]
+PEER_LEVELS = [16, 1024, 16384]
+EXPERIMENTS += [
+    Experiment(
+        "peers-file8k", "Production peers, SEDA task: 8 KB file over keep-alive HTTP",
+        "http", "file8k", True, PEER_LEVELS, [1024], list(PEER_SETUPS),
+        path="/file8k.html", needs_file=True),
+    Experiment(
+        "peers-hello", "Production peers, plaintext over keep-alive HTTP",
+        "http", "hello", True, PEER_LEVELS, [1024], list(PEER_SETUPS)),
+]
 EXP_BY_NAME = {e.name: e for e in EXPERIMENTS}
+# Names for several experiments at once (--experiments peers).
+GROUPS = {"peers": ["peers-file8k", "peers-hello"]}
 
 # Sweep settings: run_all.sh (DEFAULT) and run_all.sh --quick.
 QUICK = {"duration_s": 1.0, "warmup_s": 0.5, "reps": 1}

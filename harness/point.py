@@ -23,7 +23,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 
-from experiments import WARMUP_CONNS_PER_S, Experiment, Setup
+from experiments import PEERS, WARMUP_CONNS_PER_S, Experiment, Setup
 from runs import COLUMNS
 from sampling import Window, cpuset_parse, read_text, sample_server, stat_fields
 
@@ -118,6 +118,11 @@ def fd_limit():
     return hard
 
 
+def server_path(bin_dir, model):
+    """A model's binary in bin_dir, or a peer's wrapper in harness/peers/."""
+    return os.path.join(ROOT, PEERS[model]) if model in PEERS else os.path.join(bin_dir, model)
+
+
 def pinned(cpus, argv):
     return ["taskset", "-c", cpus] + argv
 
@@ -155,6 +160,7 @@ class Runner:
         """A directory with the SEDA task's 8 KB file (read by the server on every request)."""
         if self.www is None:
             self.www = tempfile.mkdtemp(prefix="bench-www-")
+            os.chmod(self.www, 0o755)        # Apache's children (peers) serve as nobody
             line = b"<p>SEDA benchmark: an 8 KB file, read on every request.</p>\n"
             body = (line * (8192 // len(line) + 1))[:8192]
             with open(os.path.join(self.www, "file8k.html"), "wb") as f:
@@ -167,7 +173,7 @@ class Runner:
             shutil.rmtree(self.www, ignore_errors=True)
 
     def server_argv(self, p):
-        argv = [os.path.join(self.args.bin, p.setup.model), "-p", "0", "--quiet"]
+        argv = [server_path(self.args.bin, p.setup.model), "-p", "0", "--quiet"]
         argv += list(p.exp.server_flags) + list(p.setup.flags)
         if p.exp.needs_file:
             argv += ["--root", self.www_root()]
