@@ -162,8 +162,8 @@ def compare(run, name_a, pa, name_b, pb):
     ra, rb = pa.get("rps"), pb.get("rps")
     ca, cb = run.cpu_per_req(pa), run.cpu_per_req(pb)
     rate = f"{name_a} {f_rps(ra)} against {name_b} {f_rps(rb)} requests/s (×{ra / rb:.2f})"
-    cpu = (f"{name_a} {ca:.1f} µs against {name_b} {cb:.1f} µs (×{cb / ca:.2f} in"
-           f" {name_a}'s favour)") if ca and cb else None
+    cpu = (f"{name_a} {ca:.1f} µs against {name_b} {cb:.1f} µs ({name_a} does ×{cb / ca:.2f} the requests per"
+           f" server CPU-second of {name_b})") if ca and cb else None
     if not (pa.client_bound or pb.client_bound):
         return (f"{rate}, server CPU per request {cpu}; the server was the limit, so requests/s carries the verdict" if cpu else
                 f"{rate}; the server was the limit, so requests/s carries the verdict"), ra / rb

@@ -3,6 +3,7 @@
 from plot_lib import Figure, experiment_series, throughput_latency
 from report_lib import cell_rps, client_bound_bullets, compare, cpu_of, f_ms, f_num, f_pct, f_rps, images, lab, table
 from runs import SERVED_SHARE_MIN
+from verdicts import Verdict
 
 NAME = "seda"
 
@@ -222,4 +223,25 @@ def fairness_part(run, setups):
         text = (f"{claim} Not seen in this run: every model served at least {f_pct(SERVED_SHARE_MIN)} of its"
                 " connections at its highest level.")
     out += [text, ""]
+    return out
+
+
+def verdicts(run):
+    """SEDA fig. 2 (thread per connection degrades) and fig. 4 (epoll keeps its level), by the share
+    of its own peak each keeps at its highest level."""
+    out = []
+    for claim, model, good in (("seda-fig2", "thread", lambda k: k < KEEP_WELL),
+                               ("seda-fig4", "epoll", lambda k: k >= KEEP_WELL)):
+        s = run.find(NAME, model)
+        r = run.retention(NAME, s) if s else None
+        if not r or r[2] is None or len(run.measured(NAME, s)) < 2:
+            continue
+        peak, last, kept = r
+        # Partly: within 10 points of the line, or the highest level was client-bound.
+        near = abs(kept - KEEP_WELL) < 0.10 or last.client_bound
+        verdict = ("partly" if near else "reproduced") if good(kept) else ("partly" if near else "not reproduced")
+        out.append(Verdict(claim, verdict,
+                           f"{model} keeps {f_pct(kept)} of its peak ({f_rps(peak.get('rps'))} at {peak.conns}) at"
+                           f" {last.conns} connections{' ★' if last.client_bound else ''}"
+                           f" (kept = at least {f_pct(KEEP_WELL)})"))
     return out
