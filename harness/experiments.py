@@ -28,6 +28,7 @@ class Setup:
     flags: tuple = ()
     cpus: str = "default"   # "default": --server-cpus; "all": server and client CPUs together
     client: str = ""        # "" = --client; else forced ("loadgen" or "wrk")
+    stand_in: str = ""      # not run when this experiment is in the same sweep: its points stand in
 
 
 @dataclass
@@ -65,7 +66,7 @@ EXPERIMENTS = [
     Experiment(
         "seda", "SEDA figures 2 and 4: 8 KB file over keep-alive HTTP against connections",
         "http", "file8k", True,
-        [1, 4, 16, 64, 256, 1024, 4096, 16384], [16, 1024],
+        [1, 16, 64, 256, 1024, 4096, 16384], [16, 1024],      # 4 left out for the 20-minute budget
         list(EVERY_MODEL),
         path="/file8k.html", needs_file=True),
     Experiment(
@@ -92,7 +93,7 @@ EXPERIMENTS = [
     Experiment(
         "daytime", "Daytime (RFC 867): a new connection per request",
         "daytime", "daytime", False,
-        [1, 16, 256, 1024], [16],
+        [1, 16, 1024], [16],          # 256 left out for the 20-minute budget
         [
             Setup("iterative"),
             Setup("fork"),
@@ -129,11 +130,13 @@ PEER_SETUPS = [
     Setup("nginx"),
     Setup("apache-event", "", POOL),
 ]
-PEER_LEVELS = [16, 1024, 16384]
+PEER_LEVELS = [16, 1024, 16384]      # levels of seda too: for the SEDA task, seda's points of
+OURS = {"fork", "thread", "epoll"}   # our three stand in when seda is in the sweep
 EXPERIMENTS += [
     Experiment(
         "peers-file8k", "Production peers, SEDA task: 8 KB file over keep-alive HTTP",
-        "http", "file8k", True, PEER_LEVELS, [1024], list(PEER_SETUPS),
+        "http", "file8k", True, PEER_LEVELS, [1024],
+        [Setup(s.model, s.variant, s.flags, stand_in="seda" if s.model in OURS else "") for s in PEER_SETUPS],
         path="/file8k.html", needs_file=True),
     Experiment(
         "peers-hello", "Production peers, plaintext over keep-alive HTTP",

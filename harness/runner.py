@@ -48,9 +48,10 @@ def plan(args, experiments):
     points = []
     server_cpus, client_cpus = cpuset_parse(args.server_cpus), cpuset_parse(args.client_cpus)
     all_cpus = cpuset_format(server_cpus | client_cpus)
+    names = {e.name for e in experiments}
     for exp in experiments:
         levels = args.conns or (exp.quick_levels if args.quick else exp.levels)
-        setups = [s for s in exp.setups if s.model in args.models]
+        setups = [s for s in exp.setups if s.model in args.models and s.stand_in not in names]
         for rep in range(1, args.reps + 1):
             for setup in setups:
                 client = setup.client or args.client

@@ -154,6 +154,10 @@ def section(run, made):
         if parts:
             bullets.append(f"At {conns_words(c)} on one CPU, against epoll's {f_rps(pe.get('rps'))} requests/s: "
                            + ", ".join(parts) + ".")
+        for name, s in (("thread", th), ("pth", pth)):
+            p = run.at(exp, s, c) if s else None
+            if p and p.get("rps") and (p.client_bound or pe.client_bound):
+                bullets.append(f"Client-bound at {conns_words(c)}: " + compare(run, name, p, "epoll", pe)[0] + ".")
     best = [(lab(s), run.at(exp, s, hi)) for s in setups1 if run.at(exp, s, hi) and run.at(exp, s, hi).get("rps")]
     if best:
         name, p = max(best, key=lambda x: x[1].get("rps"))
