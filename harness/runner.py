@@ -107,12 +107,14 @@ def describe():
             t += f"({' '.join(s.flags)})" if s.flags else ""
             t += "@all" if s.cpus == "all" else ""
             t += f"[{s.client}]" if s.client else ""
+            t += f"<{s.stand_in}" if s.stand_in else ""
             setups.append(t)
         lines.append(f"              setups: {' '.join(setups)}")
         lines.append(f"              conns: {','.join(map(str, e.levels))}   quick: {','.join(map(str, e.quick_levels))}"
                      f"   server flags: {' '.join(e.server_flags) or '-'}")
     lines.append(f"models: {' '.join(MODELS)}")
     lines.append(f"peers (harness/peers/, production servers behind the same command line): {' '.join(PEERS)}")
+    lines.append("setup<exp: not run when exp is in the same sweep, whose points of it stand in")
     lines.append("experiment groups: " + ", ".join(f"{g} = {','.join(v)}" for g, v in GROUPS.items()))
     lines.append("ceilings (keep-alive levels above are marked, not run): "
                  + ", ".join(f"{m} {c}" for m, c in CEILINGS.items()))
