@@ -122,8 +122,9 @@ def section(run, made):
         bullets.append("Goal missed (ours below its embodiment by the deciding figure): " + "; ".join(
             f"{n} against {p} at {c:,} connections, ×{r:.2f} ({e})" for n, p, c, r, e in missed) + ".")
     if met:
-        bullets.append("Goal met: " + "; ".join(
-            f"{n} against {p} at {c:,}, ×{r:.2f} ({e})" for n, p, c, r, e in met) + ".")
+        bullets.append(f"Goal met at the other {len(met)} of {len(met) + len(missed)} points; lowest there: "
+                       + "; ".join(f"{n} against {p} ×{min(r for n2, p2, _, r, _ in met if (n2, p2) == (n, p)):.2f}"
+                                   for n, p in dict.fromkeys((n, p) for n, p, _, _, _ in met)) + ".")
     out += [f"- {b}" for b in bullets]
     if bullets:
         out.append("")
