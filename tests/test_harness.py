@@ -87,8 +87,6 @@ def case_loadgen_csv_header():
     lines = p.stdout.splitlines()
     expect(len(lines) >= 2, "a header and a row on stdout", repr(p.stdout[:200]))
     header = next(csv.reader([lines[0]]))
-    if header == CONTRACT_COLUMNS[:-3]:
-        raise Skip("bin/loadgen predates conns_served and fairness_jain (branch loadgen); the runner leaves them empty")
     expect(header == CONTRACT_COLUMNS, "loadgen --csv header == the contract's columns", header)
     got = point.parse_client_csv(p.stdout)
     expect(got is not None and got["client"] == "loadgen", "the runner to parse loadgen's row", got)
@@ -239,8 +237,14 @@ def case_quick_bench_produces_every_file():
             expect(row[col] != "", f"{col} filled in every measured row", f"empty in {row['experiment']} "
                    f"{row['model']} {row['variant']} c={row['conns']}")
         expect(float(row["rps"]) > 0, "rps > 0", f"{row['rps']} in {row['experiment']} {row['model']}")
-        expect(row["srv_cpu_us_per_req"] != "", "srv_cpu_us_per_req filled in every measured row",
-               f"empty in {row['experiment']} {row['model']} {row['variant']} c={row['conns']}")
+        cols = ("srv_cpu_us_per_req", "conns_served", "fairness_jain") if row["client"] == "loadgen" \
+            else ("srv_cpu_us_per_req",)
+        for col in cols:
+            expect(row[col] != "", f"{col} filled in every measured {row['client']} row",
+                   f"empty in {row['experiment']} {row['model']} {row['variant']} c={row['conns']}")
+        if row["client"] == "wrk":
+            expect(row["conns_served"] == "" and row["fairness_jain"] == "", "conns_served, fairness_jain empty for wrk",
+                   (row["conns_served"], row["fairness_jain"]))
     check_cpu_per_req(QUICK_OUT, rows)
     meta = runs.read_meta(QUICK_OUT)
     for key in ("machine", "kernel", "cpu_model", "server_cpus", "client_cpus", "somaxconn",
@@ -265,11 +269,12 @@ def case_quick_bench_produces_every_file():
 def check_cpu_per_req(folder, rows):
     """srv_cpu_us_per_req = the server CPU set's busy share (cpu.csv) x CPUs x 1e6 / rps, row by row."""
     with open(os.path.join(folder, "cpu.csv"), newline="") as f:
-        busy = {(r["experiment"], r["model"], r["variant"], r["conns"], r["rep"]): r for r in csv.DictReader(f)}
-    for row in rows:
-        if runs.is_ceiling(row):
-            continue
-        c = busy[(row["experiment"], row["model"], row["variant"], row["conns"], row["rep"])]
+        busy = list(csv.DictReader(f))       # one row per measured runs.csv row, in the same order
+    measured = [r for r in rows if not runs.is_ceiling(r)]
+    expect(len(busy) == len(measured), f"{len(measured)} cpu.csv rows", len(busy))
+    for row, c in zip(measured, busy):
+        expect((c["experiment"], c["model"], c["conns"], c["rep"]) == (row["experiment"], row["model"], row["conns"],
+                                                                       row["rep"]), "cpu.csv in runs.csv's order", c)
         n = len(sampling.cpuset_parse(row["server_cpus"]))
         want = float(c["server_cpus_busy_pct"]) / 100.0 * n * 1e6 / float(row["rps"])
         got = float(row["srv_cpu_us_per_req"])
