@@ -9,6 +9,7 @@ NAME = "seda"
 
 KEEP_WELL = 0.75        # "kept its throughput" = at least 75 % of its own peak
 
+BOUNDED = {"pool", "prefork"}                        # variants with a fixed number of workers
 SEDA_FIG2 = {"thread", "fork"}                       # and their pool/prefork variants
 SEDA_FIG4 = {"select", "epoll", "libevent", "iocp-emul", "pth"}
 
@@ -209,12 +210,23 @@ def fairness_part(run, setups):
     claim = ("SEDA's point about bounded pools (Welsh, Culler and Brewer 2001, on Figure 2): bounding the"
              " thread pool keeps throughput from degrading, but the requests beyond the pool wait in the"
              " network queue with unbounded delay, so the server is unfair to them.")
+    def words(pts):
+        return "; ".join(f"{n} served {p.served()[0]:,} of {p.conns:,} connections (fairness"
+                         f" {f_num(p.get('fairness_jain'), 3)}) at {f_rps(p.get('rps'))} requests/s" for n, p in pts)
+    pools = [(n, p) for n, p in starved if p.variant in BOUNDED]
+    others = [(n, p) for n, p in starved if p.variant not in BOUNDED]
     if starved:
-        parts = [f"{n} served {p.served()[0]:,} of {p.conns:,} connections (fairness {f_num(p.get('fairness_jain'), 3)})"
-                 f" at {f_rps(p.get('rps'))} requests/s" for n, p in starved]
         fair = [(n, p) for n, p in known if not p.starved]
-        text = (f"{claim} This run shows it: " + "; ".join(parts) + ". Their throughput and latency describe"
-                " only the connections they served; the others got nothing in the window.")
+        text = claim
+        if pools:
+            text += (" This run shows it for the bounded pools: " + words(pools) + ". Their throughput and latency"
+                     " describe only the connections they served; the others got nothing in the window.")
+        else:
+            text += " The bounded pools were not starved at their highest level in this run."
+        if others:
+            text += (" Unbounded models starved too: " + words(others) + "; their unserved connections were still"
+                     " being accepted or waited behind the served ones, so their figures also describe only part"
+                     " of the load.")
         if fair:
             n, p = max(fair, key=lambda x: x[1].get("rps") or 0)
             text += (f" The fastest model that served nearly every connection, {n}, served {p.served()[0]:,} of"
