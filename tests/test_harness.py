@@ -516,9 +516,13 @@ def peer_serves(name, root):
         expect(not left, f"{name}: no server process left", left)
         expect(not os.path.exists(tmp[0]), f"{name}: its temp dir removed", tmp[0])
     finally:
-        if p.poll() is None:
-            os.killpg(p.pid, signal.SIGKILL)
-            p.wait()
+        if p.poll() is None:                  # a failed case: let the wrapper clean up, then make sure
+            os.kill(p.pid, signal.SIGTERM)
+            try:
+                p.wait(3)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+                p.wait()
 
 
 def case_peer_wrappers_serve_and_stop():
