@@ -16,6 +16,7 @@ from sections import ousterhout
 from sections import blocking
 from sections import daytime
 from sections import crosscheck
+from sections import peers
 from sections import readiness
 
 SECTIONS = [
@@ -24,5 +25,6 @@ SECTIONS = [
     blocking,
     daytime,
     crosscheck,
+    peers,
     readiness,
 ]
