@@ -29,6 +29,8 @@ CLAIMS = [
     ("iocp", "The IOCP rationale: a completion port activates another thread when one blocks, so blocking"
              " calls do not stall the server", "blocking"),
     ("comer", "Comer: an iterative server makes clients wait, with poor performance", "daytime"),
+    ("completion", "Completion beats readiness on Linux: io_uring used as meant (multishot, provided buffers,"
+                   " batched submission) serves more than epoll (io_uring-echo-server: about 1.5x)", "readiness"),
 ]
 
 

@@ -32,6 +32,7 @@ import point  # noqa: E402
 import runs  # noqa: E402
 import runner  # noqa: E402
 import sampling  # noqa: E402
+import verdicts  # noqa: E402
 
 BIN = os.path.abspath(os.environ.get("BIN") or os.path.join(ROOT, "bin"))
 
@@ -431,7 +432,7 @@ def case_starved_marker_and_fairness_lines():
         expect("starved" not in gp4, "no starved entry in the epoll-only figure", "found one")
         verdict_rows = [l for l in text.split("## Verdicts", 1)[1].split("\n## ", 1)[0].splitlines()
                         if l.startswith("| ") and not l.startswith("| claim")]
-        expect(len(verdict_rows) == 6, "6 verdict rows (one per published claim)", len(verdict_rows))
+        expect(len(verdict_rows) == len(verdicts.CLAIMS), "one verdict row per published claim", len(verdict_rows))
         for claim, verdict in (("SEDA fig. 2", None), ("SEDA fig. 4", "partly"), ("Ousterhout 1995", "not run"),
                                ("von Behren", "not run"), ("IOCP", "not run"), ("Comer", "not run")):
             row = [l for l in verdict_rows if claim in l]

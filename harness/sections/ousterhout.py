@@ -306,13 +306,16 @@ def read_sizes(folder):
 
 
 def verdicts(run):
-    """Ousterhout: epoll against kernel threads; von Behren: Pth against epoll; one server CPU,
-    the highest level both ran, by the figure that decides (report_lib.compare)."""
+    """Ousterhout: epoll against kernel threads; von Behren: the first user-level thread package of
+    THREAD_MODELS the run has (uthread, the O(1) one the claim is about, before st and Pth) against
+    epoll; one server CPU, the highest level both ran, by the figure that decides (report_lib.compare)."""
     exp, one = NAME, run.server_cpus
     ep = run.find(exp, "epoll", "", one)
+    user = next(((m, s) for m, s in ((m, run.find(exp, m, "", one)) for m, _ in THREAD_MODELS[:-1]) if s),
+                ("pth", None))
     out = []
     for claim, a, b, name_a, name_b in (("ousterhout", ep, run.find(exp, "thread", "", one), "epoll", "thread"),
-                                        ("von-behren", run.find(exp, "pth", "", one), ep, "pth", "epoll")):
+                                        ("von-behren", user[1], ep, user[0], "epoll")):
         c, pa, pb = common_top(run, exp, a, b)
         if not c:
             continue

@@ -5,7 +5,8 @@ against issue 9's goal."""
 import runs
 from sampling import cpuset_parse
 from plot_lib import Figure, color, conns_axis, fmt
-from report_lib import cell_rps, conns_words, f_num, images, lab, table
+from report_lib import cell_rps, compare, conns_words, f_num, images, lab, table
+from verdicts import Verdict
 
 NAME = "readiness"
 
@@ -142,3 +143,21 @@ def verdict(run, counts):
     parts.append("The ratios are of medians; the repetitions' spread is in the table (on a machine"
                  " shared with other work it is wide).")
     return "**Verdict (issue 9's goal).** " + " ".join(parts)
+
+
+def verdicts(run):
+    """Completion against readiness: uring against epoll at GOAL_CONNS (or the highest level both
+    ran), by the figure that decides (report_lib.compare): reproduced at GOAL_RPS or more, partly
+    when uring is ahead by less, not reproduced when it is not ahead."""
+    ep, ur = run.find(NAME, "epoll"), run.find(NAME, "uring")
+    if not (ep and ur):
+        return []
+    levels = sorted({p.conns for p in run.measured(NAME, ep)} & {p.conns for p in run.measured(NAME, ur)})
+    if not levels:
+        return []
+    c = GOAL_CONNS if GOAL_CONNS in levels else levels[-1]
+    sentence, r = compare(run, "uring", run.at(NAME, ur, c), "epoll", run.at(NAME, ep, c))
+    if r is None:
+        return []
+    verdict = "reproduced" if r >= GOAL_RPS else "partly" if r > 1.0 else "not reproduced"
+    return [Verdict("completion", verdict, f"at {conns_words(c)}: {sentence}")]
