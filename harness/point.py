@@ -144,6 +144,7 @@ class Runner:
         self.www = None
         self.max_conns_default = {}
         self.cpu_rows = []        # rows of cpu.csv, written with each runs.csv row
+        self.remote = None        # remote.Hosts when the server runs on another host
 
     def warn(self, point, text):
         line = f"{point.label() if point else '-'}: {text}"
@@ -163,6 +164,8 @@ class Runner:
 
     def cleanup(self):
         self.procs.kill_all()
+        if self.remote is not None:
+            self.remote.cleanup()
         if self.www:
             shutil.rmtree(self.www, ignore_errors=True)
 
@@ -308,6 +311,8 @@ class Runner:
             row["variant"] = "ceiling" if not p.setup.variant else f"{p.setup.variant}:ceiling"
             self.log.write(f"{p.label()}: above the model's ceiling of {p.ceiling} connections, not run\n")
             return row
+        if self.remote is not None:
+            return self.remote.measure(self, p, row)     # harness/remote.py
         srv, addr = self.start_server(p)
         if srv is None:
             return row
