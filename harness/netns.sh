@@ -16,6 +16,8 @@
 # The runner, in the host's namespace, reaches each sshd through ssh's
 # ProxyCommand: a small relay run with `ip netns exec` inside the namespace.
 #
+# Environment: CONCSUITE_NETNS_DIR (rig folder), CONCSUITE_NETNS_PREFIX (namespace
+# prefix, default cs): the addresses are per namespace, so two rigs can coexist.
 # Rig folder $RIG (default /run/concsuite-netns): host key, client key,
 # authorized_keys, sshd configs and pid files, ssh_config, known_hosts, relay.py.
 # Use:  ssh -F $RIG/ssh_config srv true
@@ -24,11 +26,12 @@
 set -eu
 
 RIG=${CONCSUITE_NETNS_DIR:-/run/concsuite-netns}
+PFX=${CONCSUITE_NETNS_PREFIX:-cs}   # namespace names $PFX-srv ...: a second rig (the test's) beside the first
 NAMES="srv cli1 cli2"
 NET=10.213.0
 BR=csbr0
 
-ns_of() { echo "cs-$1"; }
+ns_of() { echo "$PFX-$1"; }
 addr_of() {
 	case $1 in srv) echo $NET.1 ;; cli1) echo $NET.2 ;; cli2) echo $NET.3 ;; esac
 }
@@ -165,7 +168,7 @@ wait_ssh() {
 	done
 }
 
-rig_exists() { ip netns list 2>/dev/null | grep -q '^cs-srv\b'; }
+rig_exists() { ip netns list 2>/dev/null | grep -q "^$PFX-srv\\b"; }
 
 cmd_up() {
 	need_root
@@ -206,11 +209,11 @@ cmd_down() {
 	done
 	[ -f "$RIG/made_run_sshd" ] && rmdir /run/sshd 2>/dev/null || true
 	rm -rf "$RIG"
-	echo "rig down: no cs-* namespace, veth or rig sshd left"
+	echo "rig down: no $PFX-* namespace, veth or rig sshd left"
 }
 
 cmd_status() {
-	echo "namespaces: $(ip netns list 2>/dev/null | grep '^cs-' | cut -d' ' -f1 | tr '\n' ' ')"
+	echo "namespaces: $(ip netns list 2>/dev/null | grep "^$PFX-" | cut -d' ' -f1 | tr '\n' ' ')"
 	for h in $NAMES; do
 		if sshd_running $h; then echo "sshd $h: pid $(cat "$RIG/sshd_$h.pid")"; else echo "sshd $h: not running"; fi
 	done
