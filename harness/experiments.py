@@ -7,6 +7,7 @@ harness/sections/__init__.py.  Nothing here runs anything: harness/point.py
 runs one point, harness/runner.py plans and runs the sweep.
 """
 
+import math
 from dataclasses import dataclass
 
 MODELS = ["iterative", "fork", "thread", "select", "epoll", "libevent", "iocp-emul", "pth"]
@@ -43,6 +44,7 @@ class Experiment:
     server_flags: tuple = ()
     path: str = "/"
     needs_file: bool = False
+    think_by_conns: dict = None   # conns -> loadgen --think-ms (the think experiment)
 
 
 POOL = ("--workers", str(POOL_WORKERS))
@@ -60,6 +62,22 @@ EVERY_MODEL = [
     Setup("iocp-emul"),
     Setup("pth"),
 ]
+
+# The think experiment: each connection waits Z ms between a response and its
+# next request; the connections are scaled so the offered load stays near
+# THINK_RATE_RPS (Little's law: conns = rate x (Z + response time)).  Z = 0 is
+# the saturated reference (closed loop, no think time, a few connections).
+THINK_MS = [0, 1, 10, 100]
+THINK_RATE_RPS = 20000
+THINK_RESPONSE_MS = 0.25     # the response time assumed in Little's law (plaintext, 1 server CPU, loaded 2-core box)
+THINK_MAX_CONNS = 16384
+
+
+def think_conns(z_ms):
+    return min(THINK_MAX_CONNS, max(1, math.ceil(THINK_RATE_RPS * (z_ms + THINK_RESPONSE_MS) / 1000.0)))
+
+
+THINK_BY_CONNS = {think_conns(z): z for z in THINK_MS}
 
 EXPERIMENTS = [
     Experiment(
@@ -114,6 +132,18 @@ EXPERIMENTS = [
             Setup("epoll", "", (), "default", "loadgen"),
             Setup("epoll", "", (), "default", "wrk"),
         ]),
+    Experiment(
+        "think", f"Think time: connections mostly idle, offered load near {THINK_RATE_RPS} requests/s",
+        "http", "hello+think", True,
+        [think_conns(z) for z in THINK_MS], [think_conns(0), think_conns(100)],
+        [
+            Setup("thread", "", (), "default", "loadgen"),
+            Setup("thread", "pool", POOL, "default", "loadgen"),
+            Setup("epoll", "", (), "default", "loadgen"),
+            Setup("uthread", "", (), "default", "loadgen"),
+            Setup("st", "", (), "default", "loadgen"),
+        ],
+        think_by_conns=THINK_BY_CONNS),
 ]
 EXP_BY_NAME = {e.name: e for e in EXPERIMENTS}
 
