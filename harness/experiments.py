@@ -135,7 +135,7 @@ EXPERIMENTS = [
     Experiment(
         "think", f"Think time: connections mostly idle, offered load near {THINK_RATE_RPS} requests/s",
         "http", "hello+think", True,
-        [think_conns(z) for z in THINK_MS], [think_conns(0), think_conns(100)],
+        [think_conns(z) for z in THINK_MS], [think_conns(0), think_conns(10)],
         [
             Setup("thread", "", (), "default", "loadgen"),
             Setup("thread", "pool", POOL, "default", "loadgen"),

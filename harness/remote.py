@@ -261,7 +261,7 @@ class Hosts:
         for i, h in enumerate(self.clients):
             conns = p.level // n + (1 if i < p.level % n else 0)
             base = runner.client_argv(p, f"{self.addr}:{port}")
-            argv = base[:3] + [f"{h.dir}/bin/loadgen"]
+            argv = base[:3] + [f"{h.dir}/bin/loadgen" if h.name else base[3]]
             rest = base[4:-1]
             j = 0
             while j < len(rest):
@@ -306,8 +306,9 @@ class Hosts:
         port = int(m.group(2))
         start_at = time.time() + self.start_margin_s + 0.1 * len(self.clients)
         dur = runner.args.duration
-        srv.stdin.write(f"window {start_at + warm:.3f} {dur:g}\n".encode())
-        srv.stdin.flush()
+        if not tell(srv, f"window {start_at + warm:.3f} {dur:g}"):
+            runner.warn(p, f"server agent on {self.server.label()} went away before the window")
+            return row
         clis = []
         runner.client_log.write(f"==== {p.label()}\n".encode())
         for h, conns, argv in self.client_argvs(runner, p, port, start_at, warm):
@@ -325,8 +326,7 @@ class Hosts:
             c.wait()
             runner.procs.done(c.pid)
             results.append((h, parse_agent(text)))
-        srv.stdin.write(b"stop\n")
-        srv.stdin.flush()
+        tell(srv, "stop")
         text, done = read_all(srv.stdout, STOP_GRACE_S + SSH_TIMEOUT_S + 30)
         if not done:
             runner.warn(p, f"server agent on {self.server.label()} did not finish; killed")
@@ -421,6 +421,16 @@ class RemoteWindow(Window):
         d["ctxsw"] = {int(k): tuple(v) for k, v in d.get("ctxsw", {}).items()}
         self.samples.append((Sample(**d), rec["pid"]))
         self.cpus.append({int(k): tuple(v) for k, v in rec["cpus"].items()})
+
+
+def tell(agent, line):
+    """A command line to an agent; False when it is gone."""
+    try:
+        agent.stdin.write((line + "\n").encode())
+        agent.stdin.flush()
+        return True
+    except (BrokenPipeError, OSError):
+        return False
 
 
 def read_line(pipe, timeout):
