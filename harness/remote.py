@@ -61,10 +61,10 @@ def wanted(args):
 class Host:
     """A host the runner drives: name "" is this machine (no ssh)."""
 
-    def __init__(self, name, ssh_config, stamp, ctl_dir=None):
+    def __init__(self, name, ssh_config, stamp):
         self.name = name
         self.cfg = ssh_config
-        self.ctl = ctl_dir
+        self.ctl = None           # ssh ControlPath folder, set by Hosts
         safe = re.sub(r"[^A-Za-z0-9_.-]", "_", name)
         self.dir = f"/tmp/concsuite-run-{stamp}-{safe}" if name else ROOT
         self.facts = {}
@@ -113,12 +113,14 @@ def sha256(path):
 class Hosts:
     def __init__(self, args, stamp):
         self.args = args
-        self.ctl = tempfile.mkdtemp(prefix="concsuite-ssh-")
-        self.server = Host(args.server_host, args.ssh_config, stamp, self.ctl)
+        self.server = Host(args.server_host, args.ssh_config, stamp)
         names = [h for h in (args.client_hosts or "").split(",") if h]
-        self.clients = [Host(n, args.ssh_config, stamp, self.ctl) for n in names] or [Host("", None, stamp)]
+        self.clients = [Host(n, args.ssh_config, stamp) for n in names] or [Host("", None, stamp)]
         self.start_margin_s = START_MARGIN_S
-        self.addr, self.ssh_port = self.server.address()
+        self.addr, self.ssh_port = self.server.address()     # exits on a name that does not resolve
+        self.ctl = tempfile.mkdtemp(prefix="concsuite-ssh-")
+        for h in self.all():
+            h.ctl = self.ctl if h.name else None
         self.synced = []
         self.www = None
         self.csv = None
