@@ -134,8 +134,12 @@ def seda_meaning(run, r_lo, r_hi, ratio, per_conn, hi):
     best_lo, best_hi = r_lo[0][0], r_hi[0][0]
     threads = [n for n in ratio if n.startswith("thread") and n != "thread pool"]
     events = [n for n in ratio if n in ("epoll", "uthread", "st")]
-    words = [f"**What it means for the SEDA argument.** The cheapest model per request is {best_lo} with busy"
-             f" connections and {best_hi} with mostly idle ones ({hi} connections)."]
+    if best_lo == best_hi:
+        first = f"{best_lo} is the cheapest per request both with busy connections and with {hi} mostly idle ones."
+    else:
+        first = (f"The cheapest model per request is {best_lo} with busy connections and {best_hi} with {hi}"
+                 " mostly idle ones.")
+    words = ["**What it means for the SEDA argument.** " + first]
     if threads and events:
         t = max(ratio[n] for n in threads)
         e = max(ratio[n] for n in events)
@@ -159,6 +163,7 @@ def seda_meaning(run, r_lo, r_hi, ratio, per_conn, hi):
                          " event-driven stages provide.")
     if "thread" in per_conn and "epoll" in per_conn:
         words.append(f"The cost of an idle connection is memory: {per_conn['thread']:.1f} KB each for a kernel"
-                     f" thread against {per_conn['epoll']:.1f} KB in the event loop, which is the C10K case's"
-                     " real limit for thread-per-connection.")
+                     f" thread against {per_conn['epoll']:.1f} KB in the event loop ({per_conn['thread'] * 10000 / 1024:.0f}"
+                     f" against {per_conn['epoll'] * 10000 / 1024:.0f} MB at 10,000 connections), plus a kernel"
+                     " thread per connection for the scheduler to hold: what C10K scales.")
     return " ".join(words)
