@@ -300,7 +300,7 @@ def main(argv):
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGHUP, on_signal)
     if remote.wanted(args):
-        runner.remote = remote.Hosts(args, os.path.basename(out_dir).split("_")[0])
+        runner.remote = remote.Hosts(args, f"{os.path.basename(out_dir).split('_')[0]}-{os.getpid()}")
         try:
             runner.remote.prepare(runner, points)
         except (SystemExit, KeyboardInterrupt):

@@ -12,7 +12,8 @@ this test, beside any rig a user has up); a short two-client sweep
 with client loadgen*2, two histograms, meta.txt lines per host, and the
 clients' merged request count against the server's own count (epoll's exit
 line): server - clients between 0 and the connections in flight at the
-window's end; an unreachable host refused with its name; then netns.sh down
+window's end; an unreachable host refused with its name; Ctrl-C while both
+clients run leaves no process and no run folder on any host; then netns.sh down
 leaves no namespace, no veth and no sshd of the rig.  Where namespaces cannot
 be created (not root, no CAP_NET_ADMIN) every case is skipped with the reason.
 """
@@ -20,9 +21,11 @@ be created (not root, no CAP_NET_ADMIN) every case is skipped with the reason.
 import csv
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.abspath(os.environ.get("BIN") or os.path.join(ROOT, "bin"))
@@ -109,6 +112,49 @@ def check_unreachable(tmp, cfg):
            f"expected a non-zero exit naming the host, got {r.returncode}: {r.stderr[-200:]!r}")
 
 
+def run_procs(stamp_dirs_glob="/tmp/concsuite-run-"):
+    """pids whose command line names a remote run folder."""
+    r = subprocess.run(["pgrep", "-f", stamp_dirs_glob], capture_output=True, text=True)
+    return [int(x) for x in r.stdout.split() if int(x) != os.getpid()]
+
+
+def check_interrupt(tmp, cfg):
+    """SIGINT while both clients run: the runner exits 130, and no server, agent or
+    loadgen is left on any host, no run folder either."""
+    before = set(os.listdir("/tmp"))
+    argv = [os.path.join(ROOT, "run_all.sh"), "--ssh-config", cfg, "--bin", BIN, "--no-report", "--server-host", "srv",
+            "--client-hosts", "cli1,cli2", "--experiments", "seda", "--models", "epoll", "--conns", "8",
+            "--duration", "20", "--reps", "1", "--out", os.path.join(tmp, "res3")]
+    p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                         stdin=subprocess.DEVNULL, start_new_session=True)
+    running = False
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and p.poll() is None:
+        got = subprocess.run(["pgrep", "-f", "concsuite-run-.*/bin/loadgen"], capture_output=True, text=True)
+        if len(got.stdout.split()) >= 2:
+            running = True
+            break
+        time.sleep(0.2)
+    time.sleep(0.5)
+    os.killpg(p.pid, signal.SIGINT)
+    try:
+        rc = p.wait(30)
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        rc = p.wait()
+    time.sleep(0.5)
+    left = run_procs()
+    dirs = [d for d in set(os.listdir("/tmp")) - before if d.startswith("concsuite-")]
+    report("hosts Ctrl-C stops every host", running and rc == 130 and not left and not dirs,
+           f"expected both loadgens seen running, exit 130, no process or folder left; got running={running},"
+           f" rc {rc}, pids {left}, folders {dirs}")
+    for pid in left:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
 def check_down(env, pfx, rig_dir):
     r = rig(env, "down")
     ns = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
@@ -140,6 +186,7 @@ def main():
             cfg = os.path.join(rig_dir, "ssh_config")
             check_sweep(tmp, cfg)
             check_unreachable(tmp, cfg)
+            check_interrupt(tmp, cfg)
     finally:
         check_down(env, pfx, rig_dir)
         shutil.rmtree(tmp, ignore_errors=True)
