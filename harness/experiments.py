@@ -7,6 +7,7 @@ harness/sections/__init__.py.  Nothing here runs anything: harness/point.py
 runs one point, harness/runner.py plans and runs the sweep.
 """
 
+import math
 from dataclasses import dataclass
 
 MODELS = ["iterative", "fork", "thread", "select", "epoll", "libevent", "iocp-emul", "pth", "st", "uthread", "uring"]
@@ -45,6 +46,7 @@ class Experiment:
     path: str = "/"
     needs_file: bool = False
     count_syscalls: bool = False   # perf stat the server's system calls over the window (syscalls.csv)
+    think_by_conns: dict = None   # conns -> loadgen --think-ms (the think experiment)
 
 
 POOL = ("--workers", str(POOL_WORKERS))
@@ -68,6 +70,21 @@ EVERY_MODEL = [
 
 # iocp-emul holds --max-conns objects (default 10000): enough for 16384 connections.
 IOCP_16K = ("--max-conns", "17000")
+# The think experiment: each connection waits Z ms between a response and its
+# next request; the connections are scaled so the offered load stays near
+# THINK_RATE_RPS (Little's law: conns = rate x (Z + response time)).  Z = 0 is
+# the saturated reference (closed loop, no think time, a few connections).
+THINK_MS = [0, 1, 10, 100]
+THINK_RATE_RPS = 20000
+THINK_RESPONSE_MS = 0.25     # the response time assumed in Little's law (plaintext, 1 server CPU, loaded 2-core box)
+THINK_MAX_CONNS = 16384
+
+
+def think_conns(z_ms):
+    return min(THINK_MAX_CONNS, max(1, math.ceil(THINK_RATE_RPS * (z_ms + THINK_RESPONSE_MS) / 1000.0)))
+
+
+THINK_BY_CONNS = {think_conns(z): z for z in THINK_MS}
 
 EXPERIMENTS = [
     Experiment(
@@ -141,6 +158,18 @@ EXPERIMENTS = [
             Setup("epoll", "", (), "default", "loadgen"),
             Setup("epoll", "", (), "default", "wrk"),
         ]),
+    Experiment(
+        "think", f"Think time: connections mostly idle, offered load near {THINK_RATE_RPS} requests/s",
+        "http", "hello+think", True,
+        [think_conns(z) for z in THINK_MS], [think_conns(0), think_conns(10)],
+        [
+            Setup("thread", "", (), "default", "loadgen"),
+            Setup("thread", "pool", POOL, "default", "loadgen"),
+            Setup("epoll", "", (), "default", "loadgen"),
+            Setup("uthread", "", (), "default", "loadgen"),
+            Setup("st", "", (), "default", "loadgen"),
+        ],
+        think_by_conns=THINK_BY_CONNS),
 ]
 
 # The peers experiments: the production embodiments of three models, behind the

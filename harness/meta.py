@@ -74,6 +74,9 @@ def write_meta(path, args, argv, points):
         ("python", platform.python_version()),
         ("git_revision", rev + (" (dirty)" if dirty else "")),
     ]
+    for e in {p.exp.name: p.exp for p in points}.values():
+        if e.think_by_conns:     # the think experiment: which --think-ms each level ran with
+            lines.append((f"{e.name}_think_ms_by_conns", " ".join(f"{c}:{z}" for c, z in e.think_by_conns.items())))
     with open(path, "w") as f:
         for k, v in lines:
             f.write(f"{k}: {v}\n")

@@ -151,6 +151,7 @@ class Runner:
         self.cpu_rows = []        # rows of cpu.csv, written with each runs.csv row
         self.syscall_rows = []    # rows of syscalls.csv (experiments with count_syscalls)
         self.syscalls = None      # the SyscallCount of the point being run
+        self.remote = None        # remote.Hosts when the server runs on another host
 
     def warn(self, point, text):
         line = f"{point.label() if point else '-'}: {text}"
@@ -171,6 +172,8 @@ class Runner:
 
     def cleanup(self):
         self.procs.kill_all()
+        if self.remote is not None:
+            self.remote.cleanup()
         if self.www:
             shutil.rmtree(self.www, ignore_errors=True)
 
@@ -203,6 +206,8 @@ class Runner:
             argv.append("--close")
         if p.level > PORTS_PER_SRC_ADDR:
             argv += ["--src-addrs", str(math.ceil(p.level / PORTS_PER_SRC_ADDR))]
+        if p.exp.think_by_conns and p.exp.think_by_conns.get(p.level):
+            argv += ["--think-ms", str(p.exp.think_by_conns[p.level])]     # the think experiment
         return pinned(p.client_cpus, argv + [url])
 
     def start_server(self, p):
@@ -318,6 +323,8 @@ class Runner:
             row["variant"] = "ceiling" if not p.setup.variant else f"{p.setup.variant}:ceiling"
             self.log.write(f"{p.label()}: above the model's ceiling of {p.ceiling} connections, not run\n")
             return row
+        if self.remote is not None:
+            return self.remote.measure(self, p, row)     # harness/remote.py
         srv, addr = self.start_server(p)
         if srv is None:
             return row

@@ -34,6 +34,7 @@ import time
 
 from experiments import CEILINGS, DEFAULT, EXP_BY_NAME, EXPERIMENTS, GROUPS, MODELS, PEERS, QUICK, WARMUP_CONNS_PER_S
 from meta import run_cmd, write_meta, write_model_sizes
+import remote
 from point import ROOT, Point, Runner, fd_limit, server_path, warmup_for
 from runs import COLUMNS, CPU_COLUMNS, SYSCALL_COLUMNS
 from sampling import cpuset_format, cpuset_parse
@@ -167,6 +168,7 @@ def parse_args(argv):
     ap.add_argument("--no-report", action="store_true", help="skip plots and REPORT.md")
     ap.add_argument("--dry-run", action="store_true",
                     help="print the plan (points and estimated time per experiment, and the total) and exit")
+    remote.add_args(ap)
     args = ap.parse_args(argv)
 
     args.bin = os.path.abspath(args.bin)
@@ -192,7 +194,9 @@ def parse_args(argv):
         args.warmup = (QUICK if args.quick else DEFAULT)["warmup_s"]
     if args.reps < 1 or args.duration <= 0 or args.warmup < 0:
         ap.error("--reps >= 1, --duration > 0 and --warmup >= 0, please")
-    usable = os.sched_getaffinity(0)
+    if args.client_hosts and not args.server_host:
+        ap.error("--client-hosts needs --server-host (the clients must reach the server's host)")
+    usable = set(range(os.cpu_count() or 1)) if remote.wanted(args) else os.sched_getaffinity(0)
     for name in ("server_cpus", "client_cpus"):
         try:
             cpus = cpuset_parse(getattr(args, name))
@@ -335,6 +339,14 @@ def main(argv):
         raise KeyboardInterrupt
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGHUP, on_signal)
+    if remote.wanted(args):
+        runner.remote = remote.Hosts(args, f"{os.path.basename(out_dir).split('_')[0]}-{os.getpid()}")
+        try:
+            runner.remote.prepare(runner, points)
+        except (SystemExit, KeyboardInterrupt):
+            runner.cleanup()
+            raise
+        runner.remote.write_meta(os.path.join(out_dir, "meta.txt"))
 
     overhead = OVERHEAD_GUESS_S
     total_est = sum(point_seconds(p, args, overhead) for p in points)

@@ -214,7 +214,7 @@ def run_units(bindir, args):
 
 # ---------------------------------------------------------------- harness tests
 
-HARNESS_TESTS = ["test_harness.py", "test_loadgen.py"]
+HARNESS_TESTS = ["test_harness.py", "test_loadgen.py", "test_hosts.py"]
 HARNESS_LINE_RE = re.compile(r"^(not ok|ok|skip) - (.*)$")
 HARNESS_SKIP_RE = re.compile(r"\s+#\s*skip\b\s*(.*)$", re.I)
 

@@ -18,6 +18,7 @@ from sections import daytime
 from sections import crosscheck
 from sections import peers
 from sections import readiness
+from sections import think
 
 SECTIONS = [
     seda,
@@ -27,4 +28,5 @@ SECTIONS = [
     crosscheck,
     peers,
     readiness,
+    think,
 ]

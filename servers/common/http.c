@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/openat2.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -465,9 +466,17 @@ void http_finish(struct http_response *r, const char *server)
 	r->head_len = n > 0 && (size_t)n < sizeof r->head ? (size_t)n : 0;
 }
 
+static atomic_long responses_made; /* http_respond() calls, for a model's exit line */
+
+long http_responses(void)
+{
+	return atomic_load_explicit(&responses_made, memory_order_relaxed);
+}
+
 void http_respond(const struct http_request *req, const struct server_opts *o, const char *server,
 		  struct http_response *r)
 {
+	atomic_fetch_add_explicit(&responses_made, 1, memory_order_relaxed);
 	http_prepare(req, o, r);
 	work_do(o->spin_us, o->block_us);
 	http_read_file(r);

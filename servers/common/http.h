@@ -75,6 +75,10 @@ void http_respond(const struct http_request *req, const struct server_opts *o, c
 /* A complete error response (status 4xx/5xx, Connection: close). */
 void http_error(struct http_response *r, int status, const char *server);
 
+/* Requests answered by http_respond() in this process so far (errors excluded):
+ * the server's own count, logged at exit by models that can tell it. */
+long http_responses(void);
+
 /* The response as one or two iovecs (head, body); returns the count. */
 int http_response_iov(const struct http_response *r, struct iovec iov[2]);
 void http_response_free(struct http_response *r);

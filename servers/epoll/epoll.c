@@ -165,7 +165,8 @@ int main(int argc, char **argv)
 
 	conn_run_reactors(o.workers, reactor_run, rs, sizeof *rs);
 
-	log_info("stopped; %ld connections refused", conn_rejected());
+	log_info("stopped; %ld connections refused; %ld requests answered", conn_rejected(),
+		 http_responses());
 	free(rs);
 	return 0;
 }
