@@ -442,6 +442,7 @@ def main(argv):
     def on_term(signum, frame):
         raise KeyboardInterrupt
     signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, on_term)          # also when started with SIGINT ignored (&)
     root = make_root()
     passed = failed = 0
     try:
