@@ -6,6 +6,11 @@ client CPUs (bin/loadgen --csv, or wrk with harness/wrk_csv.lua) while
 sampling the server's /proc (sampling.py), stops the server with SIGTERM,
 checks that it exited 0 within 2 s, and returns the row (columns: runs.py).
 Every process it starts is in its own session, killed on error or Ctrl-C.
+
+A point fails when its server exits (or never prints its listening line) at
+start, or dies (crash, SIGKILL, exit) before the client is done: the row then
+keeps what identifies the point and leaves every measured column empty, and
+Runner.failure says why (the runner writes it to failures.csv; results/README.md).
 """
 
 import csv
@@ -122,6 +127,27 @@ def pinned(cpus, argv):
     return ["taskset", "-c", cpus] + argv
 
 
+def returncode_text(rc):
+    """A Popen return code (-N: killed by signal N) in words."""
+    if rc is None:
+        return "still running"
+    if rc < 0:
+        try:
+            return f"killed by {signal.Signals(-rc).name}"
+        except ValueError:
+            return f"killed by signal {-rc}"
+    return f"exited {rc}"
+
+
+def ended(proc, within_s):
+    """True when proc has exited, waiting up to within_s for it."""
+    try:
+        proc.wait(within_s)
+        return True
+    except subprocess.TimeoutExpired:
+        return False
+
+
 def exit_text(status):
     if status is None:
         return "still running"
@@ -144,6 +170,7 @@ class Runner:
         self.www = None
         self.max_conns_default = {}
         self.cpu_rows = []        # rows of cpu.csv, written with each runs.csv row
+        self.failure = None       # why the last point failed (measure() sets it), else None
 
     def warn(self, point, text):
         line = f"{point.label() if point else '-'}: {text}"
@@ -217,8 +244,12 @@ class Runner:
         sel.close()
         m = re.match(rb"listening on (\S+):(\d+)\r?\n", buf)
         if not m:
-            self.warn(p, f"server did not print 'listening on ADDR:PORT' within {READY_TIMEOUT_S:g} s"
-                         f" (got {buf[:80]!r})")
+            if ended(srv, 0.2):
+                self.failure = f"server {returncode_text(srv.returncode)} at start, before its listening line"
+            else:
+                self.failure = (f"server did not print 'listening on ADDR:PORT' within {READY_TIMEOUT_S:g} s"
+                                f" (got {buf[:80]!r})")
+            self.warn(p, self.failure)
             self.stop_server(p, srv, quiet=True)
             return None, None
         host = m.group(1).decode()
@@ -229,7 +260,8 @@ class Runner:
     def stop_server(self, p, srv, quiet=False):
         """SIGTERM; the contract wants exit 0 within 2 s and nothing left behind."""
         notes = []
-        if srv.poll() is None:
+        dead_already = srv.poll() is not None     # reported by the caller (a failed point)
+        if not dead_already:
             try:
                 os.kill(srv.pid, signal.SIGTERM)
             except ProcessLookupError:
@@ -240,8 +272,8 @@ class Runner:
         took = time.monotonic() - t0
         if srv.poll() is None:
             notes.append(f"server still running {STOP_GRACE_S:g} s after SIGTERM; killed")
-        elif srv.returncode != 0:
-            notes.append(f"server exited {srv.returncode} after SIGTERM (want 0)")
+        elif srv.returncode != 0 and not dead_already:
+            notes.append(f"server {returncode_text(srv.returncode)} after SIGTERM (want exit 0)")
         if self.procs.group_alive(srv.pid):
             if srv.poll() is not None:
                 notes.append("server left processes behind in its group; killed")
@@ -252,7 +284,7 @@ class Runner:
         srv.wait()
         srv.stdout.close()
         self.procs.done(srv.pid)
-        self.log.write(f"server stop: {exit_text(srv.returncode if srv.returncode >= 0 else None)}"
+        self.log.write(f"server stop: {returncode_text(srv.returncode)}"
                        f" rc={srv.returncode} in {took:.2f} s\n")
         if not quiet:
             for n in notes:
@@ -308,9 +340,11 @@ class Runner:
             row["variant"] = "ceiling" if not p.setup.variant else f"{p.setup.variant}:ceiling"
             self.log.write(f"{p.label()}: above the model's ceiling of {p.ceiling} connections, not run\n")
             return row
+        self.failure = None
         srv, addr = self.start_server(p)
         if srv is None:
             return row
+        died = None
         try:
             window = Window()
             warm = warmup_for(self.args, p.level)
@@ -321,10 +355,16 @@ class Runner:
                 sample_at = warm if p.client == "loadgen" else 0.0
             text, status, cpu_s, wall = self.run_client(p, self.client_argv(p, addr), srv, window, sample_at)
             if srv.poll() is not None:
-                self.warn(p, f"server died during the run ({exit_text(srv.returncode)})")
+                died = returncode_text(srv.returncode)
+                self.warn(p, f"server died during the run ({died})")
         finally:
             self.stop_server(p, srv)
         got = parse_client_csv(text)
+        if died:
+            seen = f"; the client saw {got['requests'] or 0} requests, " \
+                   f"{sum(int(got[c] or 0) for c in got if c.startswith('err_'))} errors" if got else ""
+            self.failure = f"server {died} during the point{seen}"
+            return failed_row(row)
         if got is None:
             self.warn(p, f"client gave no CSV row ({exit_text(status)}); see client-stderr.log")
         elif not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
@@ -356,6 +396,15 @@ class Runner:
         self.cpu_rows.append([p.exp.name, p.setup.model, p.setup.variant, p.server_cpus, p.client_cpus,
                               p.level, p.rep] + ["" if v is None else f"{v:.1f}" for v in (sbusy, ssoft, cbusy, csoft)])
         return row
+
+
+# What a failed point's row keeps: the point's identity; the rest stays empty.
+IDENTITY = ("experiment", "model", "variant", "proto", "workload", "conns", "rate_rps", "keepalive",
+            "server_cpus", "client_cpus", "rep", "client", "started_utc")
+
+
+def failed_row(row):
+    return {c: (row[c] if c in IDENTITY else "") for c in row}
 
 
 def parse_client_csv(text):
