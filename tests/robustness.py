@@ -526,8 +526,8 @@ CASES = [
     Case("--max-conns 10 with 20 connections: some 503, serves after", max_conns, exclude=("iterative",)),
     Case("tasks run out (pids cgroup): 200, 503 or closed, serves again, fds/RSS back near baseline",
          tasks_exhausted),
-    Case("memory runs out (RLIMIT_AS): 200, 503 (an 8 MiB body: 500) or closed, serves again, fds/RSS back near baseline",
-         memory_exhausted),
+    Case("memory runs out (RLIMIT_AS): 200, 503 (an 8 MiB body: 500) or closed, serves again, "
+         "fds/RSS back near baseline", memory_exhausted),
     Case("full listen queue (--backlog 1, 20000 connects): serves again, fds/RSS back near baseline",
          listen_queue_burst),
 ]

@@ -323,7 +323,8 @@ def failure_run():
     if not have("loadgen", "select", "epoll"):
         raise Skip(f"needs {BIN}/loadgen, select and epoll")
     fake = tempfile.mkdtemp(prefix="harness-fail-")
-    for name, text in (("thread", EXITS_AT_START), ("epoll", KILLED_MID_POINT.format(real=os.path.join(BIN, "epoll")))):
+    killed = KILLED_MID_POINT.format(real=os.path.join(BIN, "epoll"))
+    for name, text in (("thread", EXITS_AT_START), ("epoll", killed)):
         path = os.path.join(fake, name)
         with open(path, "w") as f:
             f.write(text)
