@@ -34,7 +34,8 @@ PREFIX = "srvtests-"
 
 # ---------------------------------------------------------------- /proc
 
-def _status_kb(pid, key):
+def _status_number(pid, key):
+    """The first number of a /proc/PID/status line (kB for Vm*), None if pid is gone."""
     try:
         with open("/proc/%d/status" % pid) as f:
             for line in f:
@@ -53,11 +54,11 @@ def proc_fds(pid):
 
 
 def proc_rss_kb(pid):
-    return _status_kb(pid, "VmRSS")
+    return _status_number(pid, "VmRSS")
 
 
 def proc_vm_kb(pid):
-    return _status_kb(pid, "VmSize")
+    return _status_number(pid, "VmSize")
 
 
 class Footprint:
@@ -68,7 +69,7 @@ class Footprint:
         pids = lib.proc_session(pid) or [pid]
         self.fds = proc_fds(pid)
         self.rss_kb = proc_rss_kb(pid)
-        self.threads = sum(lib.proc_threads(p) or 0 for p in pids)
+        self.threads = sum(_status_number(p, "Threads") or 0 for p in pids)   # a child may go meanwhile
         self.procs = len(pids)
 
     def text(self):
