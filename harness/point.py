@@ -28,7 +28,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 
-from experiments import WARMUP_CONNS_PER_S, Experiment, Setup
+from experiments import PEERS, WARMUP_CONNS_PER_S, Experiment, Setup
 from runs import COLUMNS
 from sampling import Window, cpuset_parse, read_text, sample_server, stat_fields
 
@@ -123,6 +123,11 @@ def fd_limit():
     return hard
 
 
+def server_path(bin_dir, model):
+    """A model's binary in bin_dir, or a peer's wrapper in harness/peers/."""
+    return os.path.join(ROOT, PEERS[model]) if model in PEERS else os.path.join(bin_dir, model)
+
+
 def pinned(cpus, argv):
     return ["taskset", "-c", cpus] + argv
 
@@ -182,6 +187,7 @@ class Runner:
         """A directory with the SEDA task's 8 KB file (read by the server on every request)."""
         if self.www is None:
             self.www = tempfile.mkdtemp(prefix="bench-www-")
+            os.chmod(self.www, 0o755)        # Apache's children (peers) serve as nobody
             line = b"<p>SEDA benchmark: an 8 KB file, read on every request.</p>\n"
             body = (line * (8192 // len(line) + 1))[:8192]
             with open(os.path.join(self.www, "file8k.html"), "wb") as f:
@@ -194,7 +200,7 @@ class Runner:
             shutil.rmtree(self.www, ignore_errors=True)
 
     def server_argv(self, p):
-        argv = [os.path.join(self.args.bin, p.setup.model), "-p", "0", "--quiet"]
+        argv = [server_path(self.args.bin, p.setup.model), "-p", "0", "--quiet"]
         argv += list(p.exp.server_flags) + list(p.setup.flags)
         if p.exp.needs_file:
             argv += ["--root", self.www_root()]
@@ -330,6 +336,7 @@ class Runner:
 
     def measure(self, p):
         """Run one point; returns the row (dict of column -> text)."""
+        self.failure = None
         row = {c: "" for c in COLUMNS}
         row.update(experiment=p.exp.name, model=p.setup.model, variant=p.setup.variant,
                    proto=p.exp.proto, workload=p.exp.workload, conns=str(p.level), rate_rps="",
@@ -340,7 +347,6 @@ class Runner:
             row["variant"] = "ceiling" if not p.setup.variant else f"{p.setup.variant}:ceiling"
             self.log.write(f"{p.label()}: above the model's ceiling of {p.ceiling} connections, not run\n")
             return row
-        self.failure = None
         srv, addr = self.start_server(p)
         if srv is None:
             return row
@@ -392,6 +398,7 @@ class Runner:
             if cbusy is not None and not scpus & ccpus:
                 bound = bound or cbusy >= 100.0 * CLIENT_CPUS_BUSY_FRACTION
             row["client_bound"] = "1" if bound else "0"
+        row["srv_cpu_us_per_req"] = cpu_us_per_req(sbusy, len(scpus), row["rps"])
         row["client"] = p.client
         self.cpu_rows.append([p.exp.name, p.setup.model, p.setup.variant, p.server_cpus, p.client_cpus,
                               p.level, p.rep] + ["" if v is None else f"{v:.1f}" for v in (sbusy, ssoft, cbusy, csoft)])
@@ -405,6 +412,18 @@ IDENTITY = ("experiment", "model", "variant", "proto", "workload", "conns", "rat
 
 def failed_row(row):
     return {c: (row[c] if c in IDENTITY else "") for c in row}
+
+
+def cpu_us_per_req(busy_pct, ncpus, rps):
+    """srv_cpu_us_per_req: the server CPU set's busy time (softirq included, % of
+    the set's capacity over the sampled window) per request served; "" unknown."""
+    try:
+        rate = float(rps)
+    except ValueError:
+        return ""
+    if busy_pct is None or rate <= 0:
+        return ""
+    return f"{busy_pct / 100.0 * ncpus * 1e6 / rate:.2f}"
 
 
 def parse_client_csv(text):

@@ -17,10 +17,13 @@ COLUMNS = (
     "duration_s,requests,bytes,rps,lat_p50_us,lat_p90_us,lat_p99_us,lat_p999_us,lat_max_us,"
     "err_connect,err_read,err_write,err_timeout,err_status,err_invalid,"
     "srv_user_s,srv_sys_s,srv_cpu_pct,srv_ctxsw_vol,srv_ctxsw_invol,srv_rss_kb,srv_threads,srv_procs,"
-    "cli_cpu_pct,client_bound,client,started_utc"
+    "cli_cpu_pct,client_bound,client,started_utc,conns_served,fairness_jain,srv_cpu_us_per_req"
 ).split(",")
 
 ERROR_COLUMNS = [c for c in COLUMNS if c.startswith("err_")]
+# runs.csv written before issue 10 appended conns_served, fairness_jain and
+# srv_cpu_us_per_req: still read, those three left empty.
+COLUMNS_BEFORE_ISSUE_10 = COLUMNS[:38]
 
 # cpu.csv, next to runs.csv: how busy the server's and the client's CPUs were
 # (percent of the set's capacity, /proc/stat), softirq included, over the window.
@@ -40,9 +43,9 @@ def load(path):
     with open(path, newline="") as f:
         reader = csv.reader(f)
         header = next(reader, None)
-        if header != COLUMNS:
+        if header != COLUMNS and header != COLUMNS_BEFORE_ISSUE_10:
             raise ValueError(f"{path}: header is not the contract's columns:\n  got  {header}\n  want {COLUMNS}")
-        return [dict(zip(COLUMNS, r)) for r in reader if r]
+        return [dict(dict.fromkeys(COLUMNS, ""), **dict(zip(header, r))) for r in reader if r]
 
 
 def load_failures(folder):
@@ -93,7 +96,12 @@ def derived(row):
 
 METRICS = ["rps", "lat_p50_us", "lat_p90_us", "lat_p99_us", "lat_p999_us", "lat_max_us", "srv_cpu_pct",
            "srv_rss_kb", "srv_threads", "srv_procs", "cli_cpu_pct", "requests", "err_timeout",
-           "cpu_us_per_req", "ctxsw_per_req", "errors", "error_share"]
+           "cpu_us_per_req", "ctxsw_per_req", "errors", "error_share",
+           "conns_served", "fairness_jain", "srv_cpu_us_per_req"]
+
+# A point is "starved" when fewer than this share of its connections completed
+# a request in the measured window (median conns_served of the repetitions).
+SERVED_SHARE_MIN = 0.99
 
 
 @dataclass
@@ -121,6 +129,17 @@ class Point:
     def get(self, metric, what="med"):
         s = self.stats.get(metric)
         return getattr(s, what) if s else None
+
+    def served(self):
+        """(median conns_served, conns), or None where the client could not tell (wrk, older runs)."""
+        v = self.get("conns_served")
+        return None if v is None else (int(round(v)), self.conns)
+
+    @property
+    def starved(self):
+        """Fewer than SERVED_SHARE_MIN of the connections were served in the window."""
+        s = self.served()
+        return s is not None and s[0] < SERVED_SHARE_MIN * s[1]
 
     @property
     def setup(self):

@@ -2,6 +2,7 @@
 
 from plot_lib import plot_bars
 from report_lib import cell_rps, f_ms, f_num, f_rps, images, lab, table
+from verdicts import Verdict
 
 NAME = "blocking"
 
@@ -62,6 +63,8 @@ def section(run, made):
     elif "pth" in res:
         why.append("Pth kept serving, which means the call was one Pth's scheduler could turn into a wait on"
                    " another thread; a call it cannot wrap would stall the process.")
+    if "uthread" in res:
+        why.append(offload_sentence(res))
     th = [n for n in flowing if n.startswith(("thread", "fork"))]
     if th:
         why.append(f"Kernel threads and processes ({', '.join(th)}) overlap the calls, one per blocked"
@@ -79,3 +82,34 @@ def section(run, made):
                " yield: it blocks whichever kernel thread runs the request.")
     out.append("**Where and why they differ.** " + " ".join(why))
     return "\n".join(out)
+
+
+def verdicts(run):
+    """IOCP: the completion-port emulation keeps serving through 1 ms blocking calls while the
+    single-threaded event loops stall."""
+    s = run.find(NAME, "iocp-emul")
+    pts = run.measured(NAME, s) if s else []
+    if not pts:
+        return []
+    p = pts[-1]
+    loops = [(m, run.measured(NAME, run.find(NAME, m))[-1]) for m in ("select", "epoll", "libevent")
+             if run.find(NAME, m) and run.measured(NAME, run.find(NAME, m))]
+    stalled = [m for m, q in loops if q.get("rps") <= STALL_RPS]
+    flows = p.get("rps") > STALL_RPS
+    verdict = ("reproduced" if stalled else "partly") if flows else "not reproduced"
+    against = ", ".join(f"{m} {f_rps(q.get('rps'))}" for m, q in loops)
+    return [Verdict("iocp", verdict,
+                    f"iocp-emul {f_rps(p.get('rps'))} requests/s ({p.get('rps') / 1000.0:.0f} calls at once)"
+                    + (f" against {against}" if against else "") + "; one call at a time = 1,000/s")]
+
+
+def offload_sentence(res):
+    """uthread's offload pool against Pth (same M:1 model, no offload) and kernel threads."""
+    u = res["uthread"].get("rps")
+    others = ", ".join(f"{n} {f_rps(res[n].get('rps'))}/s" for n in ("pth", "thread") if n in res)
+    vs = f" (against {others})" if others else ""
+    if u > STALL_RPS:
+        return (f"uthread, M:1 like Pth, keeps serving: {f_rps(u)} requests/s{vs}. Its work_block hooks move the"
+                " blocked user thread onto a pool kernel thread and back (Capriccio's and Go's answer), so a"
+                " blocking call stops only its own connection; the pool's 64 threads bound the overlap.")
+    return (f"uthread stalled: {f_rps(u)} requests/s{vs}: its blocking offload did not overlap the calls.")
