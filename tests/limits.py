@@ -311,14 +311,15 @@ def rss_allowance_kb(base, kept_kb=0, sanitized=False):
     return RSS_MARGIN_KB + base.rss_kb // 2 + kept_kb
 
 
-def settle(pid, base, rss_allow_kb, within=3.0):
+def settle(pid, base, rss_allow_kb, within=3.0, threads_kept=0):
     """Wait up to `within` s for the server to be back near its baseline: fds <= base + 2,
-    RSS <= base + rss_allow_kb, threads and processes <= base. Returns (ok, footprint now)."""
+    RSS <= base + rss_allow_kb, threads <= base + threads_kept (a pool the model keeps),
+    processes <= base. Returns (ok, footprint now)."""
     deadline = time.monotonic() + within
     while True:
         now = footprint(pid)
         ok = (now.fds is not None and now.rss_kb is not None and now.fds <= base.fds + FD_MARGIN
-              and now.rss_kb <= base.rss_kb + rss_allow_kb and now.threads <= base.threads
+              and now.rss_kb <= base.rss_kb + rss_allow_kb and now.threads <= base.threads + threads_kept
               and now.procs <= base.procs)
         if ok or time.monotonic() > deadline:
             return ok, now
