@@ -5,6 +5,7 @@
 #   make test         unit, conformance and robustness tests
 #   make bench        the full experiment sweep (./run_all.sh); QUICK=1 for a short one
 #   make SANITIZE=address,undefined test   |   make SANITIZE=thread test
+#   make soak         every model under load and rude clients for SOAK_S s (MODELS=a,b to pick)
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g -Wall -Wextra
@@ -45,7 +46,7 @@ LIBS_uring     := $(LIBS_iocp-emul)
 
 MODEL_BINS := $(MODELS:%=$(BIN)/%)
 
-.PHONY: all deps test test-unit test-conformance bench plots clean format check-libs
+.PHONY: all deps test test-unit test-conformance bench plots clean format check-libs soak
 all: check-libs $(MODEL_BINS) $(BIN)/loadgen $(UNIT_BIN)
 
 # ---- dependencies (Debian packages; installed only when missing) ----
@@ -93,6 +94,13 @@ $(BIN)/tests/test_uthread: $(BUILD)/servers/uthread/uthread.o
 test: deps
 	@$(MAKE) --no-print-directory all
 	BIN=$(BIN) SANITIZE=$(SANITIZE) python3 tests/run_tests.py $(TESTS)
+
+# ---- soak (not part of make test): make soak [SOAK_S=120] [MODELS=epoll,thread] ----
+SOAK_S ?= 120
+SOAK_PICK := $(if $(filter command line,$(origin MODELS)),$(MODELS))
+soak: deps
+	@$(MAKE) --no-print-directory all $(if $(SOAK_PICK),MODELS="$(sort $(foreach m,$(subst $(comma), ,$(SOAK_PICK)),$(firstword $(subst /, ,$(m)))))")
+	BIN=$(BIN) SANITIZE=$(SANITIZE) python3 tests/soak.py --seconds $(SOAK_S) $(if $(SOAK_PICK),--models $(SOAK_PICK))
 
 # ---- benchmark ----
 bench: deps

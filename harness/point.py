@@ -6,6 +6,11 @@ client CPUs (bin/loadgen --csv, or wrk with harness/wrk_csv.lua) while
 sampling the server's /proc (sampling.py), stops the server with SIGTERM,
 checks that it exited 0 within 2 s, and returns the row (columns: runs.py).
 Every process it starts is in its own session, killed on error or Ctrl-C.
+
+A point fails when its server exits (or never prints its listening line) at
+start, or dies (crash, SIGKILL, exit) before the client is done: the row then
+keeps what identifies the point and leaves every measured column empty, and
+Runner.failure says why (the runner writes it to failures.csv; results/README.md).
 """
 
 import csv
@@ -127,6 +132,27 @@ def pinned(cpus, argv):
     return ["taskset", "-c", cpus] + argv
 
 
+def returncode_text(rc):
+    """A Popen return code (-N: killed by signal N) in words."""
+    if rc is None:
+        return "still running"
+    if rc < 0:
+        try:
+            return f"killed by {signal.Signals(-rc).name}"
+        except ValueError:
+            return f"killed by signal {-rc}"
+    return f"exited {rc}"
+
+
+def ended(proc, within_s):
+    """True when proc has exited, waiting up to within_s for it."""
+    try:
+        proc.wait(within_s)
+        return True
+    except subprocess.TimeoutExpired:
+        return False
+
+
 def exit_text(status):
     if status is None:
         return "still running"
@@ -152,6 +178,7 @@ class Runner:
         self.syscall_rows = []    # rows of syscalls.csv (experiments with count_syscalls)
         self.syscalls = None      # the SyscallCount of the point being run
         self.remote = None        # remote.Hosts when the server runs on another host
+        self.failure = None       # why the last point failed (measure() sets it), else None
 
     def warn(self, point, text):
         line = f"{point.label() if point else '-'}: {text}"
@@ -230,8 +257,12 @@ class Runner:
         sel.close()
         m = re.match(rb"listening on (\S+):(\d+)\r?\n", buf)
         if not m:
-            self.warn(p, f"server did not print 'listening on ADDR:PORT' within {READY_TIMEOUT_S:g} s"
-                         f" (got {buf[:80]!r})")
+            if ended(srv, 0.2):
+                self.failure = f"server {returncode_text(srv.returncode)} at start, before its listening line"
+            else:
+                self.failure = (f"server did not print 'listening on ADDR:PORT' within {READY_TIMEOUT_S:g} s"
+                                f" (got {buf[:80]!r})")
+            self.warn(p, self.failure)
             self.stop_server(p, srv, quiet=True)
             return None, None
         host = m.group(1).decode()
@@ -242,7 +273,8 @@ class Runner:
     def stop_server(self, p, srv, quiet=False):
         """SIGTERM; the contract wants exit 0 within 2 s and nothing left behind."""
         notes = []
-        if srv.poll() is None:
+        dead_already = srv.poll() is not None     # reported by the caller (a failed point)
+        if not dead_already:
             try:
                 os.kill(srv.pid, signal.SIGTERM)
             except ProcessLookupError:
@@ -253,8 +285,8 @@ class Runner:
         took = time.monotonic() - t0
         if srv.poll() is None:
             notes.append(f"server still running {STOP_GRACE_S:g} s after SIGTERM; killed")
-        elif srv.returncode != 0:
-            notes.append(f"server exited {srv.returncode} after SIGTERM (want 0)")
+        elif srv.returncode != 0 and not dead_already:
+            notes.append(f"server {returncode_text(srv.returncode)} after SIGTERM (want exit 0)")
         if self.procs.group_alive(srv.pid):
             if srv.poll() is not None:
                 notes.append("server left processes behind in its group; killed")
@@ -265,7 +297,7 @@ class Runner:
         srv.wait()
         srv.stdout.close()
         self.procs.done(srv.pid)
-        self.log.write(f"server stop: {exit_text(srv.returncode if srv.returncode >= 0 else None)}"
+        self.log.write(f"server stop: {returncode_text(srv.returncode)}"
                        f" rc={srv.returncode} in {took:.2f} s\n")
         if not quiet:
             for n in notes:
@@ -313,6 +345,7 @@ class Runner:
 
     def measure(self, p):
         """Run one point; returns the row (dict of column -> text)."""
+        self.failure = None
         row = {c: "" for c in COLUMNS}
         row.update(experiment=p.exp.name, model=p.setup.model, variant=p.setup.variant,
                    proto=p.exp.proto, workload=p.exp.workload, conns=str(p.level), rate_rps="",
@@ -329,6 +362,7 @@ class Runner:
         if srv is None:
             return row
         self.syscalls = SyscallCount() if p.exp.count_syscalls else None
+        died = None
         try:
             window = Window()
             warm = warmup_for(self.args, p.level)
@@ -339,10 +373,16 @@ class Runner:
                 sample_at = warm if p.client == "loadgen" else 0.0
             text, status, cpu_s, wall = self.run_client(p, self.client_argv(p, addr), srv, window, sample_at)
             if srv.poll() is not None:
-                self.warn(p, f"server died during the run ({exit_text(srv.returncode)})")
+                died = returncode_text(srv.returncode)
+                self.warn(p, f"server died during the run ({died})")
         finally:
             self.stop_server(p, srv)
         got = parse_client_csv(text)
+        if died:
+            seen = f"; the client saw {got['requests'] or 0} requests, " \
+                   f"{sum(int(got[c] or 0) for c in got if c.startswith('err_'))} errors" if got else ""
+            self.failure = f"server {died} during the point{seen}"
+            return failed_row(row)
         if got is None:
             self.warn(p, f"client gave no CSV row ({exit_text(status)}); see client-stderr.log")
         elif not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
@@ -378,6 +418,15 @@ class Runner:
         self.cpu_rows.append([p.exp.name, p.setup.model, p.setup.variant, p.server_cpus, p.client_cpus,
                               p.level, p.rep] + ["" if v is None else f"{v:.1f}" for v in (sbusy, ssoft, cbusy, csoft)])
         return row
+
+
+# What a failed point's row keeps: the point's identity; the rest stays empty.
+IDENTITY = ("experiment", "model", "variant", "proto", "workload", "conns", "rate_rps", "keepalive",
+            "server_cpus", "client_cpus", "rep", "client", "started_utc")
+
+
+def failed_row(row):
+    return {c: (row[c] if c in IDENTITY else "") for c in row}
 
 
 def cpu_us_per_req(busy_pct, ncpus, rps):

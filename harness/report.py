@@ -12,8 +12,8 @@ ones from the literature and the measured correlates (CPU per request,
 context switches per request, memory), not proofs.
 
 Each experiment's section (and its plots) is harness/sections/<name>.py, in
-the order of sections.SECTIONS; this file writes the header, the runner's
-warnings, the file list, and puts REPORT.md together.
+the order of sections.SECTIONS; this file writes the header, the failed points
+(failures.csv), the runner's warnings, the file list, and puts REPORT.md together.
 """
 
 import os
@@ -21,6 +21,7 @@ import sys
 from collections import Counter
 
 import plot
+import runs
 import verdicts
 from report_lib import Run, f_pct, f_rps, table
 from sections import SECTIONS
@@ -63,6 +64,25 @@ def header(run, made):
         " latencies are in milliseconds.",
     ]
     return "\n".join(lines)
+
+
+def section_failures(run):
+    """The points whose server exited at start or died during the point (failures.csv)."""
+    fails = runs.load_failures(run.folder)
+    if not fails:
+        return ""             # the warnings section then says every server started and stopped well
+    out = ["## Failed points", ""]
+    out.append(f"{len(fails)} point(s) failed (failures.csv): their runs.csv rows keep the point and leave every"
+               " measurement empty (\"failed\" in the tables above, absent from the plots); the servers' stderr"
+               " is in server-stderr.log.")
+    out.append("")
+    rows = []
+    for f in fails:
+        variant = f" {f['variant']}" if f["variant"] else ""
+        rows.append([f["row"], f"{f['experiment']} {f['model']}{variant} c={f['conns']} rep {f['rep']}",
+                     f["started_utc"], f["reason"].replace("|", "\\|")])
+    out.append(table(["runs.csv row", "point", "started (UTC)", "why"], rows))
+    return "\n".join(out)
 
 
 SPREAD_MODELS = ("epoll", "libevent")   # the event servers whose peak sets the spread
@@ -128,7 +148,7 @@ def write_report(folder):
     bodies = [sec.section(run, made) for sec in SECTIONS]
     anchors = {sec.NAME: verdicts.anchor(b) for sec, b in zip(SECTIONS, bodies)}
     sections = ([header(run, made), verdicts.section(run, SECTIONS, anchors)] + bodies
-                + [section_warnings(run), files_section(run, made)])
+                + [section_failures(run), section_warnings(run), files_section(run, made)])
     path = os.path.join(folder, "REPORT.md")
     with open(path, "w") as f:
         f.write("\n\n".join(s for s in sections if s) + "\n")

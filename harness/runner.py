@@ -36,7 +36,8 @@ from experiments import CEILINGS, DEFAULT, EXP_BY_NAME, EXPERIMENTS, GROUPS, MOD
 from meta import run_cmd, write_meta, write_model_sizes
 import remote
 from point import ROOT, Point, Runner, fd_limit, server_path, warmup_for
-from runs import COLUMNS, CPU_COLUMNS, SYSCALL_COLUMNS
+import runs
+from runs import COLUMNS, CPU_COLUMNS, FAILURE_COLUMNS, SYSCALL_COLUMNS
 from sampling import cpuset_format, cpuset_parse
 
 OVERHEAD_GUESS_S = 0.2   # start, ready line, stop, per point (refined while running)
@@ -274,13 +275,21 @@ def append_rows(path, columns, rows):
     """Append rows (then cleared) to a CSV beside runs.csv, its header first; no rows, no file."""
     if not rows:
         return
-    new = not os.path.exists(path) or os.path.getsize(path) == 0
-    with open(path, "a", newline="") as f:
-        w = csv.writer(f, lineterminator="\n")
-        if new:
-            w.writerow(columns)
+    f, w = open_csv(path, columns)
+    with f:
         w.writerows(rows)
     rows.clear()
+
+
+def open_csv(path, columns):
+    """A CSV file beside runs.csv, appended to; its header written when it is new."""
+    new = not os.path.exists(path) or os.path.getsize(path) == 0
+    f = open(path, "a", newline="")
+    w = csv.writer(f, lineterminator="\n")
+    if new:
+        w.writerow(columns)
+        f.flush()
+    return f, w
 
 
 def summary(row):
@@ -328,12 +337,10 @@ def main(argv):
         writer.writeheader()
         csv_file.flush()
 
-    cpu_path = os.path.join(out_dir, "cpu.csv")
-    cpu_new = not os.path.exists(cpu_path) or os.path.getsize(cpu_path) == 0
-    cpu_file = open(cpu_path, "a", newline="")
-    cpu_writer = csv.writer(cpu_file, lineterminator="\n")
-    if cpu_new:
-        cpu_writer.writerow(CPU_COLUMNS)
+    with open(csv_path, newline="") as f:
+        rows_in_csv = sum(1 for r in csv.reader(f) if r) - 1
+    cpu_file, cpu_writer = open_csv(os.path.join(out_dir, "cpu.csv"), CPU_COLUMNS)
+    fail_file, fail_writer = open_csv(os.path.join(out_dir, "failures.csv"), FAILURE_COLUMNS)
 
     def on_signal(signum, frame):
         raise KeyboardInterrupt
@@ -360,6 +367,11 @@ def main(argv):
             row = runner.measure(p)
             writer.writerow(row)
             csv_file.flush()
+            rows_in_csv += 1
+            if runner.failure:
+                fail_writer.writerow([rows_in_csv, p.exp.name, p.setup.model, p.setup.variant, p.level, p.rep,
+                                      p.server_cpus, p.client, row["started_utc"], runner.failure])
+                fail_file.flush()
             for r in runner.cpu_rows:
                 cpu_writer.writerow(r)
             runner.cpu_rows.clear()
@@ -371,7 +383,8 @@ def main(argv):
                 spent_runs += took - warmup_for(args, p.level) - args.duration
                 overhead = max(0.0, spent_runs / done_runs)
             left = sum(point_seconds(q, args, overhead) for q in points[i:])
-            print(f"[{i:3d}/{len(points)}] {p.label()}: {summary(row)}  ({took:.1f} s, ETA {fmt_duration(left)})",
+            result = f"FAILED: {runner.failure}" if runner.failure else summary(row)
+            print(f"[{i:3d}/{len(points)}] {p.label()}: {result}  ({took:.1f} s, ETA {fmt_duration(left)})",
                   flush=True)
     except KeyboardInterrupt:
         print("\nrun_all: interrupted; stopping what the runner started, keeping finished rows", file=sys.stderr)
@@ -380,6 +393,7 @@ def main(argv):
         runner.cleanup()
         csv_file.close()
         cpu_file.close()
+        fail_file.close()
     elapsed = time.monotonic() - t_sweep
     runner.log.write(f"sweep: {fmt_duration(elapsed)}{' (interrupted)' if code else ''}\n")
     with open(os.path.join(out_dir, "meta.txt"), "a") as f:
@@ -387,6 +401,10 @@ def main(argv):
     if code:
         return code
     print(f"run_all: sweep done in {fmt_duration(elapsed)}", flush=True)
+    failed = len(runs.load_failures(out_dir))
+    if failed:
+        print(f"run_all: {failed} point(s) failed (server died or did not start): failures.csv, REPORT.md",
+              file=sys.stderr, flush=True)
     if not args.no_report:
         r = subprocess.run([sys.executable, os.path.join(ROOT, "harness", "report.py"), out_dir])
         if r.returncode != 0:

@@ -2,7 +2,8 @@
 
 Shared by plot.py, report.py and sections/ (and runner.py, point.py for the column list).  A row
 whose variant is "ceiling" (or ends in ":ceiling") is a level the model cannot
-hold; it carries no measurements (results/README.md).
+hold; it carries no measurements (results/README.md).  A failed point's row carries none
+either, and failures.csv says why (load_failures).
 """
 
 import csv
@@ -36,6 +37,12 @@ SYSCALL_COLUMNS = ["experiment", "model", "variant", "server_cpus", "client_cpus
                    "syscalls", "window_s", "syscalls_per_req", "note"]
 CEILING = "ceiling"
 
+# failures.csv, next to runs.csv: one line per failed point (its server exited at start or died
+# during the point). `row` is the point's row in runs.csv (1 = the first after the header);
+# that row keeps the point's identity and leaves every measured column empty.
+FAILURE_COLUMNS = ["row", "experiment", "model", "variant", "conns", "rep", "server_cpus", "client",
+                   "started_utc", "reason"]
+
 
 def load(path):
     """The rows of runs.csv as dicts; ValueError when the header is not the contract's."""
@@ -45,6 +52,15 @@ def load(path):
         if header != COLUMNS and header != COLUMNS_BEFORE_ISSUE_10:
             raise ValueError(f"{path}: header is not the contract's columns:\n  got  {header}\n  want {COLUMNS}")
         return [dict(dict.fromkeys(COLUMNS, ""), **dict(zip(header, r))) for r in reader if r]
+
+
+def load_failures(folder):
+    """failures.csv's lines as dicts ([] when there is none)."""
+    path = os.path.join(folder, "failures.csv")
+    if not os.path.exists(path):
+        return []
+    with open(path, newline="") as f:
+        return [r for r in csv.DictReader(f) if r.get("reason")]
 
 
 def num(row, col):

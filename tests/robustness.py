@@ -1,5 +1,7 @@
 """robustness.py - what a server must survive: many clients, rude clients, slow clients,
-signals, bad flags, fd exhaustion and the models' own ceilings.
+signals, bad flags, fd exhaustion, the models' own ceilings, and resources running out
+(tasks in a pids cgroup, address space under RLIMIT_AS, a full listen queue), each of
+those ending with the server serving and back near its baseline descriptors and RSS.
 
 Cases with server="plain"/"root" run against the model's shared server (the runner
 then checks it still serves); the others start their own server with the flags they
@@ -12,6 +14,7 @@ import signal
 import time
 
 import lib
+import limits
 from lib import Case, CaseFail, CaseSkip, expect, request_bytes, short, tally_text
 
 HELLO = b"Hello, World!"
@@ -296,6 +299,208 @@ def max_conns(ctx):
     serves_again(ctx, s.port)
 
 
+# ---------------------------------------------------------------- resources running out
+
+# What a model does when a resource runs out. A model not listed (a new one) is held to
+# what every model is: each connection answered 200 or 503, or closed, none left waiting;
+# the server alive; serving again; back near its baseline.
+#   tasks   "refuses": a new thread or process per connection: with room for TASK_ROOM more
+#                      tasks, at most TASK_ROOM held connections are served, some refused
+#           "serves":  no task per connection: every connection served with no room at all
+#   memory  "refuses": 200 connections need more than RLIMIT_AS leaves: some refused
+#           "serves":  what 200 connections need is there already: fork's children copy
+#                      the parent (copy-on-write); iocp-emul's objects are made at start and
+#                      its 8 KiB buffers come from the worker threads' malloc arenas, whose
+#                      64 MiB each glibc reserved at their first malloc (inside the size the
+#                      limit starts from); iterative holds one connection at a time
+EXHAUSTION = {
+    "iterative": {"tasks": "serves", "memory": "serves"},
+    "fork": {"tasks": "refuses", "memory": "serves"},
+    "thread": {"tasks": "refuses", "memory": "refuses"},
+    "select": {"tasks": "serves", "memory": "refuses"},
+    "epoll": {"tasks": "serves", "memory": "refuses"},
+    "libevent": {"tasks": "serves", "memory": "refuses"},
+    "iocp-emul": {"tasks": "serves", "memory": "serves"},
+    "pth": {"tasks": "serves", "memory": "refuses"},
+    "st": {"tasks": "serves"},
+    "uthread": {"tasks": "serves"},          # a blocking call runs inline when no pool thread can start
+    "uring": {"tasks": "serves"},
+}
+# Memory a model keeps by design once connections end, beyond limits.rss_allowance_kb().
+RSS_KEPT_KB = {
+    "iocp-emul": 10000 * 8,       # an 8 KiB input buffer per connection object, kept after first use
+}
+# Threads a model keeps by design once started, beyond its baseline.
+THREADS_KEPT = {
+    "uthread": 64,                # its offload pool (UTHREAD_POOL_MAX), started on demand by --block-us
+}
+TASK_ROOM = 4
+AS_HEADROOM_KB = 1024             # RLIMIT_AS = the server's size now + this (its stack may still grow)
+
+
+def expected(ctx, resource):
+    return EXHAUSTION.get(ctx.base, {}).get(resource, "either")
+
+
+def exhaustion_server(ctx, *extra, warm=20):
+    """A server of the case, warmed up by `warm` requests, and its baseline footprint (once the
+    warm-up's threads and processes are gone). Under ASan its quarantine of freed memory is
+    kept to 16 MiB, so that RSS back near the baseline means something."""
+    env = None
+    if "address" in lib.SANITIZE:
+        opts = os.environ.get("ASAN_OPTIONS", "")
+        env = dict(os.environ, ASAN_OPTIONS=(opts + ":" if opts else "") + "quarantine_size_mb=16")
+    s = ctx.start_default(*extra, env=env)
+    start = limits.footprint(s.pid)
+    for _ in range(warm):
+        r = ctx.get(port=s.port)
+        expect(r.status == 200, "200 for a warm-up GET", r.status)
+    deadline = time.monotonic() + lib.scaled(3)
+    while True:
+        base = limits.footprint(s.pid)
+        if (base.threads <= start.threads and base.procs <= start.procs) or time.monotonic() > deadline:
+            return s, base
+        time.sleep(0.05)
+
+
+def back_near_baseline(ctx, s, base, after):
+    allow = limits.rss_allowance_kb(base, RSS_KEPT_KB.get(ctx.base, 0), ctx.sanitized)
+    within = lib.scaled(3)
+    kept = THREADS_KEPT.get(ctx.base, 0)
+    ok, now = limits.settle(s.pid, base, allow, within, threads_kept=kept)
+    ctx.log("baseline %s; after %s: %s" % (base.text(), after, now.text()))
+    expect(ok, "within %.0f s of %s: <= %d fds (baseline + %d), <= %d KiB RSS (baseline + %d KiB), "
+           "<= %d threads and <= %d processes (the baseline: %s)"
+           % (within, after, base.fds + limits.FD_MARGIN, limits.FD_MARGIN, base.rss_kb + allow, allow,
+              base.threads + kept, base.procs, base.text()), now.text())
+
+
+def survived(ctx, s, crowd, what, refusals=("503",)):
+    """Every connection answered 200 or one of `refusals`, or closed, none left waiting, the
+    server alive. Returns (served, refused)."""
+    t = crowd.tally()
+    served = t.get("200", 0)
+    refused = sum(t.get(code, 0) for code in refusals) + sum(v for k, v in t.items()
+                                                              if k.startswith("error: closed"))
+    ctx.log("%d %s: %s" % (crowd.n, what, tally_text(t)))
+    expect(served + refused == crowd.n, "each of %d %s answered 200 or %s, or closed; none left waiting"
+           % (crowd.n, what, " or ".join(refusals)), tally_text(t))
+    expect(s.alive(), "the server alive after %d %s" % (crowd.n, what), "%s; stderr: %s"
+           % (s.status(), s.stderr_tail()))
+    return served, refused
+
+
+def hold_crowd(ctx, s, n):
+    """n connections, each sending one GET (held open after it; iterative: Connection: close)."""
+    crowd = ctx.crowd(n, s.port)
+    crowd.connect()
+    one_at_a_time = ctx.base == "iterative"
+    crowd.exchange(GET_CLOSE if one_at_a_time else GET_KEEP, timeout=10, close_after=one_at_a_time)
+    return crowd
+
+
+def served_after_lifting(ctx, s, n, what):
+    crowd = hold_crowd(ctx, s, n)
+    t = crowd.tally()
+    expect(t.get("200", 0) == n, "all %d connections served 200 after %s" % (n, what), tally_text(t))
+    crowd.close()
+
+
+def big_get(ctx, port, path, size):
+    """GET of a big file on a new connection: "200" (only with all `size` bytes), another
+    status code, or "closed"; the body counted, not kept."""
+    c = ctx.conn(port, timeout=10)
+    c.send(request_bytes("GET", path, headers=["Connection: close"]))
+    while b"\r\n\r\n" not in c.buf:
+        if not c._fill(what="a response to GET %s" % path):
+            return "closed"
+    head, _, body = c.buf.partition(b"\r\n\r\n")
+    status = head[9:12].decode("latin-1")
+    got = len(body)
+    while status == "200" and got < size:
+        data = c.sock.recv(1 << 20)
+        if not data:
+            return "200 cut at %d bytes" % got
+        got += len(data)
+    c.close()
+    return status
+
+
+def under_limit(ctx, s, n, kind, what, most=None):
+    """n held connections under a limit: each answered or closed, none waiting; with kind
+    "refuses" some refused and 1 to `most` served, with "serves" all served. Then they close,
+    and the server serves again with the limit still set (what they held is free again)."""
+    crowd = hold_crowd(ctx, s, n)
+    served, refused = survived(ctx, s, crowd, what)
+    if kind == "refuses":
+        most = most or n
+        expect(1 <= served <= most and refused >= 1, "1 to %d of %d %s served, the others refused (503 or "
+               "closed)" % (most, n, what), tally_text(crowd.tally()))
+    elif kind == "serves":
+        expect(served == n, "all %d %s served" % (n, what), tally_text(crowd.tally()))
+    crowd.close()
+    serves_again(ctx, s.port)
+
+
+def tasks_exhausted(*extra):
+    """With `extra` = --block-us N a request makes a blocking call, which some models hand
+    to a thread they start on demand (uthread's offload pool): no warm-up then, so that the
+    limit meets a model with no such thread yet."""
+    def fn(ctx):
+        why = limits.PidsLimit.unavailable()
+        if why:
+            raise CaseSkip(why)
+        s, base = exhaustion_server(ctx, *extra, warm=0 if extra else 20)
+        kind = expected(ctx, "tasks")
+        room = 0 if kind == "serves" else TASK_ROOM
+        n = 10 if ctx.base == "iterative" else 30
+        with limits.pids_cgroup(s.pid) as cg:
+            tasks = cg.current()
+            cg.set_max(tasks + room)
+            under_limit(ctx, s, n, kind, "held connections in a pids cgroup with room for %d new tasks "
+                        "(pids.max %d)%s" % (room, tasks + room, "".join(" " + a for a in extra)), most=room)
+        served_after_lifting(ctx, s, n, "the pids limit was lifted")
+        back_near_baseline(ctx, s, base, "the pids limit being lifted and the connections closed")
+    return fn
+
+
+def memory_exhausted(ctx):
+    if "address" in lib.SANITIZE or "thread" in lib.SANITIZE:
+        raise CaseSkip("ASan and TSan reserve terabytes of address space at start: under RLIMIT_AS their heap "
+                       "(inside that reserve) does not fail, and their own mmaps do, fatally (seen: ASan's "
+                       "thread setup, exit 1): no test of the server here (SANITIZE=%s)" % lib.SANITIZE)
+    s, base = exhaustion_server(ctx, "--root", ctx.fixture.root)
+    n = 20 if ctx.base == "iterative" else 200
+    with limits.address_space(s.pid, AS_HEADROOM_KB) as limit_kb:
+        what = "under RLIMIT_AS %d KiB (its size + %d KiB)" % (limit_kb, AS_HEADROOM_KB)
+        under_limit(ctx, s, n, expected(ctx, "memory"), "held connections " + what)
+        # A body bigger than the headroom: 500 (it could not be read into memory) is fair too.
+        got = [big_get(ctx, s.port, "/8m.bin", 8 << 20) for _ in range(3)]
+        ctx.log("3 GETs of an 8 MiB file %s: %s" % (what, ", ".join(got)))
+        expect(all(g in ("200", "500", "503", "closed") for g in got), "each of 3 GETs of an 8 MiB file %s "
+               "answered 200 (all of it), 500 or 503, or closed" % what, ", ".join(got))
+        expect(s.alive(), "the server alive after 3 GETs of an 8 MiB file " + what, s.status())
+    served_after_lifting(ctx, s, n, "RLIMIT_AS was restored")
+    back_near_baseline(ctx, s, base, "RLIMIT_AS being restored and the connections closed")
+
+
+def listen_queue_burst(ctx):
+    s, base = exhaustion_server(ctx, "--backlog", "1")
+    n = 20000
+    limit_s = lib.scaled(15)
+    before = limits.listen_overflows()
+    attempted, connected, failed = limits.connect_burst(s.port, n, limit_s)
+    after = limits.listen_overflows()
+    expect(attempted == n, "%d connects sent within %.0f s" % (n, limit_s), "%d" % attempted)
+    expect(s.alive(), "the server alive after a burst of %d connects on --backlog 1" % n, "%s; stderr: %s"
+           % (s.status(), s.stderr_tail()))
+    if before is not None and after is not None:
+        expect(after > before, "the burst to overflow the listen queue (TcpExt ListenOverflows to grow)",
+               "%d before, %d after (%d of %d connects completed)" % (before, after, connected, n))
+    serves_again(ctx, s.port, within=5.0)
+    back_near_baseline(ctx, s, base, "a burst of %d connects (%d completed) on --backlog 1" % (n, connected))
+
+
 # ---------------------------------------------------------------- the table
 
 def _not_iterative(model):
@@ -331,4 +536,12 @@ CASES = [
          models=("pth",), server="plain"),
     Case("EMFILE under a 64-fd limit: no spin (< 5% CPU), serves again after", emfile, models=EMFILE_MODELS),
     Case("--max-conns 10 with 20 connections: some 503, serves after", max_conns, exclude=("iterative",)),
+    Case("tasks run out (pids cgroup): 200, 503 or closed, serves again, fds/RSS back near baseline",
+         tasks_exhausted()),
+    Case("tasks run out during a blocking call (pids cgroup, --block-us 1000): 200, 503 or closed, serves "
+         "again, fds/RSS back near baseline", tasks_exhausted("--block-us", "1000")),
+    Case("memory runs out (RLIMIT_AS): 200, 503 (an 8 MiB body: 500) or closed, serves again, "
+         "fds/RSS back near baseline", memory_exhausted),
+    Case("full listen queue (--backlog 1, 20000 connects): serves again, fds/RSS back near baseline",
+         listen_queue_burst),
 ]

@@ -365,10 +365,10 @@ class Context:
             self.log("started %s (pid %d, port %d)" % (s.cmdline(), s.pid, s.port))
         return s
 
-    def start(self, extra=(), nofile=None, variant=True, ready=True):
+    def start(self, extra=(), nofile=None, variant=True, ready=True, env=None):
         """A server of this case only (stopped, and checked for sanitizer reports, when the case ends)."""
         argv = [self.binary] + list(extra) + (self.variant if variant else [])
-        s = lib.Server(argv, nofile=nofile, label=self.model)
+        s = lib.Server(argv, env=env, nofile=nofile, label=self.model)
         self._servers.append(s)
         if ready:
             s.start()
@@ -377,8 +377,8 @@ class Context:
             s.launch()
         return s
 
-    def start_default(self, *extra, nofile=None):
-        return self.start(["-p", "0", "--quiet"] + list(extra), nofile=nofile)
+    def start_default(self, *extra, nofile=None, env=None):
+        return self.start(["-p", "0", "--quiet"] + list(extra), nofile=nofile, env=env)
 
     # -- clients
     def conn(self, port=None, **kw):

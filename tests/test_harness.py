@@ -9,7 +9,9 @@ per case; exits 0 when every case passed or was skipped, 1 otherwise.
 Cases: runs.csv's columns against the contract (runner, loadgen --csv, report
 reader); CPU-list parsing; /proc sampling of a process tree; the sweep plan
 (ceilings marked, not run); a QUICK bench of two models producing every file;
-Ctrl-C keeping finished rows and leaving no process behind; plot.py and
+Ctrl-C keeping finished rows and leaving no process behind; a server killed
+mid-point and one that exits at start (fake servers in a --bin folder) each
+leaving a failed row, the sweep going on, REPORT.md listing them; plot.py and
 report.py on the committed reference CSV (results/reference/runs.csv, else the
 quick bench's CSV); a wrong header refused.
 """
@@ -333,6 +335,82 @@ def case_sigint_keeps_rows_and_leaves_nothing():
         shutil.rmtree(out, ignore_errors=True)
 
 
+# Fake servers for the failure cases: "thread" exits at start; "epoll" is the real epoll,
+# SIGKILLed 0.6 s after it starts (inside the measured second); "select" is the real one.
+EXITS_AT_START = """#!/bin/sh
+echo "thread: a test server that exits at start" >&2
+exit 3
+"""
+KILLED_MID_POINT = """#!/bin/sh
+case " $* " in *" --help "*) exec "{real}" "$@";; esac
+(sleep 0.6; kill -KILL $$) &
+exec "{real}" "$@"
+"""
+FAILURE_RUN = None
+
+
+def failure_run():
+    """One sweep over the fake servers (cached for the cases that read it): blocking at 4
+    connections, 2 repetitions: thread, thread pool (both exit at start), select (real),
+    epoll (killed mid-point), twice. Returns (folder, rows, failures, REPORT.md, stdout)."""
+    global FAILURE_RUN
+    if FAILURE_RUN:
+        return FAILURE_RUN
+    if not have("loadgen", "select", "epoll"):
+        raise Skip(f"needs {BIN}/loadgen, select and epoll")
+    fake = tempfile.mkdtemp(prefix="harness-fail-")
+    killed = KILLED_MID_POINT.format(real=os.path.join(BIN, "epoll"))
+    for name, text in (("thread", EXITS_AT_START), ("epoll", killed)):
+        path = os.path.join(fake, name)
+        with open(path, "w") as f:
+            f.write(text)
+        os.chmod(path, 0o755)
+    for name in ("select", "loadgen"):
+        os.symlink(os.path.join(BIN, name), os.path.join(fake, name))
+    out = os.path.join(fake, "out")
+    r = run_all(["--bin", fake, "--experiments", "blocking", "--models", "thread,select,epoll", "--conns", "4",
+                 "--reps", "2", "--duration", "1", "--warmup", "0.2", "--out", out], timeout=180)
+    expect(r.returncode == 0, "run_all.sh to finish the sweep with exit 0 despite the failing servers",
+           f"exit {r.returncode}: {r.stderr[-500:]}")
+    rows = runs.load(os.path.join(out, "runs.csv"))
+    fails = runs.load_failures(out)
+    with open(os.path.join(out, "REPORT.md")) as f:
+        report = f.read()
+    FAILURE_RUN = (fake, rows, fails, report, r.stdout)
+    return FAILURE_RUN
+
+
+def check_failed_points(model, reason_part, what):
+    fake, rows, fails, report, stdout = failure_run()
+    expect(len(rows) == 8, "8 rows (thread, thread pool, select, epoll; 2 repetitions)",
+           [(r["model"], r["variant"], r["rep"]) for r in rows])
+    mine = [i for i, r in enumerate(rows, 1) if r["model"] == model]
+    for i in mine:
+        r = rows[i - 1]
+        expect(r["rps"] == "" and r["requests"] == "" and r["srv_cpu_pct"] == "" and r["started_utc"],
+               f"{model}'s row {i} ({what}) to keep the point and leave the measurements empty",
+               {k: v for k, v in r.items() if v})
+    listed = {int(f["row"]): f for f in fails if f["model"] == model}
+    expect(sorted(listed) == mine, f"failures.csv to list {model}'s rows {mine}", sorted(listed))
+    for f in listed.values():
+        expect(reason_part in f["reason"], f"the reason to say {reason_part!r}", f["reason"])
+        expect(f["reason"] in report.replace("\\|", "|"), "REPORT.md to list the failure with its reason",
+               "absent" if "## Failed points" not in report else "a Failed points section without it")
+    # The point after each failure ran: select in both repetitions.
+    good = [r for r in rows if r["model"] == "select"]
+    expect(len(good) == 2 and all(r["rps"] and float(r["rps"]) > 0 for r in good),
+           "select measured in both repetitions, after the failed points", [r["rps"] for r in good])
+    expect("## Failed points" in report, "a '## Failed points' section in REPORT.md", "none")
+
+
+def case_server_killed_mid_point():
+    check_failed_points("epoll", "killed by SIGKILL during the point", "SIGKILLed mid-point")
+
+
+def case_server_exits_at_start():
+    check_failed_points("thread", "exited 3 at start", "exits at start")
+
+
 def reference_folder():
     """A folder holding a real runs.csv: the committed reference run, else the quick bench's."""
     ref = os.path.join(ROOT, "results", "reference", "runs.csv")
@@ -588,6 +666,8 @@ CASES = [
     ("a missing model binary is a clear error", case_missing_binary_is_a_clear_error),
     ("quick bench of two models produces every file", case_quick_bench_produces_every_file),
     ("Ctrl-C keeps finished rows, exits 130, leaves nothing", case_sigint_keeps_rows_and_leaves_nothing),
+    ("a server SIGKILLed mid-point: failed row, sweep goes on, REPORT.md lists it", case_server_killed_mid_point),
+    ("a server that exits at start: failed row, sweep goes on, REPORT.md lists it", case_server_exits_at_start),
     ("plot.py runs on the reference CSV", case_plot_runs_on_reference_csv),
     ("report.py runs on the reference CSV", case_report_runs_on_reference_csv),
     ("report.py refuses a runs.csv with the wrong header", case_report_refuses_wrong_header),
@@ -619,6 +699,8 @@ def main(argv):
             print(f"not ok - harness {name}: crashed: {type(e).__name__}: {e}", flush=True)
     if QUICK_OUT:
         shutil.rmtree(QUICK_OUT, ignore_errors=True)
+    if FAILURE_RUN:
+        shutil.rmtree(FAILURE_RUN[0], ignore_errors=True)
     return 1 if failed else 0
 
 

@@ -478,15 +478,14 @@ static void *pool_main(void *unused)
 }
 
 /* Scheduler side, after u suspended itself in block_begin; pool threads are
- * started on demand (with the stop signals blocked) up to UTHREAD_POOL_MAX. */
+ * started on demand (with the stop signals blocked) up to UTHREAD_POOL_MAX.
+ * With no pool thread at all and none to be had (pthread_create failing: a
+ * thread or pids limit), u makes its call here, blocking this scheduler:
+ * slower, but never left in a queue that no thread serves. */
 static void pool_submit(struct uthread_sched *s, struct uthread *u)
 {
-	s->away++;
 	pthread_mutex_lock(&pool.lock);
-	u->next = NULL;
-	*(pool.tail ? &pool.tail->next : &pool.head) = u;
-	pool.tail = u;
-	if (++pool.queued > pool.idle && pool.threads < UTHREAD_POOL_MAX) {
+	if (pool.queued + 1 > pool.idle && pool.threads < UTHREAD_POOL_MAX) {
 		sigset_t all, old;
 		sigfillset(&all);
 		pthread_sigmask(SIG_BLOCK, &all, &old);
@@ -494,6 +493,16 @@ static void pool_submit(struct uthread_sched *s, struct uthread *u)
 			pool.threads++;
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 	}
+	if (pool.threads == 0) {
+		pthread_mutex_unlock(&pool.lock);
+		ready_push(s, u); /* runs on: block_end finds it not in the pool */
+		return;
+	}
+	s->away++;
+	u->next = NULL;
+	*(pool.tail ? &pool.tail->next : &pool.head) = u;
+	pool.tail = u;
+	pool.queued++;
 	pthread_cond_signal(&pool.cond);
 	pthread_mutex_unlock(&pool.lock);
 }
