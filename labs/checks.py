@@ -153,8 +153,8 @@ def fork_checks():
 # ---------------------------------------------------------------- thread
 
 def pool_bounded(ctx):
-    workers = 4
-    s = ctx.start(["-p", "0", "--quiet", "--workers", str(workers)], variant=False)
+    workers = int(ctx.variant[ctx.variant.index("--workers") + 1])
+    s = ctx.start_default()
     time.sleep(0.2)
     crowd = ctx.crowd(40, s.port)
     crowd.connect()
@@ -162,8 +162,8 @@ def pool_bounded(ctx):
     time.sleep(0.3)
     n = lib.proc_threads(s.pid)
     limit = workers + 2                        # the pool, the main thread, one spare
-    expect(n is not None and n <= limit, "at most %d threads (a pool of %d and the main thread) with 40 "
-           "connections open and --workers %d" % (limit, workers, workers), "%s threads" % n)
+    expect(n is not None and n <= limit, "at most %d threads (a pool of %d, the main thread, one spare) with "
+           "40 connections open" % (limit, workers), "%s threads" % n)
     t = crowd.tally()
     expect(t.get("200", 0) >= workers, "at least %d of 40 connections answered (one per pool thread)" % workers,
            tally_text(t))
@@ -186,11 +186,11 @@ def thread_checks():
             "thread its own copy (malloc an int, the thread frees it)"),
         check("thread count back to baseline after 100", "look at the thread's attributes: a thread per "
               "connection must be detached (PTHREAD_CREATE_DETACHED) or joined, or its stack stays"),
-        check("GET / -> 200 with body", h_pool, variant=("--workers", "8")),
-        check("HTTP/1.1 keep-alive: 3 requests", h_pool, variant=("--workers", "8")),
-        own("--workers 4 with 40 connections open: at most 6 threads", pool_bounded,
+        check("GET / -> 200 with body", h_pool, variant=("--workers", "4")),
+        check("HTTP/1.1 keep-alive: 3 requests", h_pool, variant=("--workers", "4")),
+        own("40 connections open: the pool's threads only", pool_bounded,
             "look at the pool: with --workers N exactly N threads serve; no thread may be created per "
-            "connection (connections beyond N wait in the listen backlog)"),
+            "connection (connections beyond N wait in the listen backlog)", variant=("--workers", "4")),
         check("--max-conns 10 with 20 connections", "look at spawn_connection(): count live connections "
               "and answer 503 (serve_reject) beyond --max-conns", quick=False),
         check("EMFILE under a 64-fd limit", "look at the accept loop: on EMFILE/ENFILE back off "
@@ -244,7 +244,8 @@ def epoll_checks():
 
 IOCP_UNIT_HINTS = [
     ("FIFO", "look at queue_push(): append at the tail; queue_pop() takes the oldest from p->head"),
-    ("LIFO", "look at release_waiters() and iocp_get(): the newest waiter (top of p->waiters) gets the packet"),
+    ("LIFO", "look at release_waiters() and iocp_get(): the newest waiter (top of p->waiters) gets the packet; "
+             "'thread -1' means no waiter woke up: is it signalled (pthread_cond_signal) once released?"),
     ("shuts the pool down", "look at release_waiters(): every posted packet must wake a waiter "
                             "(pthread_cond_signal after released = 1)"),
     ("blocking", "look at iocp_block_begin(): a thread that blocks stops counting as running, and "

@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import threading
 import types
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -224,30 +225,70 @@ def unit_hint(who):
 
 
 def run_unit(lab, bindir, out, args):
+    """The lab's unit test (TAP), built against the student's files: one check per case. Streamed, so a
+    hang still reports the cases before it; with --quick it stops at the first failing case."""
     path = os.path.join(bindir, "tests", lab.unit)
-    real = out.result
-
-    def result(kind, who, msg=None):
-        out.hint = unit_hint(who) if kind == "not ok" else None
-        real(kind, who, msg)
-    wrapped = types.SimpleNamespace(result=result, write=out.write, flush=out.flush)
-    run_tests.run_unit(path, args, wrapped)
+    name = "unit:" + lab.unit
+    timeout = lib.scaled(60)
+    p = subprocess.Popen([path], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                         text=True, errors="replace", start_new_session=True)
+    timer = threading.Timer(timeout, lambda: run_tests.kill_session(p.pid))
+    timer.daemon = True
+    timer.start()
+    last, failed = None, 0
+    try:
+        for line in p.stdout:
+            m = run_tests.TAP_RE.match(line.rstrip("\n"))
+            if not m:
+                continue
+            text = m.group(3).strip()
+            skip = re.search(r"#\s*skip\b\s*(.*)$", text, re.I)
+            i = text.find(": expected")
+            case, msg = (text[:i], text[i + 2:]) if i >= 0 else (text, "the case failed")
+            if skip:
+                out.result("skip", "%s %s" % (name, text[:skip.start()].strip()), skip.group(1))
+            elif m.group(1) == "ok":
+                out.hint = None
+                out.result("ok", "%s %s" % (name, case))
+            else:
+                failed += 1
+                out.hint = unit_hint(case)
+                out.result("not ok", "%s %s" % (name, case), msg)
+                if args.quick:
+                    break
+            last = case
+        rc = p.wait() if not (args.quick and failed) else 0
+    finally:
+        timer.cancel()
+        run_tests.kill_session(p.pid)
+        p.stdout.close()
+    if args.quick and failed:
+        print("# %s stopped at its first failure (--quick)" % name)
+    elif rc < 0 or rc not in (0, 1, 77):
+        out.hint = unit_hint("")
+        out.result("not ok", name, "expected the test to finish within %.0f s, got it %s after the case '%s' "
+                   "(the next case hung or crashed)" % (timeout, "killed" if rc == -9 else
+                                                         lib.describe_status(rc), last or "(none)"))
+    elif rc == 1 and not failed:
+        out.hint = None
+        out.result("not ok", name, "expected exit 0, got 1 with no failing case printed")
 
 
 def run_checks(lab, bindir, table, out, args, tmp):
     fixture = conformance.make_fixture(tmp)
     binary = os.path.join(bindir, lab.model)
     contexts = {}
-    smoke_failed = None
-    for i, chk in enumerate(table):
+    smoke_failed = {}     # label -> the name of its first check, which failed
+    for chk in table:
         label = " ".join([lab.name] + chk.variant)
-        if smoke_failed:
+        if label in smoke_failed:
             out.hint = None
-            out.result("not ok", "%s %s" % (label, chk.case.name),
-                       "not run: the first check failed (%s); make a plain GET work first" % smoke_failed)
+            out.result("not ok", "%s %s" % (label, chk.case.name), "not run: the first check of %s failed "
+                       "(%s); make a plain GET work first" % (label, smoke_failed[label]))
             continue
         ctx = contexts.get(label)
-        if ctx is None:
+        first = ctx is None
+        if first:
             ctx = run_tests.Context(label, lab.model, binary, chk.variant, fixture, args, out)
             ctx.lab_tmp = tmp
             ctx.errno_shim = os.path.join(os.path.dirname(bindir), "errno_shim.so")
@@ -255,8 +296,8 @@ def run_checks(lab, bindir, table, out, args, tmp):
         out.hint = chk.hint
         before = out.failed
         run_tests.run_case(ctx, chk.case)
-        if i == 0 and out.failed > before and not args.only:
-            smoke_failed = chk.case.name
+        if first and out.failed > before and not args.only:
+            smoke_failed[label] = chk.case.name
     out.hint = "look at shutdown: on SIGTERM the server stops accepting, ends its connections and exits 0"
     for ctx in contexts.values():
         try:
@@ -278,10 +319,10 @@ def cmd_check(args):
     lib.configure(os.environ.get("SANITIZE", ""))
     run_tests.raise_nofile()
     table = lab.checks()
-    if args.quick:
-        table = [c for i, c in enumerate(table) if i == 0 or c.quick]
     if args.only:
         table = [c for c in table if args.only in c.name]
+    elif args.quick:
+        table = [c for i, c in enumerate(table) if i == 0 or c.quick]
     print("# lab %s: checking %s (built into %s)" % (lab.name, args.src, rel(os.path.join(out_dir, "bin"))))
     sys.stdout.flush()
     out = LabOut()
@@ -295,7 +336,7 @@ def cmd_check(args):
     else:
         out.hint = None
         out.result("ok", "%s builds against servers/common" % lab.name)
-        ns = types.SimpleNamespace(verbose=False, k=None, bin=bindir, only=args.only)
+        ns = types.SimpleNamespace(verbose=False, k=None, bin=bindir, only=args.only, quick=args.quick)
         tmp = tempfile.mkdtemp(prefix="labcheck-")
         try:
             if lab.unit and (not args.only or args.only in "unit:" + lab.unit):
