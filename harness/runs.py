@@ -1,6 +1,6 @@
 """runs.py - read a results folder's runs.csv and reduce repetitions to median, min and max.
 
-Shared by plot.py and report.py (and runner.py for the column list).  A row
+Shared by plot.py, report.py and sections/ (and runner.py, point.py for the column list).  A row
 whose variant is "ceiling" (or ends in ":ceiling") is a level the model cannot
 hold; it carries no measurements (results/README.md).
 """
