@@ -31,10 +31,11 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 
 from experiments import CEILINGS, DEFAULT, EXP_BY_NAME, EXPERIMENTS, MODELS, QUICK, WARMUP_CONNS_PER_S
 from meta import run_cmd, write_meta, write_model_sizes
-from point import ROOT, Point, Runner, fd_limit, warmup_for
+from point import ROOT, Point, Runner, fd_limit, model_binary, warmup_for
 from runs import COLUMNS, CPU_COLUMNS
 from sampling import cpuset_format, cpuset_parse
 
@@ -51,6 +52,8 @@ def plan(args, experiments):
     for exp in experiments:
         levels = args.conns or (exp.quick_levels if args.quick else exp.levels)
         setups = [s for s in exp.setups if s.model in args.models]
+        for label, (_, base) in getattr(args, "extra_models", {}).items():
+            setups += [replace(s, model=label) for s in exp.setups if s.model == base]
         for rep in range(1, args.reps + 1):
             for setup in setups:
                 client = setup.client or args.client
@@ -145,6 +148,9 @@ def parse_args(argv):
     ap.add_argument("--bin", default=os.environ.get("BIN") or os.path.join(ROOT, "bin"),
                     help="where the model binaries and loadgen are (default bin/, or $BIN)")
     ap.add_argument("--no-report", action="store_true", help="skip plots and REPORT.md")
+    ap.add_argument("--extra-model", action="append", default=[], metavar="LABEL=PATH",
+                    help="also run the binary PATH, labelled LABEL, in the setups of the model its file name"
+                         " names (a lab's build: student=build/labs/fork/check/bin/fork runs fork's setups)")
     args = ap.parse_args(argv)
 
     args.bin = os.path.abspath(args.bin)
@@ -156,6 +162,14 @@ def parse_args(argv):
     bad = [x for x in args.models if x not in MODELS]
     if bad:
         ap.error(f"unknown model(s) {','.join(bad)}; known: {','.join(MODELS)}")
+    args.extra_models = {}
+    for spec in args.extra_model:
+        label, _, path = spec.partition("=")
+        base = os.path.basename(path)
+        if not label or not path or label in MODELS or base not in MODELS or not os.access(path, os.X_OK):
+            ap.error(f"--extra-model {spec!r}: wants LABEL=PATH, LABEL a new name, PATH an executable named"
+                     f" after a model ({','.join(MODELS)})")
+        args.extra_models[label] = (os.path.abspath(path), base)
     try:
         args.conns = [int(x) for x in args.conns.split(",")] if args.conns else None
     except ValueError:
@@ -187,8 +201,8 @@ def preflight(args, points):
     missing = []
     models = sorted({p.setup.model for p in points})
     for m in models:
-        if not os.access(os.path.join(args.bin, m), os.X_OK):
-            missing.append(f"{args.bin}/{m}")
+        if not os.access(model_binary(args, m), os.X_OK):
+            missing.append(model_binary(args, m))
     clients = {p.client for p in points if not p.ceiling}
     if "loadgen" in clients and not os.access(os.path.join(args.bin, "loadgen"), os.X_OK):
         missing.append(f"{args.bin}/loadgen")
@@ -208,7 +222,7 @@ def read_max_conns_defaults(args, models):
     """Each model's --max-conns default, from its --help ('... (default N)')."""
     out = {}
     for m in models:
-        text = run_cmd([os.path.join(args.bin, m), "--help"])
+        text = run_cmd([model_binary(args, m), "--help"])
         mm = re.search(r"--max-conns\b[^\n]*?\(default (\d+)\)", text)
         if mm:
             out[m] = int(mm.group(1))

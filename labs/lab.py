@@ -25,6 +25,7 @@ import sys
 import tarfile
 import tempfile
 import threading
+import time
 import types
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -380,10 +381,12 @@ def cmd_bench(args):
     if err:
         sys.exit("lab-bench: %s" % err)
     student = os.path.join(bindir, lab.model)
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     argv = [sys.executable, os.path.join(ROOT, "harness", "runner.py"), "--quick",
             "--experiments", lab.experiment, "--models", lab.model,
-            "--extra-model", "student=" + student]
-    print("lab-bench: " + " ".join(rel(a) if os.path.isabs(a) else a for a in argv))
+            "--extra-model", "student=" + student,
+            "--out", os.path.join(ROOT, "results", "%s_lab-%s" % (stamp, lab.name))]
+    print("lab-bench: " + " ".join(["python3"] + [rel(a) if os.path.isabs(a) else a for a in argv[1:]]))
     sys.stdout.flush()
     return subprocess.call(argv, cwd=ROOT)
 
