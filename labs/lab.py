@@ -175,6 +175,9 @@ def build(lab, src, out):
     if p.returncode != 0:
         return ("expected %s to compile against servers/common, got: %s"
                 % (" ".join(given), compiler_errors(p.stdout + p.stderr)), None)
+    warnings = [l.strip() for l in (p.stdout + p.stderr).splitlines() if "warning:" in l and rel(copy) in l]
+    for w in warnings[:5]:
+        print("# compiler: " + w.replace(rel(copy) + "/", ""))
     shim = os.path.join(HERE, lab.name, "errno_shim.c")
     if os.path.exists(shim):
         so = os.path.join(out, "errno_shim.so")
@@ -218,8 +221,8 @@ class LabOut:
         sys.stdout.flush()
 
 
-def unit_hint(who):
-    for key, hint in checks.IOCP_UNIT_HINTS:
+def unit_hint(lab, who):
+    for key, hint in lab.unit_hints:
         if key in who:
             return hint
     return None
@@ -253,7 +256,7 @@ def run_unit(lab, bindir, out, args):
                 out.result("ok", "%s %s" % (name, case))
             else:
                 failed += 1
-                out.hint = unit_hint(case)
+                out.hint = unit_hint(lab, case)
                 out.result("not ok", "%s %s" % (name, case), msg)
                 if args.quick:
                     break
@@ -266,7 +269,7 @@ def run_unit(lab, bindir, out, args):
     if args.quick and failed:
         print("# %s stopped at its first failure (--quick)" % name)
     elif rc < 0 or rc not in (0, 1, 77):
-        out.hint = unit_hint("")
+        out.hint = unit_hint(lab, "")
         out.result("not ok", name, "expected the test to finish within %.0f s, got it %s after the case '%s' "
                    "(the next case hung or crashed)" % (timeout, "killed" if rc == -9 else
                                                          lib.describe_status(rc), last or "(none)"))
