@@ -47,6 +47,11 @@ def own(name, fn, hint, variant=(), quick=True, server=None):
     return Check(Case(name, fn, server=server), hint, variant, quick)
 
 
+def basics(hint, variant=()):
+    """The first checks of every server: a plain GET (the smoke test) and keep-alive."""
+    return [check("GET / -> 200 with body", hint, variant), check("HTTP/1.1 keep-alive: 3 requests", hint, variant)]
+
+
 # ---------------------------------------------------------------- shared own checks
 
 def half_request_blocks_nobody(ctx):

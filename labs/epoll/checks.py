@@ -1,7 +1,7 @@
 """checks.py - the epoll lab's checks (see labs/checks.py for what a check is)."""
 
 from lib import expect, tally_text
-from checks import GET_KEEP, Lab, check, half_request_blocks_nobody, own
+from checks import basics, GET_KEEP, Lab, check, half_request_blocks_nobody, own
 
 
 def fds_past_1024(ctx):
@@ -23,8 +23,7 @@ def epoll_checks():
     h_idle = ("look at the epoll_wait timeout and the expiry loop: wait no longer than the oldest "
               "connection's deadline (conn_next_wait_ms), then close what conn_expired returns")
     return [
-        check("GET / -> 200 with body", h_loop),
-        check("HTTP/1.1 keep-alive: 3 requests", h_loop),
+        *basics(h_loop),
         check("request sent byte by byte", h_loop + " (a partial head is read again at the next readiness)"),
         check("16 pipelined requests", h_loop),
         check("8 MiB to a slow reader", "look at settle(): a connection that wants to WRITE must be watched "

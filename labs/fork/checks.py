@@ -5,7 +5,7 @@ import time
 
 import lib
 from lib import CaseFail, expect
-from checks import Lab, check, half_request_blocks_nobody, own
+from checks import basics, Lab, check, half_request_blocks_nobody, own
 
 
 def sequential_gets(ctx, port, n, pause_s=0.03):
@@ -51,8 +51,7 @@ def fork_checks():
     h_reap = ("look at your SIGCHLD handler: signals do not queue, one SIGCHLD can stand for many exited "
               "children, so loop on waitpid(-1, NULL, WNOHANG) until it returns 0 or -1")
     return [
-        check("GET / -> 200 with body", h_spawn),
-        check("HTTP/1.1 keep-alive: 3 requests", h_spawn),
+        *basics(h_spawn),
         check("HEAD -> Content-Length 13", h_spawn),
         check("400 for request line with nothing but garbage", h_spawn),
         check("daytime: one line", h_spawn + " (the child runs serve_connection for either protocol)"),

@@ -1,6 +1,6 @@
 """checks.py - the iocp-emul lab's checks (see labs/checks.py for what a check is)."""
 
-from checks import Lab, check
+from checks import basics, Lab, check
 
 
 IOCP_UNIT_HINTS = [
@@ -22,8 +22,7 @@ def iocp_checks():
     h = ("look at queue_push() and release_waiters(): a completion (an accept, a receive) is a packet "
          "queued and handed to a waiting worker")
     return [
-        check("GET / -> 200 with body", h, variant=("--backend", "epoll")),
-        check("HTTP/1.1 keep-alive: 3 requests", h, variant=("--backend", "epoll")),
+        *basics(h, ("--backend", "epoll")),
         check("concurrent clients all served", h, variant=("--backend", "epoll")),
         check("GET / -> 200 with body", h, variant=("--backend", "io_uring")),
         check("1 MiB to a slow reader", h, variant=("--backend", "io_uring"), quick=False),

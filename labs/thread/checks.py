@@ -4,7 +4,7 @@ import time
 
 import lib
 from lib import expect, tally_text
-from checks import GET_KEEP, Lab, check, crowd_each_answered, half_request_blocks_nobody, own
+from checks import basics, GET_KEEP, Lab, check, crowd_each_answered, half_request_blocks_nobody, own
 
 
 def pool_bounded(ctx):
@@ -30,8 +30,7 @@ def thread_checks():
     h_pool = ("look at pool_worker(): each pool thread loops accept() -> serve_connection() until "
               "server_stop")
     return [
-        check("GET / -> 200 with body", h_spawn),
-        check("HTTP/1.1 keep-alive: 3 requests", h_spawn),
+        *basics(h_spawn),
         check("400 for request line with nothing but garbage", h_spawn),
         own("a client stalled mid-request does not hold up the next", half_request_blocks_nobody,
             "look at the accept loop in main: hand each connection to a new thread and go back to accept()"),
@@ -41,8 +40,7 @@ def thread_checks():
             "thread its own copy (malloc an int, the thread frees it)"),
         check("thread count back to baseline after 100", "look at the thread's attributes: a thread per "
               "connection must be detached (PTHREAD_CREATE_DETACHED) or joined, or its stack stays"),
-        check("GET / -> 200 with body", h_pool, variant=("--workers", "4")),
-        check("HTTP/1.1 keep-alive: 3 requests", h_pool, variant=("--workers", "4")),
+        *basics(h_pool, ("--workers", "4")),
         own("40 connections open: the pool's threads only", pool_bounded,
             "look at the pool: with --workers N exactly N threads serve; no thread may be created per "
             "connection (connections beyond N wait in the listen backlog)", variant=("--workers", "4")),
