@@ -174,7 +174,7 @@ def build(lab, src, out):
     p = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, env=env)
     if p.returncode != 0:
         return ("expected %s to compile against servers/common, got: %s"
-                % (" ".join(given), compiler_errors(p.stdout + p.stderr)), None)
+                % (" ".join(given), compiler_errors((p.stdout + p.stderr).replace(rel(copy) + "/", ""))), None)
     warnings = [l.strip() for l in (p.stdout + p.stderr).splitlines() if "warning:" in l and rel(copy) in l]
     for w in warnings[:5]:
         print("# compiler: " + w.replace(rel(copy) + "/", ""))

@@ -17,6 +17,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tarfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -118,6 +119,42 @@ def case_mutant(lab, path, scratch):
         say("not ok", who, "expected its message to say '%s', got: %s" % (head["hint"], hits[0][:300]))
 
 
+def case_compile_error(lab, scratch):
+    """A folder that does not compile: one failed check quoting the compiler, the rest not run."""
+    src = os.path.join(scratch, "broken", "src")
+    shutil.rmtree(os.path.dirname(src), ignore_errors=True)
+    shutil.copytree(os.path.join(ROOT, "servers", lab.model), src)
+    victim = sorted(f for f in os.listdir(src) if f.endswith(".c"))[0]
+    with open(os.path.join(src, victim), "a") as f:
+        f.write("\nint lab_selftest_broken(void) { return undeclared_name; }\n")
+    rc, out, err, summary = run_check(lab, src, os.path.join(scratch, "broken", "check"), "--only", "GET /")
+    who = "labs %s: a folder that does not compile fails with the compiler's error" % lab.name
+    line = [l for l in out.splitlines() if l.startswith("not ok - %s builds" % lab.name)]
+    if rc == 1 and line and "undeclared_name" in line[0] and "Traceback" not in out + err:
+        say("ok", who)
+    else:
+        say("not ok", who, "expected exit 1 and 'not ok - %s builds ...' quoting 'undeclared_name', got exit %d: "
+            "%s%s" % (lab.name, rc, failing_lines(out), (" stderr: " + err.strip()[-300:]) if err.strip() else ""))
+
+
+def case_dist(lab):
+    p = subprocess.run([sys.executable, LAB_PY, "dist", lab.name], cwd=ROOT, capture_output=True, text=True)
+    tarball = os.path.join(ROOT, "build", "labs", lab.name + ".tar.gz")
+    who = "labs %s: lab-dist packs the handout and the starter" % lab.name
+    try:
+        with tarfile.open(tarball) as t:
+            names = t.getnames()
+    except (OSError, tarfile.TarError) as e:
+        names = ["(%s)" % e]
+    want = ["%s/README.md" % lab.name] + ["%s/starter/%s" % (lab.name, f) for f in os.listdir(lab.model_dir(ROOT))]
+    missing = [w for w in want if w not in names]
+    if p.returncode == 0 and not missing:
+        say("ok", "%s (%d files)" % (who, len(names)))
+    else:
+        say("not ok", who, "expected exit 0 and %s, got exit %d, missing %s; %s" % (
+            labtool.rel(tarball), p.returncode, missing, p.stderr.strip()[-200:]))
+
+
 def main(argv):
     only = argv[0] if argv else None
     scratch = os.path.join(ROOT, "build", "labs", "selftest")
@@ -127,7 +164,9 @@ def main(argv):
             continue
         here = os.path.join(scratch, lab.name)
         cases = [("reference", lambda: case_reference(lab, here)),
-                 ("starter", lambda: case_starter(lab, here))]
+                 ("starter", lambda: case_starter(lab, here)),
+                 ("compile error", lambda: case_compile_error(lab, here)),
+                 ("dist", lambda: case_dist(lab))]
         mdir = os.path.join(ROOT, "labs", lab.name, "mutants")
         mutants = sorted(f for f in os.listdir(mdir) if f.endswith(".sed")) if os.path.isdir(mdir) else []
         if len(mutants) < 2:
