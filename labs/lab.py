@@ -75,8 +75,10 @@ def strip_regions(text, lab, path):
                 raise ValueError("%s:%d: END LAB %s without its LAB line" % (path, no, lab))
             _, indent, what = region
             out.append("%s/* TODO (lab %s): %s */\n" % (indent, lab, what))
-            if m.group(3):
-                out.append("%s%s /* stub: replace */\n" % (indent, m.group(3)))
+            stub = m.group(3)
+            if stub:
+                stub += "" if stub.endswith((";", "}")) else ";"   # the last ';' may be left out
+                out.append("%s%s /* stub: replace */\n" % (indent, stub))
             region, n = None, n + 1
             continue
         if not region:

@@ -124,7 +124,7 @@ static void accept_loop(void)
 			serve_reject(fd, "fork");
 		else
 			close(fd);
-		/* END LAB fork (starter: serve_connection(fd, &opts, "fork", &blocking_io_libc);) */
+		/* END LAB fork (starter: serve_connection(fd, &opts, "fork", &blocking_io_libc)) */
 	}
 }
 
