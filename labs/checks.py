@@ -77,9 +77,10 @@ def crowd_each_answered(n):
         s = ctx.start_default()
         crowd = ctx.crowd(n, s.port)
         crowd.connect()
-        crowd.exchange(GET_KEEP, timeout=10)
+        crowd.exchange(GET_KEEP, timeout=4)
         t = crowd.tally()
-        expect(t.get("200", 0) == n, "each of %d concurrent connections answered 200 on its own connection" % n,
+        expect(t.get("200", 0) == n, "each of %d concurrent connections answered 200 on its own connection "
+               "within %.0f s" % (n, lib.scaled(4)),
                tally_text(t))
     return fn
 

@@ -3,7 +3,7 @@
 a QUICK benchmark beside the reference, and the tarball an instructor hands out.
 
     lab.py starters                       build/labs/<lab>/starter/ for every lab
-    lab.py check LAB SRC [--quick] [--only S] [--out DIR]
+    lab.py check LAB SRC [--quick] [--only S] [--fail-fast] [--out DIR]
                                           build SRC (a student's servers/<model>/) and check it
     lab.py bench LAB SRC                  the lab's experiment, QUICK, student beside reference
     lab.py dist LAB                       build/labs/<lab>.tar.gz: handout + starter
@@ -141,6 +141,26 @@ def compiler_errors(text, n=4):
     return " | ".join(lines[:n]) if lines else " | ".join(text.strip().splitlines()[-n:])
 
 
+def sync_sources(src, copy):
+    """copy/ becomes src's *.c and *.h; a file whose bytes did not change keeps its time, so make
+    recompiles only what changed since the last check."""
+    os.makedirs(copy, exist_ok=True)
+    wanted = {f for f in os.listdir(src) if f.endswith(SOURCE_EXT) and os.path.isfile(os.path.join(src, f))}
+    for f in os.listdir(copy):
+        if f not in wanted:
+            os.unlink(os.path.join(copy, f))
+    for f in wanted:
+        with open(os.path.join(src, f), "rb") as fh:
+            data = fh.read()
+        dest = os.path.join(copy, f)
+        if os.path.exists(dest):
+            with open(dest, "rb") as fh:
+                if fh.read() == data:
+                    continue
+        with open(dest, "wb") as fh:
+            fh.write(data)
+
+
 def build(lab, src, out):
     """Copy the student's sources into out/src and build them with the Makefile's own rules into
     out/bin. Returns (None, bindir) or (error message, None)."""
@@ -151,11 +171,7 @@ def build(lab, src, out):
         return ("expected the files of servers/%s/ (%s), got %s missing from %s"
                 % (lab.model, " ".join(model_files), " ".join(missing), src), None)
     copy = os.path.join(out, "src")
-    shutil.rmtree(copy, ignore_errors=True)
-    os.makedirs(copy)
-    for f in os.listdir(src):
-        if f.endswith(SOURCE_EXT) and os.path.isfile(os.path.join(src, f)):
-            shutil.copyfile(os.path.join(src, f), os.path.join(copy, f))
+    sync_sources(src, copy)
     objdir = os.path.join("build", "labs", "obj", sanitize_tag())
     bindir = os.path.join(out, "bin")
     targets = [os.path.join(rel(bindir), lab.model)]
@@ -286,6 +302,9 @@ def run_checks(lab, bindir, table, out, args, tmp):
     contexts = {}
     smoke_failed = {}     # label -> the name of its first check, which failed
     for chk in table:
+        if args.fail_fast and out.failed:
+            print("# stopped at the first failure (--fail-fast)")
+            break
         label = " ".join([lab.name] + chk.variant)
         if label in smoke_failed:
             out.hint = None
@@ -311,6 +330,10 @@ def run_checks(lab, bindir, table, out, args, tmp):
         finally:
             for s in ctx.shared.values():
                 s.kill()
+
+
+class StopChecks(Exception):
+    pass
 
 
 def cmd_check(args):
@@ -342,12 +365,18 @@ def cmd_check(args):
     else:
         out.hint = None
         out.result("ok", "%s builds against servers/common" % lab.name)
-        ns = types.SimpleNamespace(verbose=False, k=None, bin=bindir, only=args.only, quick=args.quick)
+        ns = types.SimpleNamespace(verbose=False, k=None, bin=bindir, only=args.only, quick=args.quick,
+                                   fail_fast=args.fail_fast)
         tmp = tempfile.mkdtemp(prefix="labcheck-")
         try:
             if lab.unit and (not args.only or args.only in "unit:" + lab.unit):
                 run_unit(lab, bindir, out, ns)
+            if args.fail_fast and out.failed:
+                print("# stopped at the first failure (--fail-fast)")
+                raise StopChecks
             run_checks(lab, bindir, table, out, ns, tmp)
+        except StopChecks:
+            pass
         except KeyboardInterrupt:
             lib.kill_all_servers()
             print("# interrupted")
@@ -405,6 +434,7 @@ def main(argv):
     c.add_argument("src", nargs="?")
     c.add_argument("--quick", action="store_true", help="the short selection (what make test runs)")
     c.add_argument("--only", metavar="SUBSTRING", help="only the checks whose name contains SUBSTRING")
+    c.add_argument("--fail-fast", action="store_true", help="stop at the first failing check")
     c.add_argument("--out", help="build and scratch directory (default build/labs/<lab>/check)")
     b = sub.add_parser("bench", help="the lab's QUICK experiment, student beside reference")
     b.add_argument("lab")

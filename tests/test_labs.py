@@ -8,7 +8,8 @@ For every lab whose model is in the tree (labs/checks.py):
     with sed to a copy of the reference), fails the check its header names ("# expect:")
     with a message that contains its "# hint:" text, i.e. points at the bug.
 The checker runs with --quick (the short selection; the unit test stops at its first
-failure); a mutant runs only the check it targets. Prints "ok - ..." / "not ok - ...: ..."
+failure), the starter with --fail-fast, a mutant only the check it targets; every run of a
+lab builds in one directory, so make recompiles only the files a variant changed. Prints "ok - ..." / "not ok - ...: ..."
 per case, exit 1 if any failed. Optional argument: a substring of the case names to run.
 """
 
@@ -65,7 +66,7 @@ def mutant_header(path):
 
 def case_reference(lab, scratch):
     t0 = time.monotonic()
-    rc, out, err, summary = run_check(lab, os.path.join("servers", lab.model), os.path.join(scratch, "reference"))
+    rc, out, err, summary = run_check(lab, os.path.join("servers", lab.model), os.path.join(scratch, "check"))
     who = "labs %s: the reference servers/%s/ passes its checker" % (lab.name, lab.model)
     if rc == 0 and summary and summary[1] == 0:
         say("ok", "%s (%d checks, %.0f s)" % (who, summary[0], time.monotonic() - t0))
@@ -78,8 +79,8 @@ def case_starter(lab, scratch):
     t0 = time.monotonic()
     dest = labtool.starter_dir(lab)
     labtool.write_starter(lab, dest)
-    rc, out, err, summary = run_check(lab, labtool.rel(dest), os.path.join(scratch, "starter"))
-    who = "labs %s: the starter builds and fails its checker" % lab.name
+    rc, out, err, summary = run_check(lab, labtool.rel(dest), os.path.join(scratch, "check"), "--fail-fast")
+    who = "labs %s: the starter builds and fails its checker (--fail-fast)" % lab.name
     built = "ok - %s builds against servers/common" % lab.name in out
     if rc == 1 and built and summary and summary[1] > 0:
         say("ok", "%s (%d of %d failed, %.0f s)" % (who, summary[1], sum(summary), time.monotonic() - t0))
@@ -106,8 +107,7 @@ def case_mutant(lab, path, scratch):
         say("not ok", who, "expected the sed script to change %s, got %s (the reference moved on: update the "
             "mutant)" % (head["file"], p.stderr.strip() or "no change"))
         return
-    rc, out, err, summary = run_check(lab, src, os.path.join(scratch, "mutant-" + name, "check"),
-                                      "--only", head["expect"])
+    rc, out, err, summary = run_check(lab, src, os.path.join(scratch, "check"), "--only", head["expect"])
     hits = [l for l in out.splitlines() if l.startswith("not ok") and head["expect"] in l]
     pointed = [l for l in hits if head["hint"] in l]
     if rc == 1 and pointed:
@@ -127,7 +127,7 @@ def case_compile_error(lab, scratch):
     victim = sorted(f for f in os.listdir(src) if f.endswith(".c"))[0]
     with open(os.path.join(src, victim), "a") as f:
         f.write("\nint lab_selftest_broken(void) { return undeclared_name; }\n")
-    rc, out, err, summary = run_check(lab, src, os.path.join(scratch, "broken", "check"), "--only", "GET /")
+    rc, out, err, summary = run_check(lab, src, os.path.join(scratch, "check"), "--only", "GET /")
     who = "labs %s: a folder that does not compile fails with the compiler's error" % lab.name
     line = [l for l in out.splitlines() if l.startswith("not ok - %s builds" % lab.name)]
     if rc == 1 and line and "undeclared_name" in line[0] and "Traceback" not in out + err:
