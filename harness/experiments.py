@@ -9,7 +9,7 @@ runs one point, harness/runner.py plans and runs the sweep.
 
 from dataclasses import dataclass
 
-MODELS = ["iterative", "fork", "thread", "select", "epoll", "libevent", "iocp-emul", "pth"]
+MODELS = ["iterative", "fork", "thread", "select", "epoll", "libevent", "iocp-emul", "pth", "uthread"]
 
 # Connections a model can hold at once.  select() and Pth (whose scheduler
 # waits in select()) cannot watch a descriptor >= FD_SETSIZE (1024); stdio,
@@ -59,6 +59,7 @@ EVERY_MODEL = [
     Setup("libevent"),
     Setup("iocp-emul"),
     Setup("pth"),
+    Setup("uthread"),
 ]
 
 EXPERIMENTS = [
@@ -78,10 +79,13 @@ EXPERIMENTS = [
             Setup("libevent"),
             Setup("thread"),
             Setup("pth"),
+            Setup("uthread"),
             Setup("epoll", "", (), "all"),
             Setup("epoll", "reactors2", ("--workers", "2"), "all"),
             Setup("thread", "", (), "all"),
             Setup("pth", "", (), "all"),
+            Setup("uthread", "", (), "all"),
+            Setup("uthread", "schedulers2", ("--workers", "2"), "all"),
         ]),
     Experiment(
         "blocking", "A 1 ms blocking call per request at 64 connections",
@@ -104,6 +108,7 @@ EXPERIMENTS = [
             Setup("libevent"),
             Setup("iocp-emul"),
             Setup("pth"),
+            Setup("uthread"),
         ],
         server_flags=("--proto", "daytime")),
     Experiment(

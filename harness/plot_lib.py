@@ -14,6 +14,7 @@ COLORS = {
     "thread": "#1f77b4", "thread pool": "#6baed6", "fork": "#d62728", "fork prefork": "#ff9896",
     "select": "#9467bd", "epoll": "#2ca02c", "epoll reactors2": "#74c476", "libevent": "#ff7f0e",
     "iocp-emul": "#8c564b", "pth": "#e377c2", "iterative": "#7f7f7f",
+    "uthread": "#17becf", "uthread schedulers2": "#9edae5",
 }
 FALLBACK_COLORS = ["#17becf", "#bcbd22", "#393b79", "#637939", "#843c39", "#7b4173"]
 

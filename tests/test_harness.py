@@ -73,7 +73,7 @@ def run_all(args, env=None, timeout=300):
 def case_columns_match_contract():
     expect(runs.COLUMNS == CONTRACT_COLUMNS, "harness/runs.py COLUMNS == the contract's columns",
            [c for c in runs.COLUMNS if c not in CONTRACT_COLUMNS] or "a different order")
-    expect(len(CONTRACT_COLUMNS) == 38, "38 contract columns", len(CONTRACT_COLUMNS))
+    expect(len(CONTRACT_COLUMNS) == 41, "41 contract columns", len(CONTRACT_COLUMNS))
 
 
 def case_loadgen_csv_header():

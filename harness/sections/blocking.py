@@ -62,6 +62,8 @@ def section(run, made):
     elif "pth" in res:
         why.append("Pth kept serving, which means the call was one Pth's scheduler could turn into a wait on"
                    " another thread; a call it cannot wrap would stall the process.")
+    if "uthread" in res:
+        why.append(offload_sentence(res))
     th = [n for n in flowing if n.startswith(("thread", "fork"))]
     if th:
         why.append(f"Kernel threads and processes ({', '.join(th)}) overlap the calls, one per blocked"
@@ -79,3 +81,15 @@ def section(run, made):
                " yield: it blocks whichever kernel thread runs the request.")
     out.append("**Where and why they differ.** " + " ".join(why))
     return "\n".join(out)
+
+
+def offload_sentence(res):
+    """uthread's offload pool against Pth (same M:1 model, no offload) and kernel threads."""
+    u = res["uthread"].get("rps")
+    others = ", ".join(f"{n} {f_rps(res[n].get('rps'))}/s" for n in ("pth", "thread") if n in res)
+    vs = f" (against {others})" if others else ""
+    if u > STALL_RPS:
+        return (f"uthread, M:1 like Pth, keeps serving: {f_rps(u)} requests/s{vs}. Its work_block hooks move the"
+                " blocked user thread onto a pool kernel thread and back (Capriccio's and Go's answer), so a"
+                " blocking call stops only its own connection; the pool's 64 threads bound the overlap.")
+    return (f"uthread stalled: {f_rps(u)} requests/s{vs}: its blocking offload did not overlap the calls.")
