@@ -88,7 +88,7 @@ $(BIN)/loadgen: $(LOADGEN_SRC:%.c=$(BUILD)/%.o)
 $(UNIT_BIN): $(BIN)/tests/%: $(BUILD)/tests/unit/%.o $(COMMON_OBJ) $(IOCP_LIB_OBJ)
 	@mkdir -p $(BIN)/tests
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_$*) $(LIBS_iocp-emul) $(LDLIBS)
-$(BIN)/tests/test_uthread: $(BUILD)/servers/uthread/uthread.o
+$(BIN)/tests/test_uthread: $(BUILD)/$(call model_dir,uthread)/uthread.o
 
 # ---- tests ----
 test: deps
