@@ -27,7 +27,7 @@ else
 BUILD   := build/plain
 BIN     := bin
 endif
-MODELS  := iterative fork thread select epoll libevent iocp-emul pth uthread
+MODELS  := iterative fork thread select epoll libevent iocp-emul pth st uthread
 COMMON_SRC := $(wildcard servers/common/*.c)
 COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
 IOCP_LIB_SRC := $(filter-out $(IOCP_DIR)/main.c,$(wildcard $(IOCP_DIR)/*.c))
@@ -39,6 +39,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BIN)/tests/%)
 # Per-model libraries (pkg-config where the package ships a .pc file).
 LIBS_libevent  := $(shell pkg-config --libs libevent_core 2>/dev/null || echo -levent_core)
 LIBS_pth       := -lpth
+LIBS_st        := $(shell pkg-config --libs st 2>/dev/null || echo -lst)
 LIBS_iocp-emul := $(shell pkg-config --libs liburing 2>/dev/null || echo -luring)
 LIBS_test_iocp := $(LIBS_iocp-emul)
 LIBS_uthread   := -lboost_context
@@ -65,9 +66,9 @@ deps:
 	else echo "deps: all present"; fi
 
 check-libs:
-	@for h in event2/event.h pth.h liburing.h; do \
+	@for h in event2/event.h pth.h liburing.h st.h; do \
 	  echo "#include <$$h>" | $(CC) -E -x c - >/dev/null 2>&1 || { \
-	    echo "error: <$$h> not found: run 'make deps' (installs libevent-dev, libpth-dev, liburing-dev)" >&2; exit 1; }; \
+	    echo "error: <$$h> not found: run 'make deps' (installs libevent-dev, libpth-dev, liburing-dev, libst-dev)" >&2; exit 1; }; \
 	done
 
 # ---- build rules: one pattern per kind of target ----

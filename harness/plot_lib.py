@@ -14,6 +14,7 @@ COLORS = {
     "thread": "#1f77b4", "thread pool": "#6baed6", "fork": "#d62728", "fork prefork": "#ff9896",
     "select": "#9467bd", "epoll": "#2ca02c", "epoll reactors2": "#74c476", "libevent": "#ff7f0e",
     "iocp-emul": "#8c564b", "pth": "#e377c2", "iterative": "#7f7f7f",
+    "st": "#bcbd22",
     "uthread": "#17becf", "uthread schedulers2": "#9edae5",
 }
 FALLBACK_COLORS = ["#17becf", "#bcbd22", "#393b79", "#637939", "#843c39", "#7b4173"]
@@ -80,7 +81,7 @@ class Figure:
 
 
 COLS = ["conns", "rps", "rps_lo", "rps_hi", "p50", "p50_lo", "p50_hi", "p99", "p99_lo", "p99_hi",
-        "bound", "ctxsw", "ctxsw_lo", "ctxsw_hi", "rss_mb", "rss_lo", "rss_hi", "err_share"]
+        "bound", "ctxsw", "ctxsw_lo", "ctxsw_hi", "rss_mb", "rss_lo", "rss_hi", "err_share", "served", "starved"]
 ERROR_MARK = 0.01    # a cross marks points where >= 1 % of the requests attempted failed (median of reps)
 C = {name: i + 1 for i, name in enumerate(COLS)}    # gnuplot column numbers
 
@@ -98,7 +99,8 @@ def series_lines(points):
                 ms("lat_p99_us", "med"), ms("lat_p99_us", "lo"), ms("lat_p99_us", "hi"),
                 1 if p.client_bound else 0,
                 p.get("ctxsw_per_req"), p.get("ctxsw_per_req", "lo"), p.get("ctxsw_per_req", "hi"),
-                kb("med"), kb("lo"), kb("hi"), p.get("error_share")]
+                kb("med"), kb("lo"), kb("hi"), p.get("error_share"),
+                p.served()[0] if p.served() else None, 1 if p.starved else 0]
         lines.append(" ".join(fmt(v) for v in vals))
     return lines if len(lines) > 1 else None
 
@@ -128,6 +130,24 @@ def line_plot(series, ycol, lo, hi, style="", bound_col=None, titles=True):
             for i, (lab, path) in enumerate(hit):
                 t = f"title '{title}'" if i == 0 and titles else "notitle"
                 parts.append(f"'{path}' using 1:({cond} ? ${C[ycol]} : NaN) with points {style} {t}")
+        parts += starved_marks(series, ycol, titles)
+    return parts
+
+
+def starved_marks(series, ycol, titles=True):
+    """A marker and its own legend entry for each starved point (runs.SERVED_SHARE_MIN):
+    'starved: N of M served (model)'."""
+    parts = []
+    for lab, path in series:
+        with open(os.path.join(Figure.current, path)) as f:
+            rows = [l.split() for l in f if not l.startswith("#")]
+        for v in rows:
+            if v[C["starved"] - 1] != "1":
+                continue
+            served, conns = v[C["served"] - 1], v[C["conns"] - 1]
+            t = f"title 'starved: {float(served):.0f} of {float(conns):.0f} served ({lab})'" if titles else "notitle"
+            parts.append(f"'{path}' using 1:($1 == {conns} ? ${C[ycol]} : NaN) with points pt 8 ps 2.2 lw 2"
+                         f" lc rgb '{color(lab)}' {t}")
     return parts
 
 

@@ -23,7 +23,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 
-from experiments import WARMUP_CONNS_PER_S, Experiment, Setup
+from experiments import PEERS, WARMUP_CONNS_PER_S, Experiment, Setup
 from runs import COLUMNS
 from sampling import Window, cpuset_parse, read_text, sample_server, stat_fields
 
@@ -112,7 +112,7 @@ class Procs:
 def model_binary(args, model):
     """bin/<model>, or the binary that --extra-model LABEL=PATH runs under that label."""
     extra = getattr(args, "extra_models", {})
-    return extra[model][0] if model in extra else os.path.join(args.bin, model)
+    return extra[model][0] if model in extra else server_path(args.bin, model)
 
 
 def fd_limit():
@@ -122,6 +122,11 @@ def fd_limit():
     if os.geteuid() == 0 or hard == resource.RLIM_INFINITY or hard >= FD_LIMIT:
         return FD_LIMIT
     return hard
+
+
+def server_path(bin_dir, model):
+    """A model's binary in bin_dir, or a peer's wrapper in harness/peers/."""
+    return os.path.join(ROOT, PEERS[model]) if model in PEERS else os.path.join(bin_dir, model)
 
 
 def pinned(cpus, argv):
@@ -161,6 +166,7 @@ class Runner:
         """A directory with the SEDA task's 8 KB file (read by the server on every request)."""
         if self.www is None:
             self.www = tempfile.mkdtemp(prefix="bench-www-")
+            os.chmod(self.www, 0o755)        # Apache's children (peers) serve as nobody
             line = b"<p>SEDA benchmark: an 8 KB file, read on every request.</p>\n"
             body = (line * (8192 // len(line) + 1))[:8192]
             with open(os.path.join(self.www, "file8k.html"), "wb") as f:
@@ -358,10 +364,23 @@ class Runner:
             if cbusy is not None and not scpus & ccpus:
                 bound = bound or cbusy >= 100.0 * CLIENT_CPUS_BUSY_FRACTION
             row["client_bound"] = "1" if bound else "0"
+        row["srv_cpu_us_per_req"] = cpu_us_per_req(sbusy, len(scpus), row["rps"])
         row["client"] = p.client
         self.cpu_rows.append([p.exp.name, p.setup.model, p.setup.variant, p.server_cpus, p.client_cpus,
                               p.level, p.rep] + ["" if v is None else f"{v:.1f}" for v in (sbusy, ssoft, cbusy, csoft)])
         return row
+
+
+def cpu_us_per_req(busy_pct, ncpus, rps):
+    """srv_cpu_us_per_req: the server CPU set's busy time (softirq included, % of
+    the set's capacity over the sampled window) per request served; "" unknown."""
+    try:
+        rate = float(rps)
+    except ValueError:
+        return ""
+    if busy_pct is None or rate <= 0:
+        return ""
+    return f"{busy_pct / 100.0 * ncpus * 1e6 / rate:.2f}"
 
 
 def parse_client_csv(text):

@@ -21,7 +21,8 @@ import sys
 from collections import Counter
 
 import plot
-from report_lib import Run, table
+import verdicts
+from report_lib import Run, f_pct, f_rps, table
 from sections import SECTIONS
 
 
@@ -45,6 +46,7 @@ def header(run, made):
             ["git", m.get("git_revision", "?")],
             ["command", f"`{m.get('command', '?')}`"],
             ["sweep time", m.get("sweep_time", "?")],
+            ["repetition spread", spread_text(run)],
         ]),
         "",
         "**Reading the numbers.** Each value is the median of the repetitions, with [min–max] when there"
@@ -61,6 +63,35 @@ def header(run, made):
         " latencies are in milliseconds.",
     ]
     return "\n".join(lines)
+
+
+SPREAD_MODELS = ("epoll", "libevent")   # the event servers whose peak sets the spread
+SPREAD_LIMIT = 0.10                      # min-max spread above this share of the median: say so
+
+
+def spread(run, exp="seda"):
+    """[(model, peak point, (max - min) / median)] at each event server's best level."""
+    out = []
+    for m in SPREAD_MODELS:
+        s = run.find(exp, m)
+        pts = [p for p in run.measured(exp, s) if p.reps > 1] if s else []
+        if pts:
+            peak = max(pts, key=lambda p: p.get("rps"))
+            out.append((m, peak, (peak.get("rps", "hi") - peak.get("rps", "lo")) / peak.get("rps")))
+    return out
+
+
+def spread_text(run):
+    sp = spread(run)
+    if not sp:
+        return "– (no repeated seda point of epoll or libevent in this run)"
+    text = "min–max of the repetitions at the event servers' SEDA peak, as a share of the median: " + "; ".join(
+        f"{m} {100 * x:.1f}% ({f_rps(p.get('rps', 'lo'))}–{f_rps(p.get('rps', 'hi'))}"
+        f" around {f_rps(p.get('rps'))} at {p.conns} conns, {p.reps} reps)" for m, p, x in sp)
+    wide = [m for m, _, x in sp if x > SPREAD_LIMIT]
+    if wide:
+        text += f"; above {f_pct(SPREAD_LIMIT)} for {', '.join(wide)}: differences smaller than that are noise"
+    return text
 
 
 def section_warnings(run):
@@ -94,7 +125,9 @@ def files_section(run, made):
 def write_report(folder):
     run = Run(folder)
     made = plot.make_all(folder)
-    sections = ([header(run, made)] + [sec.section(run, made) for sec in SECTIONS]
+    bodies = [sec.section(run, made) for sec in SECTIONS]
+    anchors = {sec.NAME: verdicts.anchor(b) for sec, b in zip(SECTIONS, bodies)}
+    sections = ([header(run, made), verdicts.section(run, SECTIONS, anchors)] + bodies
                 + [section_warnings(run), files_section(run, made)])
     path = os.path.join(folder, "REPORT.md")
     with open(path, "w") as f:

@@ -6,6 +6,7 @@ import os
 from collections import Counter
 
 import runs
+import sampling
 
 
 # ---------------------------------------------------------------- formatting
@@ -42,6 +43,8 @@ def cell_rps(p):
         s += f" [{f_rps(p.get('rps', 'lo'))}–{f_rps(p.get('rps', 'hi'))}]"
     if p.client_bound:
         s += " ★"
+    if p.starved:
+        s += f" (starved: {p.served()[0]:,} of {p.conns:,} served)"
     if (p.get("error_share") or 0) >= 0.01:
         s += f" (errors {f_pct(p.get('error_share'))})"
     return s
@@ -113,6 +116,17 @@ class Run:
         last = pts[-1]
         return peak, last, (last.get("rps") / peak.get("rps")) if peak.get("rps") else None
 
+    def cpu_per_req(self, p):
+        """Server CPU set's busy µs per request: srv_cpu_us_per_req, or, in a run from before that
+        column, the same figure from cpu.csv's server_cpus_busy_pct; None when unknown."""
+        v = p.get("srv_cpu_us_per_req")
+        if v is not None:
+            return v
+        busy = cpu_of(self, p, "server_cpus_busy_pct")
+        if busy is None or not p.get("rps"):
+            return None
+        return busy / 100.0 * len(sampling.cpuset_parse(p.server_cpus)) * 1e6 / p.get("rps")
+
     def ceilings(self, exp):
         out = {}
         for p in self.points.values():
@@ -138,3 +152,24 @@ def client_bound_bullets(run, exp, setups):
     """['Client-bound (★): thread at 1024, ...'] for the points where the client was the limit, or []."""
     bound = sorted({f"{lab(s)} at {p.conns}" for s in setups for p in run.measured(exp, s) if p.client_bound})
     return ["Client-bound (★): " + ", ".join(bound) + "."] if bound else []
+
+
+def compare(run, name_a, pa, name_b, pb):
+    """One sentence comparing two measured points: requests/s, and where either was
+    client-bound also the server CPU per request, saying which figure carries the verdict.
+    Returns (sentence, ratio) where ratio is a's advantage over b by the deciding figure
+    (> 1: a better), or (sentence, None) when nothing decides."""
+    ra, rb = pa.get("rps"), pb.get("rps")
+    ca, cb = run.cpu_per_req(pa), run.cpu_per_req(pb)
+    rate = f"{name_a} {f_rps(ra)} against {name_b} {f_rps(rb)} requests/s (×{ra / rb:.2f})"
+    cpu = (f"{name_a} {ca:.1f} µs against {name_b} {cb:.1f} µs ({name_a} does ×{cb / ca:.2f} the requests per"
+           f" server CPU-second of {name_b})") if ca and cb else None
+    if not (pa.client_bound or pb.client_bound):
+        return (f"{rate}, server CPU per request {cpu}; the server was the limit, so requests/s carries the verdict" if cpu else
+                f"{rate}; the server was the limit, so requests/s carries the verdict"), ra / rb
+    who = " and ".join(n for n, p in ((name_a, pa), (name_b, pb)) if p.client_bound)
+    if cpu:
+        return (f"{rate}, but the client was the limit for {who} (★), so server CPU per request carries"
+                f" the verdict: {cpu}"), cb / ca
+    return (f"{rate}, but the client was the limit for {who} (★) and no server CPU per request was recorded:"
+            " requests/s is a lower bound, and this comparison decides nothing"), None

@@ -33,7 +33,7 @@ import sys
 import time
 from dataclasses import replace
 
-from experiments import CEILINGS, DEFAULT, EXP_BY_NAME, EXPERIMENTS, MODELS, QUICK, WARMUP_CONNS_PER_S
+from experiments import CEILINGS, DEFAULT, EXP_BY_NAME, EXPERIMENTS, GROUPS, MODELS, PEERS, QUICK, WARMUP_CONNS_PER_S
 from meta import run_cmd, write_meta, write_model_sizes
 from point import ROOT, Point, Runner, fd_limit, model_binary, warmup_for
 from runs import COLUMNS, CPU_COLUMNS
@@ -49,9 +49,10 @@ def plan(args, experiments):
     points = []
     server_cpus, client_cpus = cpuset_parse(args.server_cpus), cpuset_parse(args.client_cpus)
     all_cpus = cpuset_format(server_cpus | client_cpus)
+    names = {e.name for e in experiments}
     for exp in experiments:
         levels = args.conns or (exp.quick_levels if args.quick else exp.levels)
-        setups = [s for s in exp.setups if s.model in args.models]
+        setups = [s for s in exp.setups if s.model in args.models and s.stand_in not in names]
         for label, (_, base) in getattr(args, "extra_models", {}).items():
             setups += [replace(s, model=label) for s in exp.setups if s.model == base]
         for rep in range(1, args.reps + 1):
@@ -77,6 +78,20 @@ def point_seconds(p, args, overhead):
     return warmup_for(args, p.level) + args.duration + overhead
 
 
+def dry_run(args, experiments, points):
+    """The plan, per experiment: points run, points above a ceiling, estimated time; then the total."""
+    lines = [f"{'experiment':14s} {'points':>6s} {'ceiling':>7s} {'estimate':>9s}"]
+    for e in experiments:
+        pts = [p for p in points if p.exp is e]
+        est = sum(point_seconds(p, args, OVERHEAD_GUESS_S) for p in pts)
+        lines.append(f"{e.name:14s} {len(pts):6d} {sum(1 for p in pts if p.ceiling):7d} {fmt_duration(est):>9s}")
+    total = sum(point_seconds(p, args, OVERHEAD_GUESS_S) for p in points)
+    lines.append(f"{'total':14s} {len(points):6d} {sum(1 for p in points if p.ceiling):7d} {fmt_duration(total):>9s}"
+                 f"   (reps {args.reps}, {args.duration:g} s windows, {args.warmup:g} s warm-up,"
+                 f" {OVERHEAD_GUESS_S:g} s start/stop a point, plus the report)")
+    return "\n".join(lines)
+
+
 # ---------------------------------------------------------------- command line
 
 def fmt_duration(s):
@@ -95,11 +110,15 @@ def describe():
             t += f"({' '.join(s.flags)})" if s.flags else ""
             t += "@all" if s.cpus == "all" else ""
             t += f"[{s.client}]" if s.client else ""
+            t += f"<{s.stand_in}" if s.stand_in else ""
             setups.append(t)
         lines.append(f"              setups: {' '.join(setups)}")
         lines.append(f"              conns: {','.join(map(str, e.levels))}   quick: {','.join(map(str, e.quick_levels))}"
                      f"   server flags: {' '.join(e.server_flags) or '-'}")
     lines.append(f"models: {' '.join(MODELS)}")
+    lines.append(f"peers (harness/peers/, production servers behind the same command line): {' '.join(PEERS)}")
+    lines.append("setup<exp: not run when exp is in the same sweep, whose points of it stand in")
+    lines.append("experiment groups: " + ", ".join(f"{g} = {','.join(v)}" for g, v in GROUPS.items()))
     lines.append("ceilings (keep-alive levels above are marked, not run): "
                  + ", ".join(f"{m} {c}" for m, c in CEILINGS.items()))
     lines.append(f"default: reps {DEFAULT['reps']}, duration {DEFAULT['duration_s']:g} s, warm-up {DEFAULT['warmup_s']:g} s"
@@ -111,7 +130,7 @@ def describe():
     for quick in (False, True):
         a = A()
         a.quick, a.conns, a.reps = quick, None, QUICK["reps"] if quick else DEFAULT['reps']
-        a.models, a.client = MODELS, "loadgen"
+        a.models, a.client = MODELS + list(PEERS), "loadgen"
         a.server_cpus, a.client_cpus = "0", "1"
         a.duration = (QUICK if quick else DEFAULT)["duration_s"]
         a.warmup = (QUICK if quick else DEFAULT)["warmup_s"]
@@ -131,7 +150,8 @@ def parse_args(argv):
     ap.add_argument("--quick", action="store_true", help="short sweep: every experiment and model, fewer levels, 1 rep")
     ap.add_argument("--experiments", default=",".join(e.name for e in EXPERIMENTS),
                     help="comma list of experiments (default: all)")
-    ap.add_argument("--models", default=",".join(MODELS), help="comma list of models (default: all)")
+    ap.add_argument("--models", default=",".join(MODELS + list(PEERS)),
+                    help="comma list of models and peers (harness/peers/) (default: all)")
     ap.add_argument("--conns", help="comma list of connection levels, for every experiment")
     ap.add_argument("--reps", type=int, help=f"repetitions of each point (default {DEFAULT['reps']}, quick {QUICK['reps']})")
     ap.add_argument("--duration", type=float, help=f"measured seconds per point (default {DEFAULT['duration_s']:g},"
@@ -148,20 +168,22 @@ def parse_args(argv):
     ap.add_argument("--bin", default=os.environ.get("BIN") or os.path.join(ROOT, "bin"),
                     help="where the model binaries and loadgen are (default bin/, or $BIN)")
     ap.add_argument("--no-report", action="store_true", help="skip plots and REPORT.md")
+    ap.add_argument("--dry-run", action="store_true",
+                    help="print the plan (points and estimated time per experiment, and the total) and exit")
     ap.add_argument("--extra-model", action="append", default=[], metavar="LABEL=PATH",
                     help="also run the binary PATH, labelled LABEL, in the setups of the model its file name"
                          " names (a lab's build: student=build/labs/fork/check/bin/fork runs fork's setups)")
     args = ap.parse_args(argv)
 
     args.bin = os.path.abspath(args.bin)
-    args.experiments = [x for x in args.experiments.split(",") if x]
+    args.experiments = [y for x in args.experiments.split(",") if x for y in GROUPS.get(x, [x])]
     bad = [x for x in args.experiments if x not in EXP_BY_NAME]
     if bad:
-        ap.error(f"unknown experiment(s) {','.join(bad)}; known: {','.join(EXP_BY_NAME)}")
+        ap.error(f"unknown experiment(s) {','.join(bad)}; known: {','.join(list(EXP_BY_NAME) + list(GROUPS))}")
     args.models = [x for x in args.models.split(",") if x]
-    bad = [x for x in args.models if x not in MODELS]
+    bad = [x for x in args.models if x not in MODELS and x not in PEERS]
     if bad:
-        ap.error(f"unknown model(s) {','.join(bad)}; known: {','.join(MODELS)}")
+        ap.error(f"unknown model(s) {','.join(bad)}; known: {','.join(MODELS + list(PEERS))}")
     args.extra_models = {}
     for spec in args.extra_model:
         label, _, path = spec.partition("=")
@@ -222,6 +244,8 @@ def read_max_conns_defaults(args, models):
     """Each model's --max-conns default, from its --help ('... (default N)')."""
     out = {}
     for m in models:
+        if m in PEERS:
+            continue                    # a peer holds --max-conns' default, FD_LIMIT - 100
         text = run_cmd([model_binary(args, m), "--help"])
         mm = re.search(r"--max-conns\b[^\n]*?\(default (\d+)\)", text)
         if mm:
@@ -273,6 +297,9 @@ def main(argv):
     points = plan(args, experiments)
     if not points:
         sys.exit("run_all.sh: nothing to run (no model of --models is in the chosen experiments)")
+    if args.dry_run:
+        print(dry_run(args, experiments, points))
+        return 0
     preflight(args, points)
 
     out_dir = result_dir(args)

@@ -80,7 +80,12 @@ def derived(row):
 
 METRICS = ["rps", "lat_p50_us", "lat_p90_us", "lat_p99_us", "lat_p999_us", "lat_max_us", "srv_cpu_pct",
            "srv_rss_kb", "srv_threads", "srv_procs", "cli_cpu_pct", "requests", "err_timeout",
-           "cpu_us_per_req", "ctxsw_per_req", "errors", "error_share"]
+           "cpu_us_per_req", "ctxsw_per_req", "errors", "error_share",
+           "conns_served", "fairness_jain", "srv_cpu_us_per_req"]
+
+# A point is "starved" when fewer than this share of its connections completed
+# a request in the measured window (median conns_served of the repetitions).
+SERVED_SHARE_MIN = 0.99
 
 
 @dataclass
@@ -108,6 +113,17 @@ class Point:
     def get(self, metric, what="med"):
         s = self.stats.get(metric)
         return getattr(s, what) if s else None
+
+    def served(self):
+        """(median conns_served, conns), or None where the client could not tell (wrk, older runs)."""
+        v = self.get("conns_served")
+        return None if v is None else (int(round(v)), self.conns)
+
+    @property
+    def starved(self):
+        """Fewer than SERVED_SHARE_MIN of the connections were served in the window."""
+        s = self.served()
+        return s is not None and s[0] < SERVED_SHARE_MIN * s[1]
 
     @property
     def setup(self):

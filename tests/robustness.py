@@ -18,9 +18,9 @@ HELLO = b"Hello, World!"
 GET_CLOSE = request_bytes("GET", "/", headers=["Connection: close"])
 GET_KEEP = request_bytes("GET", "/")
 
-NO_WORKERS_KNOB = ("iterative", "select", "pth")
-BIG_EVENT = ("epoll", "libevent", "iocp-emul", "uthread")
-EMFILE_MODELS = ("epoll", "libevent", "select", "thread", "pth", "iocp-emul", "uthread")
+NO_WORKERS_KNOB = ("iterative", "select", "pth", "st")
+BIG_EVENT = ("epoll", "libevent", "iocp-emul", "st", "uthread")
+EMFILE_MODELS = ("epoll", "libevent", "select", "thread", "pth", "iocp-emul", "st", "uthread")
 
 
 def all_hello(crowd, what):

@@ -74,6 +74,8 @@ def case_columns_match_contract():
     expect(runs.COLUMNS == CONTRACT_COLUMNS, "harness/runs.py COLUMNS == the contract's columns",
            [c for c in runs.COLUMNS if c not in CONTRACT_COLUMNS] or "a different order")
     expect(len(CONTRACT_COLUMNS) == 41, "41 contract columns", len(CONTRACT_COLUMNS))
+    expect(CONTRACT_COLUMNS[-3:] == ["conns_served", "fairness_jain", "srv_cpu_us_per_req"],
+           "issue 10's three columns appended at the end", CONTRACT_COLUMNS[-3:])
 
 
 def case_loadgen_csv_header():
@@ -253,6 +255,15 @@ def case_quick_bench_produces_every_file():
             expect(row[col] != "", f"{col} filled in every measured row", f"empty in {row['experiment']} "
                    f"{row['model']} {row['variant']} c={row['conns']}")
         expect(float(row["rps"]) > 0, "rps > 0", f"{row['rps']} in {row['experiment']} {row['model']}")
+        cols = ("srv_cpu_us_per_req", "conns_served", "fairness_jain") if row["client"] == "loadgen" \
+            else ("srv_cpu_us_per_req",)
+        for col in cols:
+            expect(row[col] != "", f"{col} filled in every measured {row['client']} row",
+                   f"empty in {row['experiment']} {row['model']} {row['variant']} c={row['conns']}")
+        if row["client"] == "wrk":
+            expect(row["conns_served"] == "" and row["fairness_jain"] == "", "conns_served, fairness_jain empty for wrk",
+                   (row["conns_served"], row["fairness_jain"]))
+    check_cpu_per_req(QUICK_OUT, rows)
     meta = runs.read_meta(QUICK_OUT)
     for key in ("machine", "kernel", "cpu_model", "server_cpus", "client_cpus", "somaxconn",
                 "ip_local_port_range", "versions", "git_revision", "command", "ulimit_n_servers_clients"):
@@ -271,6 +282,30 @@ def case_quick_bench_produces_every_file():
         expect(heading in report, f"REPORT.md to contain {heading!r}", "absent")
     if not wrk_ready():
         raise Skip("ran without the crosscheck experiment: wrk or harness/wrk_csv.lua missing")
+
+
+def check_cpu_per_req(folder, rows):
+    """srv_cpu_us_per_req = the server CPU set's busy share (cpu.csv) x CPUs x 1e6 / rps, row by row."""
+    with open(os.path.join(folder, "cpu.csv"), newline="") as f:
+        busy = list(csv.DictReader(f))       # one row per measured runs.csv row, in the same order
+    measured = [r for r in rows if not runs.is_ceiling(r)]
+    expect(len(busy) == len(measured), f"{len(measured)} cpu.csv rows", len(busy))
+    for row, c in zip(measured, busy):
+        expect((c["experiment"], c["model"], c["conns"], c["rep"]) == (row["experiment"], row["model"], row["conns"],
+                                                                       row["rep"]), "cpu.csv in runs.csv's order", c)
+        n = len(sampling.cpuset_parse(row["server_cpus"]))
+        want = float(c["server_cpus_busy_pct"]) / 100.0 * n * 1e6 / float(row["rps"])
+        got = float(row["srv_cpu_us_per_req"])
+        expect(abs(got - want) <= 0.01 * want + 0.1, f"srv_cpu_us_per_req {want:.2f} (cpu.csv busy x CPUs / rps)",
+               f"{got} in {row['experiment']} {row['model']} c={row['conns']}")
+
+
+def case_cpu_us_per_req():
+    table = [((50.0, 1, "100000"), "5.00"), ((100.0, 2, "40000"), "50.00"), ((None, 1, "1000"), ""),
+             ((50.0, 1, ""), ""), ((50.0, 1, "0"), "")]
+    for args, want in table:
+        got = point.cpu_us_per_req(*args)
+        expect(got == want, f"cpu_us_per_req{args} == {want!r}", repr(got))
 
 
 def case_sigint_keeps_rows_and_leaves_nothing():
@@ -366,6 +401,199 @@ def case_report_refuses_wrong_header():
         shutil.rmtree(work, ignore_errors=True)
 
 
+def synthetic_row(exp, model, variant, conns, rep, rps, served, fairness, bound="0"):
+    row = dict.fromkeys(CONTRACT_COLUMNS, "")
+    row.update(experiment=exp, model=model, variant=variant, proto="http", workload="file8k", conns=str(conns),
+               keepalive="1", server_cpus="0", client_cpus="1", rep=str(rep), duration_s="1.5",
+               requests=str(int(rps * 1.5)), rps=str(rps), lat_p50_us="1000", lat_p90_us="2000",
+               lat_p99_us="3000", lat_p999_us="4000", lat_max_us="5000", srv_cpu_pct="95.0",
+               srv_rss_kb="10000", srv_threads="65", srv_procs="1", cli_cpu_pct="50.0", client_bound=bound,
+               client="loadgen", conns_served=str(served), fairness_jain=str(fairness),
+               srv_cpu_us_per_req=f"{1e6 / rps:.2f}", **{c: "0" for c in CONTRACT_COLUMNS if c.startswith("err_")})
+    return row
+
+
+def write_synthetic(folder, rows):
+    with open(os.path.join(folder, "runs.csv"), "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=CONTRACT_COLUMNS, lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+
+
+def case_starved_marker_and_fairness_lines():
+    work = tempfile.mkdtemp(prefix="harness-starved-")
+    try:
+        rows = []
+        for rep in (1, 2, 3):
+            rows += [synthetic_row("seda", "thread", "pool", 16, rep, 60000 + rep, 16, 0.99),
+                     synthetic_row("seda", "thread", "pool", 16384, rep, 50000 + rep, 64, 0.0039),
+                     synthetic_row("seda", "epoll", "", 16, rep, 90000 + 1000 * rep, 16, 1.0),
+                     synthetic_row("seda", "epoll", "", 16384, rep, 70000 + rep, 16384, 0.97, bound="1")]
+        write_synthetic(work, rows)
+        r = subprocess.run([sys.executable, os.path.join(ROOT, "harness", "report.py"), work],
+                           capture_output=True, text=True, timeout=120)
+        expect(r.returncode == 0, "report.py to exit 0", f"exit {r.returncode}: {r.stderr[-300:]}")
+        with open(os.path.join(work, "REPORT.md")) as f:
+            text = f.read()
+        for want in ("(starved: 64 of 16,384 served)", "**Who was served.**",
+                     "| thread pool | 16,384 | 64 (0%) | 0.004 | starved |", "| epoll | 16,384 | 16,384 (100%) | 0.970 |  |",
+                     "SEDA's point about bounded pools", "thread pool served 64 of 16,384 connections (fairness 0.004)",
+                     "repetition spread | min–max of the repetitions at the event servers' SEDA peak",
+                     "epoll 2.2% (91,000–93,000 around 92,000 at 16 conns, 3 reps)"):
+            expect(want in text, f"REPORT.md to contain {want!r}", "absent")
+        expect("(starved" not in text.split("| epoll |")[1].split("\n")[0], "epoll not marked starved", "marked")
+        gp = open(os.path.join(work, "plotdata", "seda_fig2.png.gp")).read()
+        expect("title 'starved: 64 of 16384 served (thread pool)'" in gp, "a legend entry for the starved point",
+               [l for l in gp.splitlines() if "starved" in l] or "none")
+        gp4 = open(os.path.join(work, "plotdata", "seda_fig4.png.gp")).read()
+        expect("starved" not in gp4, "no starved entry in the epoll-only figure", "found one")
+        verdict_rows = [l for l in text.split("## Verdicts", 1)[1].split("\n## ", 1)[0].splitlines()
+                        if l.startswith("| ") and not l.startswith("| claim")]
+        expect(len(verdict_rows) == 6, "6 verdict rows (one per published claim)", len(verdict_rows))
+        for claim, verdict in (("SEDA fig. 2", None), ("SEDA fig. 4", "partly"), ("Ousterhout 1995", "not run"),
+                               ("von Behren", "not run"), ("IOCP", "not run"), ("Comer", "not run")):
+            row = [l for l in verdict_rows if claim in l]
+            expect(len(row) == 1, f"one verdict row for {claim}", len(row))
+            if verdict:
+                expect(f"| {verdict} |" in row[0] or f"**{verdict}**" in row[0], f"{claim}: {verdict}", row[0])
+        # SEDA fig. 2 needs thread per connection; only the pool ran here.
+        expect("| not run |" in [l for l in verdict_rows if "SEDA fig. 2" in l][0], "SEDA fig. 2 not run", verdict_rows[0])
+        expect("(#seda-throughput-and-latency-against-connections-figures-2-and-4)" in verdict_rows[1],
+               "SEDA fig. 4's row links to its section", verdict_rows[1])
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def case_verdict_registry():
+    import verdicts
+
+    class Mod:
+        NAME = "demo"
+
+        @staticmethod
+        def verdicts(run):
+            return [verdicts.Verdict("comer", "partly", "42"), verdicts.Verdict("new-claim", "reproduced", "7")]
+    got = verdicts.section(None, [Mod], {"demo": "#demo"})
+    lines = [l for l in got.splitlines() if l.startswith("| ") and not l.startswith("| claim")]
+    expect(len(lines) == len(verdicts.CLAIMS) + 1, "one row per registered claim plus the new one", len(lines))
+    expect(lines[-1] == "| new-claim | **reproduced** | 7 | [demo](#demo) |", "an unregistered claim's own row", lines[-1])
+    comer = [l for l in lines if l.startswith("| Comer")][0]
+    expect("**partly** | 42 | [demo](#demo)" in comer, "a section's row replaces 'not run'", comer)
+
+    class Bad(Mod):
+        @staticmethod
+        def verdicts(run):
+            return [verdicts.Verdict("comer", "maybe", "")]
+    try:
+        verdicts.section(None, [Bad], {})
+        raise Fail("expected a ValueError for verdict 'maybe'")
+    except ValueError:
+        pass
+
+
+def peer_tree(pid):
+    """Every descendant pid of pid."""
+    return [p for p, _ in __import__("peerlib").descendants(pid)]
+
+
+def peer_serves(name, root):
+    """Start a peer wrapper; return (status line, body of /, body of /a.txt with --root) and check it stops."""
+    argv = [os.path.join(ROOT, "harness", "peers", name), "-p", "0"] + (["--root", root] if root else [])
+    p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        line = p.stdout.readline().decode()
+        expect(line.startswith("listening on 127.0.0.1:"), f"{name}: a listening line", (line, p.poll()))
+        port = int(line.rsplit(":", 1)[1])
+        tree = peer_tree(p.pid)
+        expect(tree, f"{name}: the real server running under the wrapper", tree)
+        cwd = os.readlink(f"/proc/{tree[0]}/cwd")      # the wrapper starts it in its temp dir
+        tmp = [cwd] if cwd.startswith(os.path.join(tempfile.gettempdir(), "peer-")) else []
+        expect(tmp and os.path.isdir(tmp[0]), f"{name}: the server running in the wrapper's temp dir", cwd)
+        import http.client
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        c.request("GET", "/a.txt" if root else "/")
+        resp = c.getresponse()
+        body = resp.read()
+        c.request("GET", "/a.txt" if root else "/any/path")       # the same keep-alive connection
+        resp2 = c.getresponse()
+        body2 = resp2.read()
+        c.close()
+        want = b"peer file\n" if root else b"Hello, World!"
+        expect(resp.status == 200 and body == want and resp2.status == 200 and body2 == want,
+               f"{name}: 200 {want!r} twice on one connection", (resp.status, body, resp2.status, body2))
+        t0 = time.monotonic()
+        os.kill(p.pid, signal.SIGTERM)
+        rc = p.wait(5)
+        took = time.monotonic() - t0
+        expect(rc == 0 and took < 2.0, f"{name}: exit 0 within 2 s of SIGTERM", (rc, f"{took:.2f} s",
+                                                                                 p.stderr.read()[-300:]))
+        deadline = time.monotonic() + 1
+        while any(os.path.exists(f"/proc/{k}") for k in tree) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        left = [k for k in tree if os.path.exists(f"/proc/{k}")]
+        expect(not left, f"{name}: no server process left", left)
+        expect(not os.path.exists(tmp[0]), f"{name}: its temp dir removed", tmp[0])
+    finally:
+        if p.poll() is None:                  # a failed case: let the wrapper clean up, then make sure
+            os.kill(p.pid, signal.SIGTERM)
+            try:
+                p.wait(3)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+                p.wait()
+
+
+def case_peer_wrappers_serve_and_stop():
+    sys.path.insert(0, os.path.join(ROOT, "harness", "peers"))
+    checks = [("nginx", "/usr/sbin/nginx", "nginx-light"), ("apache-event", "/usr/sbin/apache2", "apache2"),
+              ("apache-prefork", "/usr/sbin/apache2", "apache2")]
+    root = tempfile.mkdtemp(prefix="harness-peer-root-")
+    os.chmod(root, 0o755)
+    with open(os.path.join(root, "a.txt"), "w") as f:
+        f.write("peer file\n")
+    missing = []
+    try:
+        for name, binary, pkg in checks:
+            if not os.access(binary, os.X_OK):
+                missing.append(f"{name} ({binary} missing: apt-get install {pkg})")
+                continue
+            peer_serves(name, None)
+            peer_serves(name, root)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    if missing:
+        raise Skip("; ".join(missing))
+
+
+def case_peer_wrapper_bad_flag():
+    r = subprocess.run([os.path.join(ROOT, "harness", "peers", "nginx"), "--proto", "daytime"],
+                       capture_output=True, text=True, timeout=30)
+    expect(r.returncode == 2 and r.stdout == "" and len(r.stderr.strip().splitlines()) == 1
+           and "daytime" in r.stderr, "exit 2, one line naming --proto daytime", (r.returncode, r.stderr))
+
+
+def case_dry_run_plans_without_running():
+    out = tempfile.mkdtemp(prefix="harness-dry-")
+    try:
+        r = run_all(["--dry-run", "--out", os.path.join(out, "x")], timeout=60)
+        expect(r.returncode == 0, "exit 0", (r.returncode, r.stderr[-300:]))
+        names = [l.split()[0] for l in r.stdout.splitlines()[1:]]
+        want = [e.name for e in experiments.EXPERIMENTS] + ["total"]
+        expect(names == want, f"one line per experiment and a total: {want}", names)
+        args = runner.parse_args([])
+        pts = runner.plan(args, experiments.EXPERIMENTS)
+        total = r.stdout.splitlines()[-1].split()
+        expect(int(total[1]) == len(pts), f"{len(pts)} points in the total", total)
+        expect(runner.fmt_duration(sum(runner.point_seconds(p, args, runner.OVERHEAD_GUESS_S) for p in pts))
+               == total[3], "the total time the runner's ETA uses", total)
+        expect(not os.path.exists(os.path.join(out, "x")), "no result folder", os.listdir(out))
+        r = run_all(["--dry-run", "--experiments", "peers"], timeout=60)
+        names = [l.split()[0] for l in r.stdout.splitlines()[1:]]
+        expect(names == ["peers-file8k", "peers-hello", "total"], "--experiments peers = its two experiments", names)
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+
+
 CASES = [
     ("runs.csv columns match the contract", case_columns_match_contract),
     ("loadgen --csv header matches the contract", case_loadgen_csv_header),
@@ -381,6 +609,12 @@ CASES = [
     ("plot.py runs on the reference CSV", case_plot_runs_on_reference_csv),
     ("report.py runs on the reference CSV", case_report_runs_on_reference_csv),
     ("report.py refuses a runs.csv with the wrong header", case_report_refuses_wrong_header),
+    ("srv_cpu_us_per_req from the CPU set's busy share", case_cpu_us_per_req),
+    ("a starved point: marker, legend entry, SEDA fairness lines, verdict rows", case_starved_marker_and_fairness_lines),
+    ("verdict registry: sections add rows, unknown verdicts refused", case_verdict_registry),
+    ("peer wrappers serve /, --root files, stop on SIGTERM, leave nothing", case_peer_wrappers_serve_and_stop),
+    ("a peer wrapper refuses an unsupported flag in one line", case_peer_wrapper_bad_flag),
+    ("--dry-run prints the plan and its total, runs nothing", case_dry_run_plans_without_running),
 ]
 
 

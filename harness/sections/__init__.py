@@ -16,6 +16,7 @@ from sections import ousterhout
 from sections import blocking
 from sections import daytime
 from sections import crosscheck
+from sections import peers
 
 SECTIONS = [
     seda,
@@ -23,4 +24,5 @@ SECTIONS = [
     blocking,
     daytime,
     crosscheck,
+    peers,
 ]

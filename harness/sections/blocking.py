@@ -2,6 +2,7 @@
 
 from plot_lib import plot_bars
 from report_lib import cell_rps, f_ms, f_num, f_rps, images, lab, table
+from verdicts import Verdict
 
 NAME = "blocking"
 
@@ -81,6 +82,25 @@ def section(run, made):
                " yield: it blocks whichever kernel thread runs the request.")
     out.append("**Where and why they differ.** " + " ".join(why))
     return "\n".join(out)
+
+
+def verdicts(run):
+    """IOCP: the completion-port emulation keeps serving through 1 ms blocking calls while the
+    single-threaded event loops stall."""
+    s = run.find(NAME, "iocp-emul")
+    pts = run.measured(NAME, s) if s else []
+    if not pts:
+        return []
+    p = pts[-1]
+    loops = [(m, run.measured(NAME, run.find(NAME, m))[-1]) for m in ("select", "epoll", "libevent")
+             if run.find(NAME, m) and run.measured(NAME, run.find(NAME, m))]
+    stalled = [m for m, q in loops if q.get("rps") <= STALL_RPS]
+    flows = p.get("rps") > STALL_RPS
+    verdict = ("reproduced" if stalled else "partly") if flows else "not reproduced"
+    against = ", ".join(f"{m} {f_rps(q.get('rps'))}" for m, q in loops)
+    return [Verdict("iocp", verdict,
+                    f"iocp-emul {f_rps(p.get('rps'))} requests/s ({p.get('rps') / 1000.0:.0f} calls at once)"
+                    + (f" against {against}" if against else "") + "; one call at a time = 1,000/s")]
 
 
 def offload_sentence(res):

@@ -2,6 +2,7 @@
 
 from plot_lib import Figure, experiment_series, throughput_latency
 from report_lib import cell_rps, client_bound_bullets, conns_words, cpu_of, f_ms, f_num, f_pct, f_rps, images, lab, table
+from verdicts import Verdict
 
 NAME = "daytime"
 
@@ -114,3 +115,25 @@ def span(values):
     """'40' or '38–45' for a sorted list of percentages."""
     lo, hi = f"{values[0]:.0f}", f"{values[-1]:.0f}"
     return lo if lo == hi else f"{lo}–{hi}"
+
+
+def verdicts(run):
+    """Comer: at the highest level, does the iterative server fall behind the best concurrent
+    model (below 70 % of its rate), and do its clients wait (p99 above 1.5x)?  Both: reproduced;
+    one: partly; neither: not reproduced."""
+    it = run.find(NAME, "iterative")
+    if not it or not run.measured(NAME, it):
+        return []
+    top = run.measured(NAME, it)[-1]
+    best = [run.at(NAME, s, top.conns) for s in run.setups(NAME) if s != it]
+    best = [p for p in best if p and p.reps and p.get("rps")]
+    if not best:
+        return []
+    b = max(best, key=lambda p: p.get("rps"))
+    r = top.get("rps") / b.get("rps")
+    li, lb = top.get("lat_p99_us"), b.get("lat_p99_us")
+    behind, waits = r < 0.7, bool(li and lb and li > 1.5 * lb)
+    verdict = "reproduced" if behind and waits else "partly" if behind or waits else "not reproduced"
+    return [Verdict("comer", verdict,
+                    f"at {conns_words(top.conns)}: iterative {f_rps(top.get('rps'))}/s = {f_pct(r)} of {lab(b.setup)},"
+                    f" p99 {f_ms(li)} against {f_ms(lb)} ms")]

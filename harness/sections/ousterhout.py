@@ -6,7 +6,8 @@ import os
 
 import runs
 from plot_lib import Figure, conns_axis, line_plot, series_lines
-from report_lib import cell_rps, conns_words, cpu_of, f_num, f_pct, f_rps, images, lab, table
+from report_lib import cell_rps, compare, conns_words, cpu_of, f_num, f_pct, f_rps, images, lab, table
+from verdicts import Verdict
 
 NAME = "ousterhout"
 
@@ -160,6 +161,10 @@ def section(run, made):
         if parts:
             bullets.append(f"At {conns_words(c)} on one CPU, against epoll's {f_rps(pe.get('rps'))} requests/s: "
                            + ", ".join(parts) + ".")
+        for name, s in (("thread", th), ("pth", pth)):
+            p = run.at(exp, s, c) if s else None
+            if p and p.get("rps") and (p.client_bound or pe.client_bound):
+                bullets.append(f"Client-bound at {conns_words(c)}: " + compare(run, name, p, "epoll", pe)[0] + ".")
     best = [(lab(s), run.at(exp, s, hi)) for s in setups1 if run.at(exp, s, hi) and run.at(exp, s, hi).get("rps")]
     if best:
         name, p = max(best, key=lambda x: x[1].get("rps"))
@@ -197,7 +202,7 @@ def section(run, made):
         if gains:
             why.append("With a second server CPU (shared with the client), against the same model on one CPU: "
                        + ", ".join(f"{n} ×{g:.2f} at {c}" for n, g, c in gains)
-                       + ". A single-threaded loop (epoll, pth, uthread) can use one CPU only; kernel threads,"
+                       + ". A single-threaded loop (epoll, pth, st, uthread) can use one CPU only; kernel threads,"
                          " several reactors and several uthread schedulers can use both, Ousterhout's own exception (\"true CPU concurrency\"). On this"
                          " 2-core machine the second CPU also runs the client, which bounds any gain: for a model"
                          " that can use two CPUs, a ratio near 1 means the client or the shared CPU set the limit.")
@@ -298,3 +303,25 @@ def read_sizes(folder):
         return []
     with open(path, newline="") as f:
         return [(r["model"], r["files"], r["code_lines"]) for r in csv.DictReader(f)]
+
+
+def verdicts(run):
+    """Ousterhout: epoll against kernel threads; von Behren: Pth against epoll; one server CPU,
+    the highest level both ran, by the figure that decides (report_lib.compare)."""
+    exp, one = NAME, run.server_cpus
+    ep = run.find(exp, "epoll", "", one)
+    out = []
+    for claim, a, b, name_a, name_b in (("ousterhout", ep, run.find(exp, "thread", "", one), "epoll", "thread"),
+                                        ("von-behren", run.find(exp, "pth", "", one), ep, "pth", "epoll")):
+        c, pa, pb = common_top(run, exp, a, b)
+        if not c:
+            continue
+        sentence, ratio = compare(run, name_a, pa, name_b, pb)
+        if ratio is None:
+            continue
+        if claim == "ousterhout":      # events better: ahead by more than 10 %
+            verdict = "reproduced" if ratio > 1.10 else "partly" if ratio > 0.95 else "not reproduced"
+        else:                          # alike: within 10 %, partly within 40 %
+            verdict = "reproduced" if ratio >= 0.90 else "partly" if ratio >= 0.60 else "not reproduced"
+        out.append(Verdict(claim, verdict, f"at {conns_words(c)}: {sentence}"))
+    return out

@@ -1,12 +1,15 @@
 """sections/seda.py - SEDA figures 2 and 4: plots seda_fig2, seda_fig4, seda_all and the report section."""
 
 from plot_lib import Figure, experiment_series, throughput_latency
-from report_lib import cell_rps, client_bound_bullets, cpu_of, f_ms, f_num, f_pct, f_rps, images, lab, table
+from report_lib import cell_rps, client_bound_bullets, compare, cpu_of, f_ms, f_num, f_pct, f_rps, images, lab, table
+from runs import SERVED_SHARE_MIN
+from verdicts import Verdict
 
 NAME = "seda"
 
 KEEP_WELL = 0.75        # "kept its throughput" = at least 75 % of its own peak
 
+BOUNDED = {"pool", "prefork"}                        # variants with a fixed number of workers
 SEDA_FIG2 = {"thread", "fork"}                       # and their pool/prefork variants
 SEDA_FIG4 = {"select", "epoll", "libevent", "iocp-emul", "pth"}
 
@@ -117,6 +120,7 @@ def section(run, made):
     bullets += client_bound_bullets(run, exp, setups)
     out += [f"- {b}" for b in bullets]
     out.append("")
+    out += fairness_part(run, setups)
 
     why = []
     def several(f):
@@ -161,5 +165,95 @@ def section(run, made):
                " every request crosses the loopback TCP stack, whose per-request kernel cost is the same for"
                " every model and makes the models' differences smaller than in the paper; and server and"
                " client share one 2-core machine, one core each.")
+    top = common_highest(run, facts.get("epoll"), facts.get("thread"))
+    if top:
+        pe, pt = top
+        why.append(f"Events against a thread per connection at {pe.conns} connections: "
+                   + compare(run, "epoll", pe, "thread", pt)[0] + ".")
     out.append("**Where and why they differ.** " + " ".join(why))
     return "\n".join(out)
+
+
+def common_highest(run, fa, fb):
+    """(a's point, b's point) at the highest level both measured, from two facts tuples; or None."""
+    if not fa or not fb:
+        return None
+    a = {p.conns: p for p in run.measured(NAME, fa[0].setup)}
+    b = {p.conns: p for p in run.measured(NAME, fb[0].setup)}
+    both = sorted(set(a) & set(b))
+    return (a[both[-1]], b[both[-1]]) if both else None
+
+
+def highest(run, setups):
+    """[(label, last measured point)] of each setup."""
+    return [(lab(s), run.measured(NAME, s)[-1]) for s in setups if run.measured(NAME, s)]
+
+
+def fairness_part(run, setups):
+    """Connections served and Jain's fairness at each model's highest level, and SEDA's unfairness point."""
+    tops = highest(run, setups)
+    known = [(n, p) for n, p in tops if p.served()]
+    out = ["**Who was served.** Connections that completed at least one request in the measured window"
+           " (`conns_served`) and Jain's fairness index over the requests per connection (`fairness_jain`:"
+           " 1 = every connection got the same share, 1/n = one got everything), at each model's highest level:", ""]
+    if not known:
+        out += ["Not recorded in this run (`conns_served` and `fairness_jain` are empty: the client was wrk, or a"
+                " bin/loadgen from before these columns).", ""]
+        return out
+    rows = []
+    for n, p in tops:
+        sv = p.served()
+        rows.append([n, f"{p.conns:,}", f"{sv[0]:,} ({f_pct(sv[0] / p.conns)})" if sv else "–",
+                     f_num(p.get("fairness_jain"), 3), "starved" if p.starved else ""])
+    out += [table(["model", "connections", "served in the window", "fairness (Jain)", ""], rows), ""]
+    starved = [(n, p) for n, p in known if p.starved]
+    claim = ("SEDA's point about bounded pools (Welsh, Culler and Brewer 2001, on Figure 2): bounding the"
+             " thread pool keeps throughput from degrading, but the requests beyond the pool wait in the"
+             " network queue with unbounded delay, so the server is unfair to them.")
+    def words(pts):
+        return "; ".join(f"{n} served {p.served()[0]:,} of {p.conns:,} connections (fairness"
+                         f" {f_num(p.get('fairness_jain'), 3)}) at {f_rps(p.get('rps'))} requests/s" for n, p in pts)
+    pools = [(n, p) for n, p in starved if p.variant in BOUNDED]
+    others = [(n, p) for n, p in starved if p.variant not in BOUNDED]
+    if starved:
+        fair = [(n, p) for n, p in known if not p.starved]
+        text = claim
+        if pools:
+            text += (" This run shows it for the bounded pools: " + words(pools) + ". Their throughput and latency"
+                     " describe only the connections they served; the others got nothing in the window.")
+        else:
+            text += " The bounded pools were not starved at their highest level in this run."
+        if others:
+            text += (" Unbounded models starved too: " + words(others) + "; their unserved connections were still"
+                     " being accepted or waited behind the served ones, so their figures also describe only part"
+                     " of the load.")
+        if fair:
+            n, p = max(fair, key=lambda x: x[1].get("rps") or 0)
+            text += (f" The fastest model that served nearly every connection, {n}, served {p.served()[0]:,} of"
+                     f" {p.conns:,} (fairness {f_num(p.get('fairness_jain'), 3)}) at {f_rps(p.get('rps'))} requests/s.")
+    else:
+        text = (f"{claim} Not seen in this run: every model served at least {f_pct(SERVED_SHARE_MIN)} of its"
+                " connections at its highest level.")
+    out += [text, ""]
+    return out
+
+
+def verdicts(run):
+    """SEDA fig. 2 (thread per connection degrades) and fig. 4 (epoll keeps its level), by the share
+    of its own peak each keeps at its highest level."""
+    out = []
+    for claim, model, good in (("seda-fig2", "thread", lambda k: k < KEEP_WELL),
+                               ("seda-fig4", "epoll", lambda k: k >= KEEP_WELL)):
+        s = run.find(NAME, model)
+        r = run.retention(NAME, s) if s else None
+        if not r or r[2] is None or len(run.measured(NAME, s)) < 2:
+            continue
+        peak, last, kept = r
+        # Partly: within 10 points of the line, or the highest level was client-bound.
+        near = abs(kept - KEEP_WELL) < 0.10 or last.client_bound
+        verdict = ("partly" if near else "reproduced") if good(kept) else ("partly" if near else "not reproduced")
+        out.append(Verdict(claim, verdict,
+                           f"{model} keeps {f_pct(kept)} of its peak ({f_rps(peak.get('rps'))} at {peak.conns}) at"
+                           f" {last.conns} connections{' ★' if last.client_bound else ''}"
+                           f" (kept = at least {f_pct(KEEP_WELL)})"))
+    return out

@@ -36,7 +36,6 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/select.h>
-#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include "net.h"
@@ -183,15 +182,8 @@ int main(int argc, char **argv)
 
 	options_parse(argc, argv, &model, &opts);
 	log_init(model.name, opts.quiet);
-	sigset_t stop;
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGINT);
-	sigaddset(&stop, SIGTERM);
 	server_stop_fd(); /* our handler, should a stop signal get through */
-	server_block_signals();
-	int sig_fd = signalfd(-1, &stop, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (sig_fd < 0)
-		log_fatal("signalfd: %s", strerror(errno));
+	int sig_fd = server_signal_fd();
 	if (!pth_init())
 		log_fatal("pth_init: %s", strerror(errno));
 	listen_fd = server_listen(&opts, 0, 1); /* non-blocking: Pth waits for it */
