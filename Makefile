@@ -9,7 +9,10 @@
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g -Wall -Wextra
-override CFLAGS += -std=gnu11 -D_GNU_SOURCE -pthread -MMD -MP -Iservers/common -Iservers/iocp-emul
+# A model's sources: servers/<model>/, or SRC_<model>=DIR (a lab's student copy, built by lab-check).
+model_dir = $(or $(SRC_$(1)),servers/$(1))
+IOCP_DIR := $(call model_dir,iocp-emul)
+override CFLAGS += -std=gnu11 -D_GNU_SOURCE -pthread -MMD -MP -Iservers/common -I$(IOCP_DIR)
 LDFLAGS ?=
 override LDLIBS += -pthread -lm
 
@@ -28,7 +31,7 @@ endif
 MODELS  := iterative fork thread select epoll libevent iocp-emul pth st uthread uring
 COMMON_SRC := $(wildcard servers/common/*.c)
 COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
-IOCP_LIB_SRC := $(filter-out servers/iocp-emul/main.c,$(wildcard servers/iocp-emul/*.c))
+IOCP_LIB_SRC := $(filter-out $(IOCP_DIR)/main.c,$(wildcard $(IOCP_DIR)/*.c))
 IOCP_LIB_OBJ := $(IOCP_LIB_SRC:%.c=$(BUILD)/%.o)
 LOADGEN_SRC := $(wildcard harness/loadgen/*.c)
 UNIT_SRC := $(wildcard tests/unit/*.c)
@@ -46,7 +49,7 @@ LIBS_uring     := $(LIBS_iocp-emul)
 
 MODEL_BINS := $(MODELS:%=$(BIN)/%)
 
-.PHONY: all deps test test-unit test-conformance bench plots clean format check-libs soak
+.PHONY: all deps test test-unit test-conformance bench plots clean format check-libs soak labs lab-check lab-bench lab-dist
 all: check-libs $(MODEL_BINS) $(BIN)/loadgen $(UNIT_BIN)
 
 # ---- dependencies (Debian packages; installed only when missing) ----
@@ -77,7 +80,7 @@ $(BUILD)/%.o: %.c
 
 .SECONDARY:
 .SECONDEXPANSION:
-$(MODEL_BINS): $(BIN)/%: $$(addprefix $(BUILD)/,$$(subst .c,.o,$$(wildcard servers/$$*/*.c))) $(COMMON_OBJ)
+$(MODEL_BINS): $(BIN)/%: $$(addprefix $(BUILD)/,$$(subst .c,.o,$$(wildcard $$(call model_dir,$$*)/*.c))) $(COMMON_OBJ)
 	@mkdir -p $(BIN)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_$*) $(LDLIBS)
 
@@ -88,7 +91,7 @@ $(BIN)/loadgen: $(LOADGEN_SRC:%.c=$(BUILD)/%.o)
 $(UNIT_BIN): $(BIN)/tests/%: $(BUILD)/tests/unit/%.o $(COMMON_OBJ) $(IOCP_LIB_OBJ)
 	@mkdir -p $(BIN)/tests
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_$*) $(LIBS_iocp-emul) $(LDLIBS)
-$(BIN)/tests/test_uthread: $(BUILD)/servers/uthread/uthread.o
+$(BIN)/tests/test_uthread: $(BUILD)/$(call model_dir,uthread)/uthread.o
 
 # ---- tests ----
 test: deps
@@ -106,6 +109,19 @@ soak: deps
 bench: deps
 	@$(MAKE) --no-print-directory all
 	./run_all.sh $(if $(QUICK),--quick) $(BENCH_ARGS)
+
+# ---- course labs (labs/; see labs/README.md) ----
+labs:
+	python3 labs/lab.py starters
+
+lab-check:
+	@python3 labs/lab.py check "$(LAB)" "$(SRC)"
+
+lab-bench: all
+	python3 labs/lab.py bench "$(LAB)" "$(SRC)"
+
+lab-dist:
+	python3 labs/lab.py dist "$(LAB)"
 
 plots:
 	python3 harness/report.py results/latest

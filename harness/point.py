@@ -114,6 +114,12 @@ class Procs:
         self.groups.clear()
 
 
+def model_binary(args, model):
+    """bin/<model>, or the binary that --extra-model LABEL=PATH runs under that label."""
+    extra = getattr(args, "extra_models", {})
+    return extra[model][0] if model in extra else server_path(args.bin, model)
+
+
 def fd_limit():
     """The descriptor limit servers and clients get: FD_LIMIT, or less when an
     unprivileged runner's hard limit is lower."""
@@ -205,7 +211,7 @@ class Runner:
             shutil.rmtree(self.www, ignore_errors=True)
 
     def server_argv(self, p):
-        argv = [server_path(self.args.bin, p.setup.model), "-p", "0", "--quiet"]
+        argv = [model_binary(self.args, p.setup.model), "-p", "0", "--quiet"]
         argv += list(p.exp.server_flags) + list(p.setup.flags)
         if p.exp.needs_file:
             argv += ["--root", self.www_root()]

@@ -31,11 +31,12 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 
 from experiments import CEILINGS, DEFAULT, EXP_BY_NAME, EXPERIMENTS, GROUPS, MODELS, PEERS, QUICK, WARMUP_CONNS_PER_S
 from meta import run_cmd, write_meta, write_model_sizes
 import remote
-from point import ROOT, Point, Runner, fd_limit, server_path, warmup_for
+from point import ROOT, Point, Runner, fd_limit, model_binary, warmup_for
 import runs
 from runs import COLUMNS, CPU_COLUMNS, FAILURE_COLUMNS, SYSCALL_COLUMNS
 from sampling import cpuset_format, cpuset_parse
@@ -54,6 +55,8 @@ def plan(args, experiments):
     for exp in experiments:
         levels = args.conns or (exp.quick_levels if args.quick else exp.levels)
         setups = [s for s in exp.setups if s.model in args.models and s.stand_in not in names]
+        for label, (_, base) in getattr(args, "extra_models", {}).items():
+            setups += [replace(s, model=label) for s in exp.setups if s.model == base]
         for rep in range(1, args.reps + 1):
             for setup in setups:
                 client = setup.client or args.client
@@ -170,6 +173,9 @@ def parse_args(argv):
     ap.add_argument("--dry-run", action="store_true",
                     help="print the plan (points and estimated time per experiment, and the total) and exit")
     remote.add_args(ap)
+    ap.add_argument("--extra-model", action="append", default=[], metavar="LABEL=PATH",
+                    help="also run the binary PATH, labelled LABEL, in the setups of the model its file name"
+                         " names (a lab's build: student=build/labs/fork/check/bin/fork runs fork's setups)")
     args = ap.parse_args(argv)
 
     args.bin = os.path.abspath(args.bin)
@@ -181,6 +187,14 @@ def parse_args(argv):
     bad = [x for x in args.models if x not in MODELS and x not in PEERS]
     if bad:
         ap.error(f"unknown model(s) {','.join(bad)}; known: {','.join(MODELS + list(PEERS))}")
+    args.extra_models = {}
+    for spec in args.extra_model:
+        label, _, path = spec.partition("=")
+        base = os.path.basename(path)
+        if not label or not path or label in MODELS or base not in MODELS or not os.access(path, os.X_OK):
+            ap.error(f"--extra-model {spec!r}: wants LABEL=PATH, LABEL a new name, PATH an executable named"
+                     f" after a model ({','.join(MODELS)})")
+        args.extra_models[label] = (os.path.abspath(path), base)
     try:
         args.conns = [int(x) for x in args.conns.split(",")] if args.conns else None
     except ValueError:
@@ -214,8 +228,8 @@ def preflight(args, points):
     missing = []
     models = sorted({p.setup.model for p in points})
     for m in models:
-        if not os.access(server_path(args.bin, m), os.X_OK):
-            missing.append(server_path(args.bin, m))
+        if not os.access(model_binary(args, m), os.X_OK):
+            missing.append(model_binary(args, m))
     clients = {p.client for p in points if not p.ceiling}
     if "loadgen" in clients and not os.access(os.path.join(args.bin, "loadgen"), os.X_OK):
         missing.append(f"{args.bin}/loadgen")
@@ -237,7 +251,7 @@ def read_max_conns_defaults(args, models):
     for m in models:
         if m in PEERS:
             continue                    # a peer holds --max-conns' default, FD_LIMIT - 100
-        text = run_cmd([os.path.join(args.bin, m), "--help"])
+        text = run_cmd([model_binary(args, m), "--help"])
         mm = re.search(r"--max-conns\b[^\n]*?\(default (\d+)\)", text)
         if mm:
             out[m] = int(mm.group(1))

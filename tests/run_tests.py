@@ -9,8 +9,9 @@ Runs, in order:
      "skip - ..." / "ok - ... # skip" lines are the cases; a non-zero exit with no
      failing case printed is one failure);
   3. the conformance suite (tests/conformance.py) against every model;
-  4. the robustness suite (tests/robustness.py) against every model.
-Parts 1 and 2 run when no --models is given, or alone with --only unit / --only harness.
+  4. the robustness suite (tests/robustness.py) against every model;
+  5. the labs' checkers checked (tests/test_labs.py: reference passes, starter and mutants fail).
+Parts 1, 2 and 5 run when no --models is given, or alone with --only unit / harness / labs.
 
 Prints one line per case, "ok - <model> <case>", "not ok - <model> <case>: expected X,
 got Y" or "skip - <model> <case>: reason", and ends with the line
@@ -297,6 +298,10 @@ def run_harness_test(script, args, out):
         out.result("not ok", name, "expected case lines 'ok - ...' on stdout, got none; stderr: %s" % tail(stderr))
 
 
+def run_labs(args):
+    run_harness_test("test_labs.py", args, Output(live=True))
+
+
 def kill_session(sid):
     try:
         os.killpg(sid, signal.SIGKILL)
@@ -548,7 +553,7 @@ def shutdown_shared(ctx):
 
 def run_model(label, model, variant, suites, fixture, args, live):
     out = Output(live)
-    binary = os.path.join(args.bin, model)
+    binary = dict(args.binary).get(model) or os.path.join(args.bin, model)
     try:
         if not (os.path.isfile(binary) and os.access(binary, os.X_OK)):
             out.result("not ok", "%s (binary)" % label,
@@ -591,12 +596,17 @@ def parse_args(argv):
         epilog="Environment: BIN=bin|bin/address-undefined|bin/tsan, SANITIZE=address,undefined|thread. "
                "Models: " + ", ".join(m[0] for m in MODELS))
     ap.add_argument("--models", help="comma-separated subset (a model name selects its variants too)")
-    ap.add_argument("--only", choices=("unit", "harness", "conformance", "robustness"), help="run one part only")
+    ap.add_argument("--only", choices=("unit", "harness", "conformance", "robustness", "labs"),
+                    help="run one part only")
     ap.add_argument("-k", metavar="SUBSTRING", help="run only the cases whose name contains SUBSTRING")
     ap.add_argument("-v", "--verbose", action="store_true", help="timings, progress and server stderr")
     ap.add_argument("-j", type=int, default=2, metavar="N", help="models run in parallel (default 2)")
     ap.add_argument("--bin", default=os.environ.get("BIN", "bin"), help="binary directory (default $BIN or bin)")
+    ap.add_argument("--binary", action="append", default=[], type=lambda s: tuple(s.split("=", 1)),
+                    metavar="MODEL=PATH", help="run MODEL's cases on PATH (e.g. a lab's build) instead of $BIN/MODEL")
     args = ap.parse_args(argv)
+    if any(len(b) != 2 for b in args.binary):
+        ap.error("--binary takes MODEL=PATH")
     if args.j < 1:
         ap.error("-j must be at least 1")
     return args
@@ -634,7 +644,7 @@ def main(argv):
             run_harness(args)
         elif args.only is None:
             emit(["# harness tests not run (--models given; --only harness runs them)"])
-        if args.only not in ("unit", "harness"):
+        if args.only not in ("unit", "harness", "labs"):
             fixture = conformance.make_fixture(tmp)
             jobs = [m for m in models if not args.only or args.only in m[3]]
             live = args.j == 1
@@ -654,6 +664,10 @@ def main(argv):
                         emit(["not ok - runner: the test runner raised %s: %s" % (type(e).__name__, e)])
                         break
             pool.shutdown(wait=True)
+        if args.only == "labs" or (args.only is None and not args.models):
+            run_labs(args)
+        elif args.only is None:
+            emit(["# labs' checker tests not run (--models given; --only labs runs them)"])
     except KeyboardInterrupt:
         lib.kill_all_servers()
         emit(["# interrupted: every server killed", TALLY.line()])

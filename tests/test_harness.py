@@ -180,6 +180,24 @@ def case_plan_marks_ceilings():
     expect(ceil == want, f"ceilings only for keep-alive levels above 1000 of select and pth: {want}", ceil)
 
 
+def case_extra_model_joins_its_models_setups():
+    fake = tempfile.mkdtemp(prefix="harness-extra-")
+    try:
+        student = os.path.join(fake, "fork")
+        with open(student, "w") as f:
+            f.write("#!/bin/sh\n")
+        os.chmod(student, 0o755)
+        args = runner.parse_args(["--experiments", "seda", "--models", "fork", "--conns", "16", "--reps", "1",
+                                  "--extra-model", "student=" + student])
+        pts = runner.plan(args, [experiments.EXP_BY_NAME["seda"]])
+        got = [(p.setup.model, p.setup.variant, point.model_binary(args, p.setup.model)) for p in pts]
+        want = [("fork", "", os.path.join(args.bin, "fork")), ("fork", "prefork", os.path.join(args.bin, "fork")),
+                ("student", "", student), ("student", "prefork", student)]
+        expect(got == want, f"fork's setups, then the same for student run from {student}: {want}", got)
+    finally:
+        shutil.rmtree(fake, ignore_errors=True)
+
+
 def case_ceiling_row_written_without_running():
     if not have("select"):
         raise Skip(f"no {BIN}/select")
@@ -662,6 +680,7 @@ CASES = [
     ("/proc sampling sums a process tree", case_proc_sampling_counts_children),
     ("/proc sampling counts 200 processes' sub-tick CPU", case_proc_sampling_many_small_processes),
     ("plan marks select/pth above 1000 keep-alive conns as ceiling", case_plan_marks_ceilings),
+    ("--extra-model runs another binary in its model's setups", case_extra_model_joins_its_models_setups),
     ("a ceiling point is written, not run", case_ceiling_row_written_without_running),
     ("a missing model binary is a clear error", case_missing_binary_is_a_clear_error),
     ("quick bench of two models produces every file", case_quick_bench_produces_every_file),

@@ -63,6 +63,7 @@ static void watch_fd(struct reactor *r, int op, int fd, uint32_t events, void *p
 /* Register what the connection wants now, or close it. */
 static void settle(struct reactor *r, struct conn *c)
 {
+	/* LAB epoll: close, or watch EPOLLIN/EPOLLOUT as c->want says (epoll_ctl on a change) */
 	if (c->want == CONN_CLOSE) {
 		conn_close(c); /* close() also leaves the epoll set */
 		return;
@@ -71,10 +72,12 @@ static void settle(struct reactor *r, struct conn *c)
 	if (c->mask != ev)
 		watch_fd(r, c->mask ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, c->fd, (uint32_t)ev, c);
 	c->mask = ev;
+	/* END LAB epoll (starter: (void)r; (void)c;) */
 }
 
 static void pause_accepting(struct reactor *r, int on)
 {
+	/* LAB epoll: EMFILE: take the listener out of the set for CONN_PAUSE_MS, then back */
 	if (on && !r->paused_until) {
 		watch_fd(r, EPOLL_CTL_DEL, r->lfd, 0, NULL);
 		r->paused_until = now_ms() + CONN_PAUSE_MS;
@@ -82,6 +85,7 @@ static void pause_accepting(struct reactor *r, int on)
 		watch_fd(r, EPOLL_CTL_ADD, r->lfd, EPOLLIN, &listener_tag);
 		r->paused_until = 0;
 	}
+	/* END LAB epoll (starter: (void)r; (void)on;) */
 }
 
 static void admit(struct conn_loop *l, struct conn *c)
@@ -97,32 +101,40 @@ static void *reactor_run(void *arg)
 	int stop = 0;
 
 	while (!stop) {
-		int n = epoll_wait(r->epfd, ev, MAX_EVENTS,
-				   conn_next_wait_ms(&r->loop, now, r->paused_until));
+		/* LAB epoll: wait no longer than the oldest connection's deadline */
+		int wait_ms = conn_next_wait_ms(&r->loop, now, r->paused_until);
+		/* END LAB epoll (starter: int wait_ms = -1;) */
+		int n = epoll_wait(r->epfd, ev, MAX_EVENTS, wait_ms);
 		if (n < 0 && errno != EINTR)
 			log_fatal("epoll_wait: %s", strerror(errno));
 		for (int i = 0; i < n; i++) {
 			void *p = ev[i].data.ptr;
 			if (p == &stop_tag) {
 				stop = 1;
-			} else if (p == &listener_tag) {
-				if (conn_accept_batch(&r->loop, r->lfd, 0, admit))
-					pause_accepting(r, 1);
 			} else {
-				struct conn *c = p;
-				if (c->want == CONN_WRITE)
-					conn_on_writable(c);
-				else
-					conn_on_readable(c);
-				settle(r, c);
+				/* LAB epoll: accept a batch (pause on EMFILE), or step a conn */
+				if (p == &listener_tag) {
+					if (conn_accept_batch(&r->loop, r->lfd, 0, admit))
+						pause_accepting(r, 1);
+				} else {
+					struct conn *c = p;
+					if (c->want == CONN_WRITE)
+						conn_on_writable(c);
+					else
+						conn_on_readable(c);
+					settle(r, c);
+				}
+				/* END LAB epoll (starter: (void)p;) */
 			}
 		}
 		now = now_ms();
+		/* LAB epoll: close the connections idle past their deadline; end an EMFILE pause */
 		struct conn *c;
 		while ((c = conn_expired(&r->loop, now)))
 			conn_close(c);
 		if (r->paused_until && now >= r->paused_until)
 			pause_accepting(r, 0);
+		/* END LAB epoll (starter: (void)now;) */
 	}
 	while (r->loop.head)
 		conn_close(r->loop.head);

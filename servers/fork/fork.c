@@ -33,6 +33,7 @@ static volatile sig_atomic_t live_kids;
 
 static void on_sigchld(int sig)
 {
+	/* LAB fork: reap every exited child (a WNOHANG loop), free its slot; keep errno */
 	int saved = errno;
 	pid_t pid;
 	(void)sig;
@@ -46,6 +47,7 @@ static void on_sigchld(int sig)
 		}
 	}
 	errno = saved;
+	/* END LAB fork (starter: (void)sig;) */
 }
 
 static void sigchld_block(int block)
@@ -68,6 +70,7 @@ static void child_signals(void)
  * the handler always finds it. Returns -1 when fork fails. */
 static int spawn(void (*fn)(int), int fd)
 {
+	/* LAB fork: fork with SIGCHLD blocked; the child runs fn(fd), the parent records it */
 	sigchld_block(1);
 	pid_t pid = fork();
 	if (pid == 0) {
@@ -86,6 +89,7 @@ static int spawn(void (*fn)(int), int fd)
 	}
 	sigchld_block(0);
 	return pid < 0 ? -1 : 0;
+	/* END LAB fork (starter: (void)fn; (void)fd; return -1;) */
 }
 
 static void serve_child(int fd)
@@ -115,10 +119,12 @@ static void accept_loop(void)
 				net_accept_backoff();
 			continue; /* EINTR (SIGCHLD or a stop signal): look at server_stop */
 		}
+		/* LAB fork: the cap: 503 beyond --max-conns live children, else spawn */
 		if (live_kids >= opts.max_conns || spawn(serve_child, fd) < 0)
 			serve_reject(fd, "fork");
 		else
 			close(fd);
+		/* END LAB fork (starter: serve_connection(fd, &opts, "fork", &blocking_io_libc)) */
 	}
 }
 

@@ -116,6 +116,7 @@ static void packet_take(struct iocp_packet *dst, struct iocp_packet *pk)
  * hand the oldest packet to the newest waiter. */
 static void release_waiters(struct iocp_port *p)
 {
+	/* LAB iocp-emul: hand packets to waiters while running < concurrency */
 	while (p->head && p->waiters && p->running < p->concurrency) {
 		struct waiter *w = p->waiters;
 		p->waiters = w->next;
@@ -125,10 +126,12 @@ static void release_waiters(struct iocp_port *p)
 		p->running++;
 		pthread_cond_signal(&w->cond);
 	}
+	/* END LAB iocp-emul (starter: (void)p;) */
 }
 
 static void queue_push(struct iocp_port *p, struct iocp_packet *pk)
 {
+	/* LAB iocp-emul: append the packet to the queue (queue_pop takes from p->head) */
 	pk->next = NULL;
 	if (p->tail)
 		p->tail->next = pk;
@@ -136,6 +139,7 @@ static void queue_push(struct iocp_port *p, struct iocp_packet *pk)
 		p->head = pk;
 	p->tail = pk;
 	p->queued++;
+	/* END LAB iocp-emul (starter: (void)p; (void)pk;) */
 }
 
 /* ---- threads joining, leaving and blocking ---- */
@@ -169,9 +173,11 @@ void iocp_block_begin(void)
 		return;
 	struct iocp_port *p = t->port;
 	pthread_mutex_lock(&p->lock);
+	/* LAB iocp-emul: a thread that blocks stops counting as running: a waiter may run */
 	t->blocked = 1;
 	p->running--;
 	release_waiters(p);
+	/* END LAB iocp-emul (starter: (void)p;) */
 	pthread_mutex_unlock(&p->lock);
 }
 

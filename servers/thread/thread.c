@@ -44,6 +44,7 @@ static void *connection_thread(void *arg)
 /* Thread per connection: the fd travels on the heap, never on our stack. */
 static void spawn_connection(int fd, const pthread_attr_t *attr)
 {
+	/* LAB thread: a detached thread per connection (fd on the heap); 503 past --max-conns */
 	pthread_t tid;
 	int *arg = malloc(sizeof *arg);
 
@@ -62,11 +63,13 @@ static void spawn_connection(int fd, const pthread_attr_t *attr)
 			log_warn("pthread_create: %s (answering 503)", strerror(err));
 		serve_reject(fd, "thread");
 	}
+	/* END LAB thread (starter: (void)attr; serve_reject(fd, "thread");) */
 }
 
 /* Pool worker: accept and serve, one connection at a time, until stopped. */
 static void *pool_worker(void *unused)
 {
+	/* LAB thread: the pool worker: accept (back off on EMFILE) and serve, until server_stop */
 	(void)unused;
 	while (!server_stop) {
 		int fd = net_accept(listen_fd, 0);
@@ -80,6 +83,7 @@ static void *pool_worker(void *unused)
 		atomic_fetch_sub(&live_conns, 1);
 	}
 	return NULL;
+	/* END LAB thread (starter: (void)unused; return NULL;) */
 }
 
 static void start_pool(const pthread_attr_t *attr)

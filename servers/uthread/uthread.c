@@ -299,11 +299,13 @@ static void fd_drained(int fd, uint32_t events)
 /* Scheduler side: an edge for u's fd. */
 static void fd_event(struct uthread *u, uint32_t events)
 {
+	/* LAB uthread: remember the edge in fd_ready; wake u if it waits for it (an error: both) */
 	uint32_t got = events & (EPOLLERR | EPOLLHUP | EPOLLRDHUP) ? EPOLLIN | EPOLLOUT
 								   : events & (EPOLLIN | EPOLLOUT);
 	u->fd_ready |= got;
 	if (u->wait_events & got)
 		thread_wake(u, 1);
+	/* END LAB uthread (starter: (void)u; (void)events;) */
 }
 
 int uthread_wait_fd(int fd, uint32_t events, int timeout_ms)
@@ -527,11 +529,14 @@ static void pool_collect(struct uthread_sched *s)
 
 void uthread_block_begin(void)
 {
+	/* LAB uthread: leave the scheduler (T_TO_POOL): a pool kernel thread resumes the thread */
 	struct uthread *u = tls_self;
 	if (!u || u->state != T_RUNNING)
 		return;
 	u->state = T_TO_POOL;
-	thread_suspend(u); /* resumes on a pool kernel thread */
+	/* resumes on a pool kernel thread: */
+	thread_suspend(u);
+	/* END LAB uthread (starter: return) */
 }
 
 void uthread_block_end(void)

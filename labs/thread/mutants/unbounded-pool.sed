@@ -1,0 +1,5 @@
+# The pool is started, but the main thread still spawns a thread per connection: --workers bounds nothing.
+# file: thread.c
+# expect: 40 connections open: the pool
+# hint: no thread may be created per connection
+s|if (opts.workers > 1) {|if (0) { /* the pool and a thread per connection */|
