@@ -25,7 +25,8 @@
 
 #include "options.h"
 
-#define HTTP_MAX_HEAD    8192 /* request head limit: 431 beyond; 414 when the request line alone is */
+#define HTTP_MAX_HEAD 8192 /* request head limit: 431 beyond; 414 when the request line alone is   \
+			    */
 #define HTTP_MAX_PATH    4096 /* decoded --root path (PATH_MAX): 404 beyond */
 #define HTTP_MAX_HEADERS 64   /* header count limit: 431 beyond */
 
@@ -43,8 +44,8 @@ struct http_request {
 	const char *host; /* uri-host [":" port]: absolute-form's authority, else Host's value */
 	size_t host_len;  /* (host NULL: HTTP/1.0 without Host) */
 	int absolute;     /* the target was in absolute-form (its authority wins over Host) */
-	int minor;                /* HTTP/1.<minor> */
-	int keep_alive;           /* after the version's default and Connection: */
+	int minor;        /* HTTP/1.<minor> */
+	int keep_alive;   /* after the version's default and Connection: */
 	long long content_length; /* -1 when absent */
 	int chunked;              /* Transfer-Encoding present */
 	int status;               /* on HTTP_ERROR: status to answer */
