@@ -327,7 +327,8 @@ def run_fuzz(args, tmp):
         if why:
             out.result("skip", name, why)
             continue
-        res = fuzz.run(t, FUZZ_CASE_S, corpus=tempfile.mkdtemp(prefix="corpus-%s-" % t, dir=tmp),
+        scratch = tempfile.mkdtemp(prefix="fuzz-%s-" % t, dir=tmp)
+        res = fuzz.run(t, FUZZ_CASE_S, corpus=os.path.join(scratch, "corpus"), work=scratch,
                        timeout=lib.scaled(120))
         if res.ok():
             out.result("ok", "%s no crash in %s s (%s executions)" % (name, res.seconds, res.execs))

@@ -19,7 +19,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -96,15 +95,17 @@ def parse_log(res, text):
         res.crash = m[-1]
 
 
-def run(target, seconds, corpus=None, jobs=False, timeout=None):
+def run(target, seconds, corpus=None, jobs=False, timeout=None, work=None):
     """Run one target for `seconds`; returns a Result. corpus: the working corpus
-    (default build/fuzz/corpus/<target>); the committed seeds are read, never written."""
+    (default build/fuzz/corpus/<target>); the committed seeds are read, never written.
+    work: where its log and scratch files go (default build/fuzz/<target>); a crash's
+    log is copied beside the crash file."""
     res = Result(target)
     why = missing_reason(target)
     if why:
         res.error = why
         return res
-    work = os.path.join(ROOT, "build", "fuzz", target)
+    work = work or os.path.join(ROOT, "build", "fuzz", target)
     corpus = corpus or os.path.join(ROOT, "build", "fuzz", "corpus", target)
     findings = os.path.join(HERE, "findings", target)
     tmp = os.path.join(work, "tmp")
@@ -129,6 +130,9 @@ def run(target, seconds, corpus=None, jobs=False, timeout=None):
         with open(os.path.join(work, name), "rb") as f:
             text += f.read().decode("utf-8", "replace")
     parse_log(res, text)
+    if res.crash and os.path.exists(res.crash):
+        shutil.copyfile(res.log, res.crash + ".log")
+        res.log = res.crash + ".log"
     if res.seconds is None and res.execs is not None and not res.crash:
         res.seconds = seconds
     if rc is None:
