@@ -25,7 +25,7 @@ else
 BUILD   := build/plain
 BIN     := bin
 endif
-MODELS  := iterative fork thread select epoll libevent iocp-emul pth
+MODELS  := iterative fork thread select epoll libevent iocp-emul pth uthread
 COMMON_SRC := $(wildcard servers/common/*.c)
 COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
 IOCP_LIB_SRC := $(filter-out servers/iocp-emul/main.c,$(wildcard servers/iocp-emul/*.c))
@@ -39,6 +39,8 @@ LIBS_libevent  := $(shell pkg-config --libs libevent_core 2>/dev/null || echo -l
 LIBS_pth       := -lpth
 LIBS_iocp-emul := $(shell pkg-config --libs liburing 2>/dev/null || echo -luring)
 LIBS_test_iocp := $(LIBS_iocp-emul)
+LIBS_uthread   := -lboost_context
+LIBS_test_uthread := -lboost_context
 
 MODEL_BINS := $(MODELS:%=$(BIN)/%)
 
@@ -84,6 +86,7 @@ $(BIN)/loadgen: $(LOADGEN_SRC:%.c=$(BUILD)/%.o)
 $(UNIT_BIN): $(BIN)/tests/%: $(BUILD)/tests/unit/%.o $(COMMON_OBJ) $(IOCP_LIB_OBJ)
 	@mkdir -p $(BIN)/tests
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_$*) $(LIBS_iocp-emul) $(LDLIBS)
+$(BIN)/tests/test_uthread: $(BUILD)/servers/uthread/uthread.o
 
 # ---- fuzzing: libFuzzer targets, with clang whatever CC is, always ASan + UBSan ----
 FUZZ_CC      ?= clang

@@ -1,6 +1,6 @@
 """runs.py - read a results folder's runs.csv and reduce repetitions to median, min and max.
 
-Shared by plot.py and report.py (and runner.py for the column list).  A row
+Shared by plot.py, report.py and sections/ (and runner.py, point.py for the column list).  A row
 whose variant is "ceiling" (or ends in ":ceiling") is a level the model cannot
 hold; it carries no measurements (results/README.md).
 """
@@ -16,10 +16,13 @@ COLUMNS = (
     "duration_s,requests,bytes,rps,lat_p50_us,lat_p90_us,lat_p99_us,lat_p999_us,lat_max_us,"
     "err_connect,err_read,err_write,err_timeout,err_status,err_invalid,"
     "srv_user_s,srv_sys_s,srv_cpu_pct,srv_ctxsw_vol,srv_ctxsw_invol,srv_rss_kb,srv_threads,srv_procs,"
-    "cli_cpu_pct,client_bound,client,started_utc"
+    "cli_cpu_pct,client_bound,client,started_utc,conns_served,fairness_jain,srv_cpu_us_per_req"
 ).split(",")
 
 ERROR_COLUMNS = [c for c in COLUMNS if c.startswith("err_")]
+# runs.csv written before issue 10 appended conns_served, fairness_jain and
+# srv_cpu_us_per_req: still read, those three left empty.
+COLUMNS_BEFORE_ISSUE_10 = COLUMNS[:38]
 
 # cpu.csv, next to runs.csv: how busy the server's and the client's CPUs were
 # (percent of the set's capacity, /proc/stat), softirq included, over the window.
@@ -33,9 +36,9 @@ def load(path):
     with open(path, newline="") as f:
         reader = csv.reader(f)
         header = next(reader, None)
-        if header != COLUMNS:
+        if header != COLUMNS and header != COLUMNS_BEFORE_ISSUE_10:
             raise ValueError(f"{path}: header is not the contract's columns:\n  got  {header}\n  want {COLUMNS}")
-        return [dict(zip(COLUMNS, r)) for r in reader if r]
+        return [dict(dict.fromkeys(COLUMNS, ""), **dict(zip(header, r))) for r in reader if r]
 
 
 def num(row, col):

@@ -9,7 +9,8 @@
 -- started_utc.  The rest stay empty for the runner.  As in bin/loadgen,
 -- `requests` counts 2xx/3xx responses only (wrk's total minus its non-2xx/3xx
 -- count, which goes to err_status); wrk has no "invalid" kind, so err_invalid
--- is 0 (wrk counts a malformed response as a read error); cli_cpu_pct is empty.
+-- is 0 (wrk counts a malformed response as a read error); cli_cpu_pct is empty,
+-- and so are conns_served and fairness_jain (wrk does not count per connection).
 -- wrk does not pass -c to scripts, so conns and keep-alive are read from
 -- /proc/self/cmdline (Linux).
 
@@ -22,6 +23,7 @@ local columns = {
    "err_connect", "err_read", "err_write", "err_timeout", "err_status", "err_invalid",
    "srv_user_s", "srv_sys_s", "srv_cpu_pct", "srv_ctxsw_vol", "srv_ctxsw_invol", "srv_rss_kb",
    "srv_threads", "srv_procs", "cli_cpu_pct", "client_bound", "client", "started_utc",
+   "conns_served", "fairness_jain", "srv_cpu_us_per_req",
 }
 
 -- wrk's own command line, as a list of arguments.

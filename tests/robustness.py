@@ -19,8 +19,8 @@ GET_CLOSE = request_bytes("GET", "/", headers=["Connection: close"])
 GET_KEEP = request_bytes("GET", "/")
 
 NO_WORKERS_KNOB = ("iterative", "select", "pth")
-BIG_EVENT = ("epoll", "libevent", "iocp-emul")
-EMFILE_MODELS = ("epoll", "libevent", "select", "thread", "pth", "iocp-emul")
+BIG_EVENT = ("epoll", "libevent", "iocp-emul", "uthread")
+EMFILE_MODELS = ("epoll", "libevent", "select", "thread", "pth", "iocp-emul", "uthread")
 
 
 def all_hello(crowd, what):

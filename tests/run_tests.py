@@ -64,6 +64,8 @@ MODELS = [
     ("iocp-emul/io_uring", "iocp-emul", ["--backend", "io_uring"], ("conformance", "robustness")),
     ("iocp-emul/epoll", "iocp-emul", ["--backend", "epoll"], ("conformance", "robustness")),
     ("pth", "pth", [], ("conformance", "robustness")),
+    ("uthread", "uthread", [], ("conformance", "robustness")),
+    ("uthread/w2", "uthread", ["--workers", "2"], ("conformance",)),
 ]
 
 SUITES = {"conformance": conformance.CASES, "robustness": robustness.CASES}

@@ -27,8 +27,11 @@ import uuid
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "harness"))
 
+import experiments  # noqa: E402
+import point  # noqa: E402
 import runs  # noqa: E402
 import runner  # noqa: E402
+import sampling  # noqa: E402
 
 BIN = os.path.abspath(os.environ.get("BIN") or os.path.join(ROOT, "bin"))
 
@@ -70,7 +73,7 @@ def run_all(args, env=None, timeout=300):
 def case_columns_match_contract():
     expect(runs.COLUMNS == CONTRACT_COLUMNS, "harness/runs.py COLUMNS == the contract's columns",
            [c for c in runs.COLUMNS if c not in CONTRACT_COLUMNS] or "a different order")
-    expect(len(CONTRACT_COLUMNS) == 38, "38 contract columns", len(CONTRACT_COLUMNS))
+    expect(len(CONTRACT_COLUMNS) == 41, "41 contract columns", len(CONTRACT_COLUMNS))
 
 
 def case_loadgen_csv_header():
@@ -83,7 +86,7 @@ def case_loadgen_csv_header():
     expect(len(lines) >= 2, "a header and a row on stdout", repr(p.stdout[:200]))
     header = next(csv.reader([lines[0]]))
     expect(header == CONTRACT_COLUMNS, "loadgen --csv header == the contract's columns", header)
-    got = runner.parse_client_csv(p.stdout)
+    got = point.parse_client_csv(p.stdout)
     expect(got is not None and got["client"] == "loadgen", "the runner to parse loadgen's row", got)
 
 
@@ -91,9 +94,9 @@ def case_cpuset_parse_format():
     table = [("0", {0}, "0"), ("0-1", {0, 1}, "0-1"), ("0,2-4,7", {0, 2, 3, 4, 7}, "0,2-4,7"),
              ("3,1,2", {1, 2, 3}, "1-3")]
     for text, cpus, canonical in table:
-        expect(runner.cpuset_parse(text) == cpus, f"cpuset_parse({text!r}) == {cpus}", runner.cpuset_parse(text))
-        expect(runner.cpuset_format(cpus) == canonical, f"cpuset_format({cpus}) == {canonical!r}",
-               runner.cpuset_format(cpus))
+        expect(sampling.cpuset_parse(text) == cpus, f"cpuset_parse({text!r}) == {cpus}", sampling.cpuset_parse(text))
+        expect(sampling.cpuset_format(cpus) == canonical, f"cpuset_format({cpus}) == {canonical!r}",
+               sampling.cpuset_format(cpus))
 
 
 def case_proc_sampling_counts_children():
@@ -102,9 +105,9 @@ def case_proc_sampling_counts_children():
                          start_new_session=True)
     try:
         time.sleep(0.3)
-        a = runner.sample_server(p.pid)
+        a = sampling.sample_server(p.pid)
         time.sleep(0.6)
-        b = runner.sample_server(p.pid)
+        b = sampling.sample_server(p.pid)
     finally:
         os.killpg(p.pid, signal.SIGKILL)
         p.wait()
@@ -148,9 +151,9 @@ def case_proc_sampling_many_small_processes():
                          text=True, start_new_session=True)
     try:
         time.sleep(0.1)
-        a = runner.sample_server(p.pid)
+        a = sampling.sample_server(p.pid)
         expect(p.stdout.readline().strip() == "burnt", "the tree to report 'burnt'", "something else")
-        b = runner.sample_server(p.pid)
+        b = sampling.sample_server(p.pid)
         p.stdin.write("go\n")
         p.stdin.flush()
         truth = float(p.stdout.readline())
@@ -166,7 +169,7 @@ def case_proc_sampling_many_small_processes():
 def case_plan_marks_ceilings():
     args = runner.parse_args(["--experiments", "seda,daytime", "--models", "select,pth,epoll",
                               "--conns", "16,1024,4096", "--reps", "1"])
-    pts = runner.plan(args, [runner.EXP_BY_NAME["seda"], runner.EXP_BY_NAME["daytime"]])
+    pts = runner.plan(args, [experiments.EXP_BY_NAME["seda"], experiments.EXP_BY_NAME["daytime"]])
     ceil = sorted((p.exp.name, p.setup.model, p.level) for p in pts if p.ceiling)
     want = [("seda", "pth", 1024), ("seda", "pth", 4096), ("seda", "select", 1024), ("seda", "select", 4096)]
     expect(ceil == want, f"ceilings only for keep-alive levels above 1000 of select and pth: {want}", ceil)
@@ -222,7 +225,7 @@ def case_quick_bench_produces_every_file():
     expect(header == CONTRACT_COLUMNS, "runs.csv header == the contract's columns", header)
     rows = runs.load(os.path.join(QUICK_OUT, "runs.csv"))
     a = runner.parse_args(args)
-    want = len(runner.plan(a, [runner.EXP_BY_NAME[e] for e in a.experiments]))
+    want = len(runner.plan(a, [experiments.EXP_BY_NAME[e] for e in a.experiments]))
     expect(len(rows) == want, f"{want} rows (one per planned point)", len(rows))
     for row in rows:
         if runs.is_ceiling(row):

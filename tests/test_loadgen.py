@@ -11,16 +11,27 @@ by column name:
     each of the N requests reaches the server once and ends as exactly one
     counted response or one error of the expected kind;
   - against a closed port: every request is a connect error;
+  - fairness, against a server that serves only some connections on purpose (some
+    source-address slots, a known number per slot, only the first 3 connections; keep-
+    alive, --close, -R): conns_served and fairness_jain are those of the server's own
+    per-connection counts;
+  - --think-ms: requests bounded by conns x d / think, the server's count matches,
+    think time not in the latency;
+  - --hist-out and --merge: each file's per-connection counts are the server's, the
+    run's percentiles those of its buckets; merging two files sums the counts, takes
+    the percentiles of the summed buckets and Jain's index of the union; --start-at
+    starts two clients' windows together;
   - the CSV header is the contract's column list, in order, and the columns only
     the runner knows (experiment, srv_*, ...) are left empty.
 Prints "ok - loadgen <case>", "not ok - loadgen <case>: expected X, got Y" or
 "skip - loadgen <case>: why"; exits 0 when nothing failed, 1 otherwise. The whole
-file takes a few seconds (30 s at most: past 25 s the remaining cases fail as not
+file takes about 15 s (60 s at most: past 50 s the remaining cases fail as not
 run); every server it starts is killed when it ends, on an exception or Ctrl-C.
 """
 
 import csv
 import io
+import math
 import os
 import select
 import signal
@@ -28,6 +39,7 @@ import socket
 import struct
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -35,7 +47,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.abspath(os.environ.get("BIN") or os.path.join(ROOT, "bin"))
 LOADGEN = os.path.join(BIN, "loadgen")
 SANITIZED = bool(os.environ.get("SANITIZE"))
-BUDGET_S = 25.0              # then the remaining cases fail as not run (the file must end within 30 s)
+BUDGET_S = 50.0              # then the remaining cases fail as not run (the file must end within 60 s)
 RUN_TIMEOUT_S = 10.0         # one loadgen run (its -d 5 stops a run that never reaches N)
 SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:", "ThreadSanitizer")
 
@@ -84,6 +96,16 @@ DAY_LINES = {
     "day_nocrlf": b"Sun Nov 22 16:40:00 2026",
     "day_empty": b"",
 }
+
+
+def read_head(s, buf):
+    """Reads from s until buf holds a whole request head; returns what follows it, or None at EOF."""
+    while b"\r\n\r\n" not in buf:
+        d = s.recv(4096)
+        if not d:
+            return None
+        buf += d
+    return buf.split(b"\r\n\r\n", 1)[1]
 
 
 class MockServer:
@@ -148,12 +170,9 @@ class MockServer:
         buf = b""
         n = 0
         while True:
-            while b"\r\n\r\n" not in buf:
-                d = s.recv(4096)
-                if not d:
-                    return
-                buf += d
-            _, buf = buf.split(b"\r\n\r\n", 1)
+            buf = read_head(s, buf)
+            if buf is None:
+                return
             n += 1
             with self.lock:
                 self.requests += 1
@@ -214,6 +233,65 @@ class MockServer:
             except OSError:
                 pass
         self.thread.join(1.0)
+
+
+class PickyServer(MockServer):
+    """Serves a request (200) only where serve(conn_no, slot, slot_served) says so, where
+    conn_no counts connections from 0 in the order their first request came, slot is k for
+    a client on 127.0.0.(k+1) (loadgen --src-addrs N puts connection slot k there), and
+    slot_served is what that slot got so far; any other request is read and its connection
+    closed unanswered (loadgen counts err_read).  Records responses per connection and per
+    slot, and the requests turned away."""
+
+    def __init__(self, serve):
+        self.serve = serve
+        self.by_conn = []      # conn_no -> responses
+        self.by_slot = {}      # slot -> responses
+        self.rejected = 0
+        super().__init__("picky")
+
+    def _serve_http(self, s):
+        slot = int(s.getpeername()[0].rsplit(".", 1)[1]) - 1
+        buf, conn_no = b"", None
+        while True:
+            buf = read_head(s, buf)
+            if buf is None:
+                return
+            with self.lock:
+                self.requests += 1
+                if conn_no is None:
+                    conn_no = len(self.by_conn)
+                    self.by_conn.append(0)
+                ok = self.serve(conn_no, slot, self.by_slot.get(slot, 0))
+                if ok:
+                    self.by_conn[conn_no] += 1
+                    self.by_slot[slot] = self.by_slot.get(slot, 0) + 1
+                else:
+                    self.rejected += 1
+            if not ok:
+                return
+            s.sendall(OK)
+
+    def slot_counts(self, n_slots):
+        time.sleep(0.05)
+        with self.lock:
+            return [self.by_slot.get(k, 0) for k in range(n_slots)]
+
+
+def jain(xs):
+    """Jain's index over xs; None when nothing was served."""
+    total, sq = sum(xs), sum(x * x for x in xs)
+    return None if sq == 0 else total * total / (len(xs) * sq)
+
+
+def expect_fairness(row, xs, what):
+    """conns_served and fairness_jain of the row are those of the per-connection counts xs."""
+    want_served, want_jain = sum(1 for x in xs if x > 0), jain(xs)
+    got_served, got_jain = row.get("conns_served", ""), row.get("fairness_jain", "")
+    ok_jain = (got_jain == "") if want_jain is None else (got_jain != "" and abs(float(got_jain) - want_jain) < 1e-6)
+    if got_served != str(want_served) or not ok_jain:
+        raise Fail("expected conns_served=%d fairness_jain=%s (%s: %s), got conns_served=%s fairness_jain=%s"
+                   % (want_served, "" if want_jain is None else "%.6f" % want_jain, what, xs, got_served, got_jain))
 
 
 # ---------------------------------------------------------------- the suite's servers
@@ -309,9 +387,11 @@ def one_daytime_len(port):
 
 # ---------------------------------------------------------------- running loadgen
 
-def loadgen(url, n, conns=8, threads=2, close=False, timeout_ms=None, rate=None):
-    """Runs loadgen --requests n --csv; returns (header, row as a dict, stderr)."""
-    argv = [LOADGEN, "-c", str(conns), "-t", str(threads), "-d", "5", "--requests", str(n), "--csv"]
+def loadgen(url, n, conns=8, threads=2, close=False, timeout_ms=None, rate=None, extra=(), duration="5"):
+    """Runs loadgen [--requests n] --csv [extra]; returns (header, row as a dict, stderr)."""
+    argv = [LOADGEN, "-c", str(conns), "-t", str(threads), "-d", duration, "--csv"] + list(extra)
+    if n is not None:
+        argv += ["--requests", str(n)]
     if close:
         argv.append("--close")
     if timeout_ms is not None:
@@ -319,6 +399,11 @@ def loadgen(url, n, conns=8, threads=2, close=False, timeout_ms=None, rate=None)
     if rate is not None:
         argv += ["-R", str(rate)]
     argv.append(url)
+    return run_csv(argv)
+
+
+def run_csv(argv):
+    """Runs a loadgen command line that prints --csv; returns (header, row as a dict, stderr)."""
     try:
         p = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True,
                            timeout=RUN_TIMEOUT_S * (2 if SANITIZED else 1))
@@ -453,6 +538,229 @@ def model_case(model, kind, n, conns=8, rate=None):
     return fn
 
 
+def fairness_case(serve, conns, n, close=False, rate=None, want=None):
+    """loadgen -c conns --src-addrs conns --requests n against PickyServer(serve): requests
+    and err_read are what the server answered and turned away, conns_served and
+    fairness_jain those of the server's per-slot counts (want: those counts, if known)."""
+    def fn():
+        srv = PickyServer(serve)
+        try:
+            _, row, _ = loadgen("http://127.0.0.1:%d/" % srv.port, n, conns=conns, close=close, rate=rate,
+                                extra=["--src-addrs", str(conns), "--timeout", "4000"])
+            xs = srv.slot_counts(conns)
+        finally:
+            srv.stop()
+        expect_counts(row, {"requests": sum(xs), "err_read": srv.rejected})
+        if want is not None and xs != want:
+            raise Fail("expected the server to serve %s per slot, got %s" % (want, xs))
+        expect_fairness(row, xs, "per slot, as the server served them")
+    return fn
+
+
+def case_fairness_first_m_connections():
+    """No source addresses: the server serves the first 3 connections for good (keep-alive,
+    never closed, so each is one slot) and turns every later connection away."""
+    srv = PickyServer(lambda conn_no, slot, got: conn_no < 3)
+    try:
+        _, row, _ = loadgen("http://127.0.0.1:%d/" % srv.port, 300, conns=8, timeout_ms=4000)
+        time.sleep(0.05)
+        with srv.lock:
+            xs, rejected = srv.by_conn[:3] + [0] * 5, srv.rejected
+    finally:
+        srv.stop()
+    expect_counts(row, {"requests": sum(xs), "err_read": rejected})
+    expect_fairness(row, xs, "the 3 served connections and 5 never served")
+
+
+def case_think_time_rate():
+    """--think-ms 100, 4 connections, 1.5 s: each connection does at most 1500/100 + 1
+    requests (the think time is a floor on its period), and about 4 x 1500 / (100 + rtt) in
+    all; the server saw every counted request (and at most one more per connection, in
+    flight at the end)."""
+    srv = MockServer("ok")
+    try:
+        _, row, _ = loadgen("http://127.0.0.1:%d/" % srv.port, None, conns=4, extra=["--think-ms", "100"],
+                            duration="1.5")
+        _, heads = srv.counts()
+    finally:
+        srv.stop()
+    got = int(row["requests"])
+    expect_counts(row, {"requests": got})
+    if not 0.5 * 60 <= got <= 4 * 16:
+        raise Fail("expected 30 <= requests <= 64 (about 4 x 1500 / (100 + rtt) = 60), got %d" % got)
+    if not got <= heads <= got + 4:
+        raise Fail("expected the server's %d requests to be loadgen's %d plus at most 4 in flight" % (heads, got))
+
+
+def case_think_time_exact():
+    """--think-ms 100 --requests 20 on 4 connections: exactly 20 counted and served; some
+    connection did 5 requests, so at least 4 think times (0.4 s) passed; the latency does not
+    hold the think time (p50 well under 100 ms)."""
+    srv = MockServer("ok")
+    try:
+        _, row, _ = loadgen("http://127.0.0.1:%d/" % srv.port, 20, conns=4, extra=["--think-ms", "100"])
+        _, heads = srv.counts()
+    finally:
+        srv.stop()
+    expect_counts(row, {"requests": 20, "bytes": 20 * OKLEN})
+    if heads != 20:
+        raise Fail("expected the server to receive 20 requests, got %d" % heads)
+    if float(row["duration_s"]) < 0.4:
+        raise Fail("expected duration_s >= 0.4 (4 think times of 100 ms), got %s" % row["duration_s"])
+    if float(row["lat_p50_us"]) >= 50000:
+        raise Fail("expected lat_p50_us < 50000 (think time excluded), got %s" % row["lat_p50_us"])
+
+
+# ---------------------------------------------------------------- --hist-out and --merge
+
+def hist_file(path):
+    """A --hist-out file: (fields as text, {bucket index: count}, conn_requests list)."""
+    fields, buckets, conns = {}, {}, None
+    with open(path) as f:
+        lines = f.read().split("\n")
+    if lines[0] != "loadgen-hist 1" or "end" not in lines:
+        raise Fail("expected %s to start with 'loadgen-hist 1' and hold an 'end' line" % path)
+    for line in lines[1:lines.index("end")]:
+        key, _, val = line.partition(" ")
+        if key == "bucket":
+            idx, _, count = val.split()
+            buckets[int(idx)] = buckets.get(int(idx), 0) + int(count)
+        elif key == "conn_requests":
+            conns = [int(v) for v in val.split()]
+        else:
+            fields[key] = val
+    return fields, buckets, conns
+
+
+def bucket_mid_us(i):
+    """The midpoint of bucket i of the log-linear layout (harness/loadgen/hist.h)."""
+    if i < 256:
+        return i
+    shift = (i - 256) // 128 + 1
+    return (((i - 256) % 128 + 128) << shift) + (1 << shift) // 2
+
+
+def percentile_us(buckets, lo, hi, p):
+    """hist.h's rule: the midpoint of the bucket holding the ceil(p/100 n)-th value, in [min, max]."""
+    n = sum(buckets.values())
+    if p >= 100:
+        return hi
+    rank, seen = max(1, math.ceil(p / 100.0 * n)), 0   # the same doubles as hist.c
+    for i in sorted(buckets):
+        seen += buckets[i]
+        if seen >= rank:
+            return min(max(bucket_mid_us(i), lo), hi)
+    return hi
+
+
+LAT_COLUMNS = [("lat_p50_us", 50), ("lat_p90_us", 90), ("lat_p99_us", 99), ("lat_p999_us", 99.9)]
+
+
+def expect_latency_from(row, buckets, lo, hi, what):
+    want = {c: percentile_us(buckets, lo, hi, p) for c, p in LAT_COLUMNS}
+    want["lat_max_us"] = hi
+    bad = [c for c in want if row.get(c) != str(want[c])]
+    if bad:
+        raise Fail("expected %s from %s, got %s" % (" ".join("%s=%d" % (c, want[c]) for c in bad), what,
+                                                  " ".join("%s=%s" % (c, row.get(c)) for c in bad)))
+
+
+def case_merge_two_runs():
+    """Two runs (4 and 3 connections, one slot of the second refused) each write --hist-out;
+    their per-connection counts are the server's; --merge --csv gives the summed counts, the
+    percentiles of the summed buckets (computed here), Jain's index over the union."""
+    tmp = tempfile.mkdtemp(prefix="test_loadgen_")
+    try:
+        files, rows, union_x = [], [], []
+        for conns, n, refuse in ((4, 300, None), (3, 200, 1)):
+            path = os.path.join(tmp, "c%d.hist" % conns)
+            srv = PickyServer(lambda c, slot, got, refuse=refuse: slot != refuse)
+            try:
+                _, row, _ = loadgen("http://127.0.0.1:%d/" % srv.port, n, conns=conns,
+                                    extra=["--src-addrs", str(conns), "--hist-out", path])
+                xs = srv.slot_counts(conns)
+            finally:
+                srv.stop()
+            fields, buckets, per_conn = hist_file(path)
+            if per_conn != xs:
+                raise Fail("expected %s's conn_requests to be the server's per-slot counts %s, got %s"
+                           % (os.path.basename(path), xs, per_conn))
+            expect_latency_from(row, buckets, int(fields["lat_min_us"]), int(fields["lat_max_us"]),
+                                "the run's own --hist-out buckets")
+            files.append((fields, buckets))
+            rows.append(row)
+            union_x += xs
+        _, merged, _ = run_csv([LOADGEN, "--merge", "--csv"] + [os.path.join(tmp, "c%d.hist" % c) for c in (4, 3)])
+    finally:
+        for f in os.listdir(tmp):
+            os.unlink(os.path.join(tmp, f))
+        os.rmdir(tmp)
+    want = {c: sum(int(r[c]) for r in rows) for c in ["requests", "bytes"] + ERRORS}
+    expect_counts(merged, want)
+    union = {}
+    for _, b in files:
+        for i, c in b.items():
+            union[i] = union.get(i, 0) + c
+    lo = min(int(f["lat_min_us"]) for f, _ in files)
+    hi = max(int(f["lat_max_us"]) for f, _ in files)
+    expect_latency_from(merged, union, lo, hi, "the two files' buckets summed")
+    expect_fairness(merged, union_x, "over the union of both runs' connections")
+    if merged.get("conns") != "7" or merged.get("client") != "loadgen*2":
+        raise Fail("expected conns=7 client=loadgen*2, got conns=%s client=%s" % (merged.get("conns"), merged.get("client")))
+
+
+def case_start_at():
+    """Two loadgens given --start-at 1 s ahead both begin measuring at or after it, within
+    0.25 s of each other; a moment 10 s past is refused (exit 2, one line)."""
+    srv = MockServer("ok")
+    tmp = tempfile.mkdtemp(prefix="test_loadgen_")
+    try:
+        at = time.time() + 1.0
+        paths = [os.path.join(tmp, "%d.hist" % i) for i in range(2)]
+        procs = [subprocess.Popen([LOADGEN, "-c", "2", "-t", "1", "-d", "0.3", "--start-at", "%.6f" % at,
+                                   "--hist-out", p, "http://127.0.0.1:%d/" % srv.port],
+                                  stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                 for p in paths]
+        errs = [pr.communicate(timeout=RUN_TIMEOUT_S)[1] for pr in procs]
+        if any(pr.returncode != 0 for pr in procs):
+            raise Fail("expected both loadgens to exit 0, got %s: %s" % ([pr.returncode for pr in procs], errs))
+        starts = [float(hist_file(p)[0]["window_start_s"]) for p in paths]
+        late = subprocess.run([LOADGEN, "--start-at", "%.3f" % (time.time() - 10), "http://127.0.0.1:%d/" % srv.port],
+                              stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
+    finally:
+        srv.stop()
+        for f in os.listdir(tmp):
+            os.unlink(os.path.join(tmp, f))
+        os.rmdir(tmp)
+    if min(starts) < at or max(starts) - min(starts) > 0.25:
+        raise Fail("expected both windows to start at or after %.3f, within 0.25 s, got %s" % (at, starts))
+    if late.returncode != 2 or late.stderr.count("\n") != 1 or "passed" not in late.stderr:
+        raise Fail("expected a --start-at 10 s past to exit 2 with one line, got %d: %r" % (late.returncode, late.stderr))
+
+
+BAD_USAGE = [
+    # arguments, a word the one-line error must hold
+    (["--think-ms", "5", "-R", "100", "http://127.0.0.1:1/"], "closed loop"),
+    (["--think-ms", "soon", "http://127.0.0.1:1/"], "--think-ms"),
+    (["--merge", "-c", "3", "x.hist"], "takes only"),
+    (["--merge"], "files"),
+    (["--merge", "/nonexistent/x.hist"], "cannot open"),
+    (["--merge", "/proc/self/stat"], "not a loadgen --hist-out file"),
+    (["--hist-out", "/nonexistent/dir/x.hist", "http://127.0.0.1:1/"], "--hist-out"),
+    (["--start-at", "yesterday", "http://127.0.0.1:1/"], "--start-at"),
+]
+
+
+def bad_usage_case(argv, word):
+    def fn():
+        p = subprocess.run([LOADGEN] + argv, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                           timeout=RUN_TIMEOUT_S)
+        if p.returncode != 2 or p.stderr.count("\n") != 1 or word not in p.stderr or p.stdout:
+            raise Fail("expected exit 2 and one line on stderr holding %r, got exit %d: %r"
+                       % (word, p.returncode, p.stderr[:300]))
+    return fn
+
+
 N = 200
 OKLEN = len(OK)
 CASES = [("csv header is the contract's column list", case_csv_header_is_the_contract)]
@@ -465,6 +773,23 @@ for _model in ("epoll", "thread"):
          model_case(_model, "keep-alive", 300, conns=4, rate=4000)),
     ]
 CASES += [
+    ("fairness: slots 0, 2, 3 of 6 served -> conns_served, fairness_jain from the server's counts",
+     fairness_case(lambda c, slot, got: slot in (0, 2, 3), 6, 300)),
+    ("fairness: slot k served k requests, then refused -> conns_served=3, fairness_jain=0.642857",
+     fairness_case(lambda c, slot, got: got < slot, 4, 200, want=[0, 1, 2, 3])),
+    ("fairness --close: slots 1, 2 of 4 served -> from the server's counts",
+     fairness_case(lambda c, slot, got: slot in (1, 2), 4, 200, close=True)),
+    ("fairness -R 3000: slot 3 of 4 refused -> from the server's counts",
+     fairness_case(lambda c, slot, got: slot != 3, 4, 150, rate=3000)),
+    ("fairness: only the first 3 connections served -> conns_served=3, fairness from their counts",
+     case_fairness_first_m_connections),
+    ("--think-ms 100: requests near conns x d / think, server's count matches", case_think_time_rate),
+    ("--think-ms 100 --requests 20: 20 counted and served, think time between, not in latency",
+     case_think_time_exact),
+    ("--hist-out of two runs, --merge: summed counts, percentiles of the summed buckets, Jain of the union",
+     case_merge_two_runs),
+    ("--start-at: two clients start their window together; a moment long past is refused", case_start_at),
+] + [("bad usage: loadgen %s -> exit 2, one line" % " ".join(a), bad_usage_case(a, w)) for a, w in BAD_USAGE] + [
     ("-c 1 --requests 1 -> requests=1", mock_case("ok", 1, {"requests": 1, "bytes": OKLEN}, conns=1)),
     ("http, closed port -> err_connect=50", refused_case(False)),
     ("http --close, closed port -> err_connect=50", refused_case(True)),

@@ -7,8 +7,11 @@
  * main resolves the target, builds the one request every connection sends,
  * starts the threads, then only waits: for the warmup to end (it resets the
  * counters), for -d, for SIGINT/SIGTERM (stop early, report what was measured,
- * exit 0) or for the workers to finish --requests.  Limits: IPv4 source-address
- * spreading only; one request per connection in flight (no pipelining). */
+ * exit 0) or for the workers to finish --requests.  --start-at delays all of it
+ * to a CLOCK_REALTIME moment (clients on several hosts start together);
+ * --hist-out writes what was counted to a file and --merge adds such files up
+ * (histfile.c).  Limits: IPv4 source-address spreading only; one request per
+ * connection in flight (no pipelining). */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -26,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "histfile.h"
 #include "opts.h"
 #include "report.h"
 #include "worker.h"
@@ -33,6 +37,7 @@
 #define PORTS_FALLBACK         28232                /* ephemeral ports when /proc does not say */
 #define FD_RESERVE             32                   /* stdio, epoll and event fds, the resolver */
 #define CONNECT_TIMEOUT_MIN_NS (10 * 1000000000ull) /* SYN retries at 1 s, 3 s, 7 s fit */
+#define START_LATE_MAX_S       0.5                  /* --start-at this far in the past: refused */
 
 static void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -175,6 +180,7 @@ static void shared_setup(const struct opts *o, struct shared *sh)
 	sh->connect_timeout_ns =
 	    sh->timeout_ns > CONNECT_TIMEOUT_MIN_NS ? sh->timeout_ns : CONNECT_TIMEOUT_MIN_NS;
 	sh->rate_rps = o->rate_rps;
+	sh->think_ns = o->think_ms * 1000000ull;
 	sh->threads = o->threads;
 	sh->max_requests = o->max_requests;
 	sh->main_thread = pthread_self();
@@ -223,13 +229,43 @@ static enum wait_end wait_until(const sigset_t *set, uint64_t deadline_ns)
 	}
 }
 
-static void utc_now(char *out, size_t cap)
+/* Now as ISO 8601 UTC into out; returns CLOCK_REALTIME seconds. */
+static double utc_now(char *out, size_t cap)
 {
 	struct timespec ts;
 	struct tm tm;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double realtime_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* --start-at: wait for that CLOCK_REALTIME moment; returns how late we are
+ * then.  Refuses (exit 2) a moment long past; a stop signal meanwhile ends
+ * the run with nothing measured. */
+static double start_at_wait(const struct opts *o, const sigset_t *set)
+{
+	double late = realtime_s() - o->start_at;
+	if (late > START_LATE_MAX_S)
+		die_usage("--start-at %.3f: that moment passed %.3f s ago (clocks out of step, or "
+			  "the start was handed over too late)",
+			  o->start_at, late);
+	while (late < 0) {
+		uint64_t left_ns = (uint64_t)(-late * 1e9);
+		if (wait_until(set, clock_ns() + (left_ns ? left_ns : 1)) == WAIT_STOP_SIGNAL) {
+			fprintf(stderr, "loadgen: stopped before --start-at: nothing measured\n");
+			exit(0);
+		}
+		late = realtime_s() - o->start_at;
+	}
+	return late;
 }
 
 static double cpu_seconds(void)
@@ -268,7 +304,7 @@ static void run_phases(const struct opts *o, struct shared *sh, struct run_resul
 		end = wait_until(set, clock_ns() + o->warmup_ms * 1000000ull);
 	uint64_t start_ns = clock_ns();
 	double cpu0 = cpu_seconds();
-	utc_now(r->started_utc, sizeof(r->started_utc));
+	r->window_start_s = utc_now(r->started_utc, sizeof(r->started_utc));
 	if (o->warmup_ms && end == WAIT_TIME)
 		phase_set(sh, PHASE_MEASURE);
 	r->measured = end == WAIT_TIME; /* stopped during the warmup: nothing measured */
@@ -280,6 +316,74 @@ static void run_phases(const struct opts *o, struct shared *sh, struct run_resul
 	r->interrupted = end == WAIT_STOP_SIGNAL;
 }
 
+/* Joins the workers and gathers their counts into r. */
+static void workers_finish(const struct opts *o, struct worker **ws, struct run_result *r,
+			   uint64_t launch_ns)
+{
+	r->open_s = 0.0;
+	r->conn_requests = calloc((size_t)o->conns, sizeof(uint64_t));
+	if (!r->conn_requests)
+		die_usage("out of memory");
+	for (int t = 0, first = 0; t < o->threads; t++) {
+		uint64_t all_open_ns;
+		worker_join(ws[t]);
+		r->conns_opened += worker_opened(ws[t], &all_open_ns);
+		if (all_open_ns == 0 || r->open_s < 0)
+			r->open_s = -1.0;
+		else if ((double)(all_open_ns - launch_ns) / 1e9 > r->open_s)
+			r->open_s = (double)(all_open_ns - launch_ns) / 1e9;
+		if (r->measured) {
+			stats_merge(&r->total, worker_stats(ws[t]));
+			worker_conn_requests(ws[t], r->conn_requests + first);
+		}
+		first += o->conns / o->threads + (t < o->conns % o->threads);
+		worker_destroy(ws[t]);
+	}
+	free(ws);
+}
+
+static void output_write(const struct opts *o, const struct run_result *r)
+{
+	report_summary(stderr, r);
+	if (o->csv)
+		report_csv(stdout, r);
+	if (o->hist_out && histfile_write(o->hist_out, r) < 0) {
+		fprintf(stderr, "loadgen: --hist-out %s: %s\n", o->hist_out, strerror(errno));
+		exit(1);
+	}
+}
+
+/* A --hist-out FILE that cannot be created fails now, not after the run. */
+static void hist_out_check(const struct opts *o)
+{
+	FILE *f = o->hist_out ? fopen(o->hist_out, "w") : NULL;
+	if (o->hist_out && !f)
+		die_usage("--hist-out %s: %s", o->hist_out, strerror(errno));
+	if (f)
+		fclose(f);
+}
+
+/* --merge F1 F2 ...: one summary (and row, and file) for the runs together. */
+static int merge_main(const struct opts *o)
+{
+	static struct histfile all, one;
+	char err[512];
+	histfile_init(&all);
+	for (int i = 0; i < o->n_files; i++) {
+		if (histfile_read(o->files[i], &one, err, sizeof(err)) < 0 ||
+		    histfile_merge(&all, &one, err, sizeof(err)) < 0) {
+			fprintf(stderr, "loadgen: --merge: %s\n", err);
+			return 2;
+		}
+		histfile_free(&one);
+	}
+	all.o.csv = o->csv;
+	all.o.hist_out = o->hist_out;
+	output_write(&all.o, &all.r);
+	histfile_free(&all);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static struct opts o;
@@ -288,6 +392,9 @@ int main(int argc, char **argv)
 	sigset_t set;
 
 	opts_parse(&o, argc, argv);
+	if (o.merge)
+		return merge_main(&o);
+	hist_out_check(&o);
 	fds_ensure(&o);
 	shared_setup(&o, &sh);
 	signal(SIGPIPE, SIG_IGN);
@@ -299,30 +406,19 @@ int main(int argc, char **argv)
 			NULL); /* the workers inherit it; main takes them in sigtimedwait */
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0); /* open-loop sends on time, not 50 us late */
 
+	if (o.start_at > 0)
+		r.start_late_s = start_at_wait(&o, &set);
 	uint64_t launch_ns = clock_ns();
 	struct worker **ws = workers_start(&o, &sh);
 	r.o = &o;
 	r.threads = o.threads;
 	r.n_src = sh.n_src;
+	r.clients = 1;
 	stats_reset(&r.total);
 	run_phases(&o, &sh, &r, &set);
-	r.open_s = 0.0;
-	for (int t = 0; t < o.threads; t++) {
-		uint64_t all_open_ns;
-		worker_join(ws[t]);
-		r.conns_opened += worker_opened(ws[t], &all_open_ns);
-		if (all_open_ns == 0 || r.open_s < 0)
-			r.open_s = -1.0;
-		else if ((double)(all_open_ns - launch_ns) / 1e9 > r.open_s)
-			r.open_s = (double)(all_open_ns - launch_ns) / 1e9;
-		if (r.measured)
-			stats_merge(&r.total, worker_stats(ws[t]));
-		worker_destroy(ws[t]);
-	}
-	free(ws);
-	report_summary(stderr, &r);
-	if (o.csv)
-		report_csv(stdout, &r);
+	workers_finish(&o, ws, &r, launch_ns);
+	output_write(&o, &r);
+	free(r.conn_requests);
 	free((void *)sh.req);
 	close(sh.wake_fd);
 	return 0;

@@ -25,14 +25,50 @@ static const char usage_text[] =
     "                        ephemeral port range, e.g. 3 for 16384 connections)\n"
     "      --requests N      stop after exactly N requests in total: each ends as a\n"
     "                        counted response or one error (for tests)\n"
+    "      --think-ms MS     closed loop: each connection waits MS ms between the end of\n"
+    "                        a request (response or error) and its next request; latency\n"
+    "                        excludes it, and requests/s is then limited by the offered\n"
+    "                        load, about conns x 1000 / (MS + response ms).  The first\n"
+    "                        requests are spread over one think time (default 0)\n"
+    "      --start-at T      begin (the warmup, then -d) at CLOCK_REALTIME T, seconds\n"
+    "                        since the epoch with a fraction, e.g. 1764655200.25, so\n"
+    "                        clients on several hosts measure the same window; more than\n"
+    "                        0.5 s in the past is an error\n"
+    "      --hist-out FILE   also write the latency histogram and the totals to FILE\n"
+    "                        (text, for --merge; results/README.md has the format)\n"
+    "      --merge F1 F2...  read --hist-out files of clients that ran together and\n"
+    "                        print their merged summary (with --csv, one row): counts and\n"
+    "                        histogram buckets summed, percentiles from the merged\n"
+    "                        histogram, Jain's index from the summed n, sum x, sum x^2;\n"
+    "                        takes only --csv and --hist-out (writes the merged file)\n"
     "  -H, --header 'K: V'   add a request header (repeatable)\n"
     "      --csv             print the runs.csv header and one row on stdout\n"
     "  -h, --help            this text\n"
     "Requests counts valid 2xx responses (daytime: valid lines); every other outcome is\n"
     "an error by kind: connect, read, write, timeout, status (non-2xx), invalid.\n"
-    "The summary goes to stderr.  Exit 0 on a finished run (also after SIGINT), 2 on bad usage.\n";
+    "Fairness (CSV conns_served, fairness_jain): a connection is one of the -c slots.\n"
+    "With keep-alive a slot is one TCP connection (reopened in the same slot after an\n"
+    "error or a server close); with --close and daytime, the slot's successive\n"
+    "connections, one request each; with -R, requests go to the longest-idle slot.\n"
+    "x_i = requests slot i completed in the measured window; conns_served = slots with\n"
+    "x_i > 0; fairness_jain = (sum x_i)^2 / (n * sum x_i^2) over all n = -c slots (an\n"
+    "unserved slot counts as 0): 1 = all equal, 1/n = one slot got all; empty when no\n"
+    "request was counted.\n"
+    "The summary goes to stderr.  Exit 0 on a finished run (also after SIGINT), 2 on bad usage\n"
+    "(or a --hist-out FILE that cannot be created), 1 if writing FILE fails at the end.\n";
 
-enum { OPT_WARMUP = 256, OPT_CLOSE, OPT_TIMEOUT, OPT_SRC_ADDRS, OPT_CSV, OPT_REQUESTS };
+enum {
+	OPT_WARMUP = 256,
+	OPT_CLOSE,
+	OPT_TIMEOUT,
+	OPT_SRC_ADDRS,
+	OPT_CSV,
+	OPT_REQUESTS,
+	OPT_THINK,
+	OPT_START_AT,
+	OPT_HIST_OUT,
+	OPT_MERGE,
+};
 
 static const struct option long_opts[] = {
     {"connections", required_argument, 0, 'c'},
@@ -47,6 +83,10 @@ static const struct option long_opts[] = {
     {"src-addrs", required_argument, 0, OPT_SRC_ADDRS},
     {"csv", no_argument, 0, OPT_CSV},
     {"requests", required_argument, 0, OPT_REQUESTS},
+    {"think-ms", required_argument, 0, OPT_THINK},
+    {"start-at", required_argument, 0, OPT_START_AT},
+    {"hist-out", required_argument, 0, OPT_HIST_OUT},
+    {"merge", no_argument, 0, OPT_MERGE},
     {0, 0, 0, 0},
 };
 
@@ -132,6 +172,18 @@ static double parse_rate(const char *s)
 	return v;
 }
 
+static double parse_start_at(const char *s)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (end == s || *end || errno || !isfinite(v) || v < 1e9 || v > 1e11)
+		usage_fail("--start-at: bad time '%s': expected CLOCK_REALTIME seconds since the "
+			   "epoch, e.g. 1764655200.25%s",
+			   s, "");
+	return v;
+}
+
 static void parse_header(struct opts *o, const char *h)
 {
 	const char *colon = strchr(h, ':');
@@ -206,6 +258,9 @@ static void opts_defaults(struct opts *o)
 
 static void opts_check(struct opts *o, int duration_set)
 {
+	if (o->think_ms && o->rate_rps > 0)
+		usage_fail("--think-ms: only for the closed loop (-R sets the send times)%s%s", "",
+			   "");
 	if (o->max_requests && !duration_set)
 		o->duration_ms = 0; /* --requests alone: run until N are done */
 	if (o->max_requests && o->warmup_ms)
@@ -215,6 +270,12 @@ static void opts_check(struct opts *o, int duration_set)
 	if (o->threads > o->conns)
 		o->threads =
 		    o->conns; /* wrk refuses; one thread per connection at most is the same run */
+}
+
+/* Flags that shape a load run, which --merge does not take. */
+static int opt_is_load(int c)
+{
+	return c != OPT_CSV && c != OPT_HIST_OUT && c != OPT_MERGE;
 }
 
 static void opts_apply(struct opts *o, int c, const char *arg, int *duration_set)
@@ -236,13 +297,17 @@ static void opts_apply(struct opts *o, int c, const char *arg, int *duration_set
 	case OPT_REQUESTS:
 		o->max_requests = (uint64_t)parse_count("--requests", arg, 1, INT64_MAX);
 		break;
+	case OPT_THINK: o->think_ms = (uint64_t)parse_count("--think-ms", arg, 0, 3600000); break;
+	case OPT_START_AT: o->start_at = parse_start_at(arg); break;
+	case OPT_HIST_OUT: o->hist_out = arg; break;
+	case OPT_MERGE: o->merge = 1; break;
 	default: break;
 	}
 }
 
 void opts_parse(struct opts *o, int argc, char **argv)
 {
-	int c, duration_set = 0;
+	int c, duration_set = 0, load_flag = 0;
 	opts_defaults(o);
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":c:t:d:R:H:h", long_opts, NULL)) != -1) {
@@ -259,7 +324,19 @@ void opts_parse(struct opts *o, int argc, char **argv)
 				usage_fail("%s: missing value%s", bad, "");
 			usage_fail("%s: unknown option%s", bad, "");
 		}
+		if (opt_is_load(c) && !load_flag)
+			load_flag = optarg && optarg == argv[optind - 1] ? optind - 2 : optind - 1;
 		opts_apply(o, c, optarg, &duration_set);
+	}
+	if (o->merge) {
+		if (load_flag)
+			usage_fail("--merge: takes only --csv and --hist-out, not '%s'%s",
+				   argv[load_flag], "");
+		if (optind >= argc)
+			usage_fail("--merge: expected one or more --hist-out files%s%s", "", "");
+		o->files = argv + optind;
+		o->n_files = argc - optind;
+		return;
 	}
 	if (optind != argc - 1)
 		usage_fail(optind >= argc ? "missing URL%s%s"

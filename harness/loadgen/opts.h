@@ -9,16 +9,22 @@
 enum proto { PROTO_HTTP, PROTO_DAYTIME };
 
 struct opts {
-	int conns;                             /* -c */
-	int threads;                           /* -t */
-	uint64_t duration_ms;                  /* -d; 0 = no limit (only with --requests) */
-	double rate_rps;                       /* -R; 0 = closed loop */
-	uint64_t warmup_ms;                    /* --warmup */
-	int close_each;                        /* --close: a new connection per request */
-	uint64_t timeout_ms;                   /* --timeout, per request */
-	int src_addrs;                         /* --src-addrs; 0 = auto */
-	int csv;                               /* --csv */
-	uint64_t max_requests;                 /* --requests; 0 = unlimited */
+	int conns;             /* -c */
+	int threads;           /* -t */
+	uint64_t duration_ms;  /* -d; 0 = no limit (only with --requests) */
+	double rate_rps;       /* -R; 0 = closed loop */
+	uint64_t warmup_ms;    /* --warmup */
+	int close_each;        /* --close: a new connection per request */
+	uint64_t timeout_ms;   /* --timeout, per request */
+	int src_addrs;         /* --src-addrs; 0 = auto */
+	int csv;               /* --csv */
+	uint64_t max_requests; /* --requests; 0 = unlimited */
+	uint64_t think_ms;     /* --think-ms; 0 = none */
+	const char *hist_out;  /* --hist-out FILE, or NULL */
+	double start_at;       /* --start-at, CLOCK_REALTIME seconds; 0 = now */
+	int merge;             /* --merge: the arguments are --hist-out files */
+	char **files;          /* --merge: the files */
+	int n_files;
 	const char *headers[OPTS_MAX_HEADERS]; /* -H, as given */
 	int n_headers;
 	enum proto proto;

@@ -5,17 +5,48 @@
 
 #include <string.h>
 
-const char *const err_names[ERR_KINDS] = {"connect", "read",   "write",
-					  "timeout", "status", "invalid"};
-
 static const char *const csv_columns[] = {
-    "experiment",      "model",       "variant",     "proto",       "workload",    "conns",
-    "rate_rps",        "keepalive",   "server_cpus", "client_cpus", "rep",         "duration_s",
-    "requests",        "bytes",       "rps",         "lat_p50_us",  "lat_p90_us",  "lat_p99_us",
-    "lat_p999_us",     "lat_max_us",  "err_connect", "err_read",    "err_write",   "err_timeout",
-    "err_status",      "err_invalid", "srv_user_s",  "srv_sys_s",   "srv_cpu_pct", "srv_ctxsw_vol",
-    "srv_ctxsw_invol", "srv_rss_kb",  "srv_threads", "srv_procs",   "cli_cpu_pct", "client_bound",
-    "client",          "started_utc",
+    "experiment",
+    "model",
+    "variant",
+    "proto",
+    "workload",
+    "conns",
+    "rate_rps",
+    "keepalive",
+    "server_cpus",
+    "client_cpus",
+    "rep",
+    "duration_s",
+    "requests",
+    "bytes",
+    "rps",
+    "lat_p50_us",
+    "lat_p90_us",
+    "lat_p99_us",
+    "lat_p999_us",
+    "lat_max_us",
+    "err_connect",
+    "err_read",
+    "err_write",
+    "err_timeout",
+    "err_status",
+    "err_invalid",
+    "srv_user_s",
+    "srv_sys_s",
+    "srv_cpu_pct",
+    "srv_ctxsw_vol",
+    "srv_ctxsw_invol",
+    "srv_rss_kb",
+    "srv_threads",
+    "srv_procs",
+    "cli_cpu_pct",
+    "client_bound",
+    "client",
+    "started_utc",
+    "conns_served",
+    "fairness_jain",
+    "srv_cpu_us_per_req",
 };
 
 #define CSV_COLUMNS (sizeof(csv_columns) / sizeof(csv_columns[0]))
@@ -125,6 +156,16 @@ static void summary_ramp(FILE *f, const struct run_result *r)
 			r->open_s - warmup_s);
 }
 
+static void summary_fairness(FILE *f, const struct run_result *r)
+{
+	double jain = stats_jain(&r->total);
+	fprintf(f, "Fairness:     %llu of %llu connections served",
+		(unsigned long long)r->total.conns_served, (unsigned long long)r->total.conns);
+	if (jain >= 0)
+		fprintf(f, ", Jain's index %.4f", jain);
+	fprintf(f, "\n");
+}
+
 void report_summary(FILE *f, const struct run_result *r)
 {
 	const struct stats *st = &r->total;
@@ -144,7 +185,14 @@ void report_summary(FILE *f, const struct run_result *r)
 	fprintf(f, "Requests/sec: %10.2f\n", (double)st->requests / secs);
 	fprintf(f, "Transfer/sec: %10s\n", rate);
 	fprintf(f, "Client CPU:   %9.1f%%\n", 100.0 * r->cpu_s / secs);
-	summary_ramp(f, r);
+	summary_fairness(f, r);
+	if (r->clients > 1)
+		fprintf(f, "Merged:       %d clients, measured windows began %.3fs apart\n",
+			r->clients, r->window_spread_s);
+	else
+		summary_ramp(f, r);
+	if (r->start_late_s > 0.001)
+		fprintf(f, "warning: the load began %.3fs after --start-at\n", r->start_late_s);
 }
 
 static void cell_set(char cells[][CELL_BYTES], const char *name, const char *fmt, double v)
@@ -189,7 +237,14 @@ static void cells_fill(char cells[][CELL_BYTES], const struct run_result *r)
 	}
 	cell_set(cells, "cli_cpu_pct", "%.1f",
 		 r->duration_s > 0 ? 100.0 * r->cpu_s / r->duration_s : 0.0);
-	cell_str(cells, "client", "loadgen");
+	if (r->measured)
+		cell_set(cells, "conns_served", "%.0f", (double)st->conns_served);
+	if (stats_jain(st) >= 0)
+		cell_set(cells, "fairness_jain", "%.6f", stats_jain(st));
+	if (r->clients > 1)
+		cell_set(cells, "client", "loadgen*%.0f", r->clients);
+	else
+		cell_str(cells, "client", "loadgen");
 	cell_str(cells, "started_utc", r->started_utc);
 }
 

@@ -1,6 +1,8 @@
 /* Incremental HTTP response parser and daytime line checker (see resp.h). */
 #include "resp.h"
 
+#include <strings.h>
+
 enum resp_state {
 	RS_VERSION, /* "HTTP/1." then one digit */
 	RS_SP1,
@@ -103,6 +105,18 @@ static int name_end(struct resp_http *r)
 	r->pos = 0;
 	r->state = RS_OWS;
 	return RESP_MORE;
+}
+
+/* A header name that arrived whole, n bytes before its ':': matched at once
+ * rather than byte by byte (the byte-wise path takes names split across reads). */
+static int name_whole(struct resp_http *r, const char *name, size_t n)
+{
+	r->names = 0;
+	r->pos = (uint16_t)(n < 1000 ? n : 1000);
+	for (unsigned k = 0; k < KNOWN_COUNT; k++)
+		if (n == known_lens[k] && strncasecmp(name, known_names[k], n) == 0)
+			r->names = (uint8_t)(1u << k);
+	return name_end(r);
 }
 
 static int value_end(struct resp_http *r)
@@ -276,6 +290,17 @@ int resp_http_feed(struct resp_http *r, const char *buf, size_t len, size_t *use
 			i = end;
 			if (i == len)
 				break;
+		}
+		if (r->state == RS_NAME_START) {
+			size_t end = skip_name(buf, i, len);
+			if (end > i && end < len && buf[end] == ':') {
+				r->head_bytes += (uint32_t)(end + 1 - i);
+				if (r->head_bytes > RESP_HEAD_MAX ||
+				    name_whole(r, buf + i, end - i) == RESP_BAD)
+					return RESP_BAD;
+				i = end + 1;
+				continue;
+			}
 		}
 		if (++r->head_bytes > RESP_HEAD_MAX)
 			return RESP_BAD;

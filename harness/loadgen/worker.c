@@ -10,6 +10,11 @@
  * between.  Open loop (-R): the thread owns rate/threads requests per second
  * at fixed intended times; a request goes out on the longest-idle connection,
  * and when none is idle it waits (its latency grows) rather than being dropped.
+ * --think-ms (closed loop): a connection whose request ended waits in a FIFO
+ * (all wait the same time, so it is the timer queue) before its next request;
+ * the first requests are spread over one think time, which is also the ramp.
+ * Each connection counts the requests it completed in the window
+ * (conns_served, Jain's fairness index: stats.h).
  * Latency runs from the intended send time (open loop) or the moment the
  * request began, connect included (closed loop).  A request ends in exactly
  * one of: a counted response, or one error kind.  Its timeout runs from the
@@ -29,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -60,10 +66,16 @@ struct conn {
 	uint32_t gen;      /* bumped on every close */
 	uint32_t wr_off;
 	uint64_t start_ns; /* latency origin of the request in flight */
+	uint64_t served;   /* requests counted in the window (conns_served, fairness) */
 	union {
 		struct resp_http http;
 		struct resp_day day;
 	} rsp;
+};
+
+struct think {
+	int conn;
+	uint64_t wake_ns;
 };
 
 struct worker {
@@ -77,6 +89,8 @@ struct worker {
 	uint64_t *deadline_ns; /* per connection: request timeout or retry time; 0 = none */
 	int *ring;             /* open loop: idle connections, oldest first */
 	int ring_head, ring_count;
+	struct think *think; /* --think-ms: thinking connections, earliest wake first */
+	int think_head, think_count;
 	int in_flight;
 	int n_started;        /* closed loop: connections started so far (ramp) */
 	int n_opened;         /* connections that have connected at least once */
@@ -94,28 +108,25 @@ struct worker {
 
 static void conn_next(struct worker *w, struct conn *c, uint64_t now);
 
+/* recv() and send() as plain system calls: glibc's wrappers are thread
+ * cancellation points and pay for enabling and disabling asynchronous
+ * cancellation around every call (1-2% of the client's CPU in perf), which a
+ * program that never cancels a thread does not need. */
+static ssize_t sock_recv(int fd, void *buf, size_t len)
+{
+	return syscall(SYS_recvfrom, fd, buf, len, 0, NULL, NULL);
+}
+
+static ssize_t sock_send(int fd, const void *buf, size_t len)
+{
+	return syscall(SYS_sendto, fd, buf, len, MSG_NOSIGNAL, NULL, 0);
+}
+
 static uint64_t clock_ns(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-void stats_reset(struct stats *st)
-{
-	st->requests = 0;
-	st->bytes = 0;
-	memset(st->err, 0, sizeof(st->err));
-	hist_reset(&st->hist);
-}
-
-void stats_merge(struct stats *into, const struct stats *from)
-{
-	into->requests += from->requests;
-	into->bytes += from->bytes;
-	for (int k = 0; k < ERR_KINDS; k++)
-		into->err[k] += from->err[k];
-	hist_merge(&into->hist, &from->hist);
 }
 
 static int conn_index(const struct worker *w, const struct conn *c)
@@ -148,6 +159,25 @@ static void ring_unpop(struct worker *w)
 {
 	w->ring_head = (w->ring_head + w->n_conns - 1) % w->n_conns;
 	w->ring_count++;
+}
+
+/* ---- think queue (closed loop, --think-ms) ----
+ * Every connection waits the same think time, so wake times leave in the order
+ * they arrive: a FIFO is the timer queue (O(1) a push or pop, no syscall). */
+
+static void think_push(struct worker *w, struct conn *c, uint64_t wake_ns)
+{
+	int tail = (w->think_head + w->think_count) % w->n_conns;
+	w->think[tail] = (struct think){.conn = conn_index(w, c), .wake_ns = wake_ns};
+	w->think_count++;
+}
+
+static struct conn *think_pop(struct worker *w)
+{
+	struct conn *c = &w->conns[w->think[w->think_head].conn];
+	w->think_head = (w->think_head + 1) % w->n_conns;
+	w->think_count--;
+	return c;
 }
 
 /* ---- sockets ---- */
@@ -249,6 +279,7 @@ static void conn_done(struct worker *w, struct conn *c, unsigned status, int ser
 {
 	if (status >= 200 && status < 300) {
 		w->st.requests++;
+		c->served++;
 		hist_record(&w->st.hist, (now - c->start_ns + 500) / 1000);
 	} else {
 		w->st.err[ERR_STATUS]++;
@@ -302,7 +333,7 @@ static void conn_eof(struct worker *w, struct conn *c, uint64_t now)
 static void conn_read(struct worker *w, struct conn *c, uint64_t now)
 {
 	for (;;) {
-		ssize_t n = recv(c->fd, w->rbuf, sizeof(w->rbuf), 0);
+		ssize_t n = sock_recv(c->fd, w->rbuf, sizeof(w->rbuf));
 		if (n > 0) {
 			w->st.bytes += (uint64_t)n;
 			if (!c->connected)
@@ -327,7 +358,7 @@ static void conn_write(struct worker *w, struct conn *c, uint64_t now)
 {
 	const struct shared *sh = w->sh;
 	while (c->wr_off < sh->req_len) {
-		ssize_t n = send(c->fd, sh->req + c->wr_off, sh->req_len - c->wr_off, MSG_NOSIGNAL);
+		ssize_t n = sock_send(c->fd, sh->req + c->wr_off, sh->req_len - c->wr_off);
 		if (n > 0) {
 			if (!c->connected)
 				conn_connected(w, c, now);
@@ -347,7 +378,7 @@ static void conn_write(struct worker *w, struct conn *c, uint64_t now)
  * error: it may close idle connections) or sent bytes nobody asked for. */
 static void conn_idle_input(struct worker *w, struct conn *c)
 {
-	ssize_t n = recv(c->fd, w->rbuf, sizeof(w->rbuf), 0);
+	ssize_t n = sock_recv(c->fd, w->rbuf, sizeof(w->rbuf));
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 		return;
 	if (n > 0) {
@@ -398,15 +429,36 @@ static int conn_start(struct worker *w, struct conn *c, uint64_t start_ns, uint6
 	return 1;
 }
 
-/* c is free again: closed loop sends its next request, open loop parks it. */
+/* c is free again: closed loop sends its next request (after the think time,
+ * if any), open loop parks it. */
 static void conn_next(struct worker *w, struct conn *c, uint64_t now)
 {
 	if (atomic_load_explicit(&w->sh->phase, memory_order_relaxed) == PHASE_STOP)
 		return;
 	if (open_loop(w))
 		ring_push(w, c);
+	else if (w->sh->think_ns)
+		think_push(w, c, now + w->sh->think_ns);
 	else
 		conn_start(w, c, now, now);
+}
+
+/* Think times that are over: start those connections' next requests (their
+ * latency counts from now, the think time excluded).  Connects are bounded
+ * per turn as in the ramp; the rest wait for the next turn. */
+static void worker_wake_thinkers(struct worker *w, uint64_t now)
+{
+	uint64_t begin = now;
+	while (w->think_count > 0 && w->think[w->think_head].wake_ns <= now && !w->out_of_tickets) {
+		struct conn *c = think_pop(w);
+		int connects = c->fd < 0;
+		conn_start(w, c, now, now);
+		if (connects) {
+			now = clock_ns();
+			if (now - begin >= RAMP_BUDGET_NS)
+				return;
+		}
+	}
 }
 
 /* Open loop: send every request whose intended time has come, while a
@@ -470,6 +522,8 @@ static struct timespec worker_wait_time(const struct worker *w, uint64_t now)
 	uint64_t until = w->next_scan_ns;
 	if (open_loop(w) && w->ring_count > 0 && !w->out_of_tickets && w->next_send_ns < until)
 		until = w->next_send_ns;
+	if (w->think_count > 0 && !w->out_of_tickets && w->think[w->think_head].wake_ns < until)
+		until = w->think[w->think_head].wake_ns;
 	if (w->n_started < w->n_conns)
 		until = now; /* still ramping up: just collect what is ready */
 	uint64_t ns = until > now ? until - now : 0;
@@ -482,8 +536,11 @@ static int worker_check_phase(struct worker *w)
 {
 	int phase = atomic_load_explicit(&w->sh->phase, memory_order_acquire);
 	if (phase != w->phase_seen) {
-		if (phase == PHASE_MEASURE)
+		if (phase == PHASE_MEASURE) {
 			stats_reset(&w->st);
+			for (int i = 0; i < w->n_conns; i++)
+				w->conns[i].served = 0;
+		}
 		w->phase_seen = phase;
 	}
 	return phase == PHASE_STOP || (w->out_of_tickets && w->in_flight == 0);
@@ -497,6 +554,13 @@ static void worker_begin(struct worker *w, uint64_t now)
 		w->next_send_ns = now + w->interval_ns * (uint64_t)w->id / (uint64_t)w->sh->threads;
 		for (int i = 0; i < w->n_conns; i++)
 			ring_push(w, &w->conns[i]);
+		w->n_started = w->n_conns;
+	} else if (w->sh->think_ns) {
+		/* first requests spread over one think time, so the connections
+		 * do not move in lockstep; this is also the ramp */
+		for (int i = 0; i < w->n_conns; i++)
+			think_push(w, &w->conns[i],
+				   now + w->sh->think_ns * (uint64_t)i / (uint64_t)w->n_conns);
 		w->n_started = w->n_conns;
 	}
 }
@@ -538,6 +602,8 @@ static void worker_loop(struct worker *w)
 			worker_scan(w, now);
 		if (open_loop(w))
 			worker_dispatch(w, now);
+		else if (w->think_count > 0)
+			worker_wake_thinkers(w, now);
 	}
 }
 
@@ -559,6 +625,8 @@ static void *worker_main(void *arg)
 	struct worker *w = arg;
 	worker_loop(w);
 	worker_count_overdue(w);
+	for (int i = 0; i < w->n_conns; i++)
+		stats_add_conn(&w->st, w->conns[i].served);
 	for (int i = 0; i < w->n_conns; i++)
 		conn_close(w, &w->conns[i]);
 	if (atomic_fetch_sub(&w->sh->running, 1) == 1)
@@ -587,9 +655,10 @@ struct worker *worker_create(struct shared *sh, int id, int first_conn, int n_co
 	w->conns = calloc((size_t)n_conns, sizeof(*w->conns));
 	w->deadline_ns = calloc((size_t)n_conns, sizeof(*w->deadline_ns));
 	w->ring = calloc((size_t)n_conns, sizeof(*w->ring));
+	w->think = calloc((size_t)n_conns, sizeof(*w->think));
 	w->epfd = epoll_create1(EPOLL_CLOEXEC);
 	struct epoll_event ev = {.events = EPOLLIN | EPOLLET, .data.u64 = WAKE_TAG};
-	if (!w->conns || !w->deadline_ns || !w->ring || w->epfd < 0 ||
+	if (!w->conns || !w->deadline_ns || !w->ring || !w->think || w->epfd < 0 ||
 	    epoll_ctl(w->epfd, EPOLL_CTL_ADD, sh->wake_fd, &ev) < 0) {
 		worker_destroy(w);
 		return NULL;
@@ -619,6 +688,12 @@ const struct stats *worker_stats(const struct worker *w)
 	return &w->st;
 }
 
+void worker_conn_requests(const struct worker *w, uint64_t *out)
+{
+	for (int i = 0; i < w->n_conns; i++)
+		out[i] = w->conns[i].served;
+}
+
 int worker_opened(const struct worker *w, uint64_t *all_open_ns)
 {
 	*all_open_ns = w->all_open_ns;
@@ -634,5 +709,6 @@ void worker_destroy(struct worker *w)
 	free(w->conns);
 	free(w->deadline_ns);
 	free(w->ring);
+	free(w->think);
 	free(w);
 }

@@ -12,17 +12,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "hist.h"
 #include "opts.h"
-
-enum err_kind { ERR_CONNECT, ERR_READ, ERR_WRITE, ERR_TIMEOUT, ERR_STATUS, ERR_INVALID, ERR_KINDS };
-
-struct stats {
-	uint64_t requests; /* complete, valid 2xx responses (daytime: valid lines) */
-	uint64_t bytes;    /* every byte read from the server */
-	uint64_t err[ERR_KINDS];
-	struct hist hist; /* latency of the requests counted above, in us */
-};
+#include "stats.h"
 
 enum phase { PHASE_WARMUP, PHASE_MEASURE, PHASE_STOP };
 
@@ -40,6 +31,7 @@ struct shared {
 	uint64_t timeout_ns;         /* a request, from its handshake (or send, on keep-alive) */
 	uint64_t connect_timeout_ns; /* a handshake */
 	double rate_rps;             /* total; 0 = closed loop */
+	uint64_t think_ns;           /* closed loop: pause between a request's end and the next */
 	int threads;
 	uint64_t max_requests; /* 0 = unlimited */
 	int wake_fd;           /* eventfd: written on every phase change */
@@ -56,11 +48,10 @@ struct worker *worker_create(struct shared *sh, int id, int first_conn, int n_co
 int worker_start(struct worker *w);
 void worker_join(struct worker *w);
 const struct stats *worker_stats(const struct worker *w);
+/* Requests each of its connections completed in the window, into out[0..n_conns). */
+void worker_conn_requests(const struct worker *w, uint64_t *out);
 /* Connections that ever connected; *all_open_ns: when all had (0 = never). */
 int worker_opened(const struct worker *w, uint64_t *all_open_ns);
 void worker_destroy(struct worker *w);
-
-void stats_reset(struct stats *st);
-void stats_merge(struct stats *into, const struct stats *from);
 
 #endif

@@ -1,13 +1,19 @@
-/* Unit test of the load generator's latency histogram (harness/loadgen/hist.c).
+/* Unit test of the load generator's latency histogram (harness/loadgen/hist.c)
+ * and of its --hist-out files and --merge (stats.c, histfile.c).
  *
  * Checks, as a table of named cases: every value up to 60 s is read back
  * within 1% (bucket bounds and midpoints), percentiles of known distributions
  * (uniform, exponential, bimodal), merge, mean and standard deviation, empty
- * and out-of-range input.  TAP output; exit 0 when all pass, 1 otherwise. */
+ * and out-of-range input; two runs written to files, read back and merged
+ * give exactly the percentiles, counts and Jain's index of one run over the
+ * union; damaged files are refused.  TAP output; exit 0 when all pass, 1 otherwise. */
 #include "../../harness/loadgen/hist.c"
+#include "../../harness/loadgen/histfile.c"
+#include "../../harness/loadgen/stats.c"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #define MAX_REL_ERR 0.01
 #define SIXTY_S_US  UINT64_C(60000000)
@@ -222,6 +228,134 @@ static void test_edges(void)
 	      "%.0f", 12345, (double)hist_percentile_us(&h, 99.9));
 }
 
+/* ---- --hist-out files and --merge ---- */
+
+/* A run over `n_slots` connection slots, slot k completing x[k] requests; the
+ * latencies come from `gen`.  Everything is also recorded into `all`, the union. */
+static void run_fill(struct histfile *f, const uint64_t *x, int n_slots, uint64_t (*gen)(uint64_t),
+		     uint64_t *seq, struct stats *all, uint64_t *all_x, int *all_n)
+{
+	histfile_init(f);
+	f->o.proto = PROTO_HTTP;
+	f->o.conns = n_slots;
+	snprintf(f->url, sizeof(f->url), "http://127.0.0.1:8080/");
+	f->r.clients = 1;
+	f->r.measured = 1;
+	f->r.duration_s = 1.5;
+	f->r.threads = 1;
+	f->r.conn_requests = calloc((size_t)n_slots, sizeof(uint64_t));
+	for (int k = 0; k < n_slots; k++) {
+		for (uint64_t i = 0; i < x[k]; i++) {
+			uint64_t v = gen((*seq)++);
+			hist_record(&f->r.total.hist, v);
+			hist_record(&all->hist, v);
+		}
+		f->r.total.requests += x[k];
+		f->r.total.bytes += 100 * x[k];
+		f->r.total.err[ERR_TIMEOUT] += (uint64_t)k;
+		all->requests += x[k];
+		stats_add_conn(&f->r.total, x[k]);
+		stats_add_conn(all, x[k]);
+		f->r.conn_requests[k] = x[k];
+		all_x[(*all_n)++] = x[k];
+	}
+}
+
+static uint64_t gen_fast(uint64_t i)
+{
+	return 50 + (i * 7919) % 400;
+}
+
+static uint64_t gen_tail(uint64_t i)
+{
+	return i % 50 == 0 ? 200000 + (i * 104729) % 3000000 : 80 + (i * 31) % 2000;
+}
+
+static double jain_of(const uint64_t *x, int n)
+{
+	double sum = 0, sq = 0;
+	for (int i = 0; i < n; i++) {
+		sum += (double)x[i];
+		sq += (double)x[i] * (double)x[i];
+	}
+	return sum * sum / ((double)n * sq);
+}
+
+static void test_file_merge(void)
+{
+	static const uint64_t xa[] = {30000, 50000, 0, 20000}, xb[] = {40000, 0, 9999};
+	static struct histfile a, b, ra, rb, merged;
+	static struct stats all;
+	uint64_t all_x[7], seq = 0;
+	int all_n = 0;
+	char err[256], pa[] = "/tmp/test_hist_a_XXXXXX", pb[] = "/tmp/test_hist_b_XXXXXX";
+	close(mkstemp(pa));
+	close(mkstemp(pb));
+	stats_reset(&all);
+	run_fill(&a, xa, 4, gen_fast, &seq, &all, all_x, &all_n);
+	run_fill(&b, xb, 3, gen_tail, &seq, &all, all_x, &all_n);
+	int ok = histfile_write(pa, &a.r) == 0 && histfile_write(pb, &b.r) == 0;
+	check(ok, "two runs written with histfile_write", "%.0f", 1, ok);
+	ok = histfile_read(pa, &ra, err, sizeof(err)) == 0 &&
+	     histfile_read(pb, &rb, err, sizeof(err)) == 0;
+	if (!ok)
+		printf("# %s\n", err);
+	check(ok, "both files read back", "%.0f", 1, ok);
+	histfile_init(&merged);
+	ok = ok && histfile_merge(&merged, &ra, err, sizeof(err)) == 0 &&
+	     histfile_merge(&merged, &rb, err, sizeof(err)) == 0;
+	check(ok, "the two files merge", "%.0f", 1, ok);
+	const struct stats *m = &merged.r.total;
+	int same = memcmp(m->hist.counts, all.hist.counts, sizeof(all.hist.counts)) == 0 &&
+		   m->hist.count == all.hist.count && m->hist.min_us == all.hist.min_us &&
+		   m->hist.max_us == all.hist.max_us && m->hist.sum_us == all.hist.sum_us;
+	check(same, "merged buckets, count, min, max, sum equal the union's", "%.0f", 1, same);
+	char name[96];
+	for (size_t k = 0; k < sizeof(pcts) / sizeof(pcts[0]); k++) {
+		double want = (double)hist_percentile_us(&all.hist, pcts[k].p);
+		double got = (double)hist_percentile_us(&m->hist, pcts[k].p);
+		snprintf(name, sizeof(name), "merged %s equals the union's exactly", pcts[k].label);
+		check(got == want, name, "%.0f", want, got);
+	}
+	check(m->requests == 149999 && m->bytes == 14999900 && m->err[ERR_TIMEOUT] == 9,
+	      "merged requests, bytes, errors are the sums", "%.0f", 149999, (double)m->requests);
+	check(m->conns == 7 && m->conns_served == 5, "merged: 5 of 7 connections served", "%.0f", 5,
+	      (double)m->conns_served);
+	check(stats_jain(m) == jain_of(all_x, all_n), "merged Jain equals Jain over the union",
+	      "%.9f", jain_of(all_x, all_n), stats_jain(m));
+	check(merged.o.conns == 7 && merged.r.clients == 2 && merged.r.conn_requests &&
+		  merged.r.conn_requests[4] == 40000,
+	      "merged: 7 connections from 2 clients, per-connection counts concatenated", "%.0f", 7,
+	      merged.o.conns);
+
+	/* damaged files are refused with a reason */
+	histfile_free(&ra);
+	histfile_free(&rb);
+	FILE *fp = fopen(pa, "r+");
+	ok = fp && fseek(fp, -20, SEEK_END) == 0 && ftruncate(fileno(fp), ftell(fp)) == 0;
+	if (fp)
+		fclose(fp);
+	ok = ok && histfile_read(pa, &ra, err, sizeof(err)) < 0 && strstr(err, "truncated");
+	check(ok, "a truncated file is refused as truncated", "%.0f", 1, ok);
+	/* a file whose buckets disagree with its lat_count */
+	fp = fopen(pb, "w");
+	ok = fp != NULL;
+	if (fp) {
+		fprintf(fp, "%s\nlat_count 3\nrequests 3\nbucket 1 1 2\nconn_requests\nend\n",
+			HISTFILE_MAGIC);
+		fclose(fp);
+	}
+	ok = ok && histfile_read(pb, &rb, err, sizeof(err)) < 0 && strstr(err, "buckets hold 2");
+	check(ok, "a file whose buckets disagree with lat_count is refused", "%.0f", 1, ok);
+	unlink(pa);
+	unlink(pb);
+	histfile_free(&a);
+	histfile_free(&b);
+	histfile_free(&ra);
+	histfile_free(&rb);
+	histfile_free(&merged);
+}
+
 int main(void)
 {
 	test_error_table();
@@ -230,6 +364,7 @@ int main(void)
 	test_distributions();
 	test_merge();
 	test_edges();
+	test_file_merge();
 	printf("1..%d\n", test_count);
 	if (test_failed)
 		fprintf(stderr, "test_hist: %d of %d failed\n", test_failed, test_count);

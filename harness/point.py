@@ -1,0 +1,370 @@
+"""point.py - running one point of the sweep and building its runs.csv row.
+
+Runner.measure(point) starts the server pinned to the server CPUs (taskset),
+waits for its `listening on` line, warms up, runs the client pinned to the
+client CPUs (bin/loadgen --csv, or wrk with harness/wrk_csv.lua) while
+sampling the server's /proc (sampling.py), stops the server with SIGTERM,
+checks that it exited 0 within 2 s, and returns the row (columns: runs.py).
+Every process it starts is in its own session, killed on error or Ctrl-C.
+"""
+
+import csv
+import datetime
+import math
+import os
+import re
+import resource
+import selectors
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+
+from experiments import WARMUP_CONNS_PER_S, Experiment, Setup
+from runs import COLUMNS
+from sampling import Window, cpuset_parse, read_text, sample_server, stat_fields
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+FD_LIMIT = 20000         # RLIMIT_NOFILE for servers and clients
+PORTS_PER_SRC_ADDR = 8000   # loadgen stalls with >= 15000 conns from one source address (seen here)
+CLIENT_BOUND_FRACTION = 0.90  # client_bound = 1 when the client used >= 90 % of its CPUs,
+CLIENT_CPUS_BUSY_FRACTION = 0.95  # or its own CPUs were >= 95 % busy (softirq included)
+STOP_GRACE_S = 2.0       # the contract: SIGTERM -> exit 0 within 2 s
+READY_TIMEOUT_S = 10.0   # a server must print its listening line this fast
+REQUEST_TIMEOUT_MS = 1000  # client request timeout: shorter than the measured window, so a
+                           # connection that gets no answer in it is counted (err_timeout)
+
+
+@dataclass
+class Point:
+    exp: Experiment
+    setup: Setup
+    level: int
+    rep: int
+    server_cpus: str
+    client_cpus: str
+    client: str
+    ceiling: int = 0          # > 0: level above the model's ceiling, not run
+
+    def label(self):
+        v = f" {self.setup.variant}" if self.setup.variant else ""
+        cpus = f" cpus={self.server_cpus}" if self.setup.cpus != "default" else ""
+        return f"{self.exp.name} {self.setup.model}{v}{cpus} c={self.level} {self.client} rep {self.rep}"
+
+
+def warmup_for(args, level):
+    """Warm-up of a point: opening thousands of connections (and the server's
+    threads or processes for them) must be over before measuring starts."""
+    return args.warmup + level / WARMUP_CONNS_PER_S
+
+
+# ---------------------------------------------------------------- processes
+
+class Procs:
+    """Every process the runner started, each in its own session (so its own
+    process group): on Ctrl-C or error, these groups and nothing else die."""
+
+    def __init__(self):
+        self.groups = set()
+
+    def spawn(self, argv, **kw):
+        n = fd_limit()
+
+        def child_setup():
+            _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+            if hard != resource.RLIM_INFINITY:
+                hard = max(hard, n)            # only root gets here with hard < n
+            try:
+                resource.setrlimit(resource.RLIMIT_NOFILE, (n, hard))
+            except (ValueError, OSError):
+                pass
+        p = subprocess.Popen(argv, start_new_session=True, preexec_fn=child_setup, **kw)
+        self.groups.add(p.pid)
+        return p
+
+    def kill_group(self, pgid, sig=signal.SIGKILL):
+        try:
+            os.killpg(pgid, sig)
+        except ProcessLookupError:
+            pass
+
+    def group_alive(self, pgid):
+        for name in os.listdir("/proc"):
+            if name.isdigit():
+                text = read_text(f"/proc/{name}/stat")
+                if text and int(stat_fields(text)[2]) == pgid and stat_fields(text)[0] != "Z":
+                    return True
+        return False
+
+    def done(self, pgid):
+        self.groups.discard(pgid)
+
+    def kill_all(self):
+        for pgid in list(self.groups):
+            self.kill_group(pgid)
+        self.groups.clear()
+
+
+def fd_limit():
+    """The descriptor limit servers and clients get: FD_LIMIT, or less when an
+    unprivileged runner's hard limit is lower."""
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if os.geteuid() == 0 or hard == resource.RLIM_INFINITY or hard >= FD_LIMIT:
+        return FD_LIMIT
+    return hard
+
+
+def pinned(cpus, argv):
+    return ["taskset", "-c", cpus] + argv
+
+
+def exit_text(status):
+    if status is None:
+        return "still running"
+    if os.WIFSIGNALED(status):
+        return f"killed by signal {os.WTERMSIG(status)}"
+    return f"exit {os.WEXITSTATUS(status)}"
+
+
+# ---------------------------------------------------------------- one point
+
+class Runner:
+    def __init__(self, args, out_dir):
+        self.args = args
+        self.out = out_dir
+        self.procs = Procs()
+        self.log = open(os.path.join(out_dir, "runner.log"), "a", buffering=1)
+        self.warnings = open(os.path.join(out_dir, "warnings.txt"), "a", buffering=1)
+        self.server_log = open(os.path.join(out_dir, "server-stderr.log"), "ab", buffering=0)
+        self.client_log = open(os.path.join(out_dir, "client-stderr.log"), "ab", buffering=0)
+        self.www = None
+        self.max_conns_default = {}
+        self.cpu_rows = []        # rows of cpu.csv, written with each runs.csv row
+
+    def warn(self, point, text):
+        line = f"{point.label() if point else '-'}: {text}"
+        self.warnings.write(line + "\n")
+        self.log.write("WARNING " + line + "\n")
+        print(f"  warning: {line}", file=sys.stderr, flush=True)
+
+    def www_root(self):
+        """A directory with the SEDA task's 8 KB file (read by the server on every request)."""
+        if self.www is None:
+            self.www = tempfile.mkdtemp(prefix="bench-www-")
+            line = b"<p>SEDA benchmark: an 8 KB file, read on every request.</p>\n"
+            body = (line * (8192 // len(line) + 1))[:8192]
+            with open(os.path.join(self.www, "file8k.html"), "wb") as f:
+                f.write(body)
+        return self.www
+
+    def cleanup(self):
+        self.procs.kill_all()
+        if self.www:
+            shutil.rmtree(self.www, ignore_errors=True)
+
+    def server_argv(self, p):
+        argv = [os.path.join(self.args.bin, p.setup.model), "-p", "0", "--quiet"]
+        argv += list(p.exp.server_flags) + list(p.setup.flags)
+        if p.exp.needs_file:
+            argv += ["--root", self.www_root()]
+        default = self.max_conns_default.get(p.setup.model)
+        if p.exp.keepalive and default is not None and p.level + 64 > default:
+            argv += ["--max-conns", str(p.level + 64)]
+        return pinned(p.server_cpus, argv)
+
+    def client_argv(self, p, addr, warmup=False):
+        ncpu = len(cpuset_parse(p.client_cpus))
+        threads = max(1, min(ncpu, p.level))
+        warm = warmup_for(self.args, p.level)
+        duration = warm if warmup else self.args.duration
+        if p.client == "wrk":
+            url = f"http://{addr}{p.exp.path}"
+            argv = ["wrk", "-t", str(threads), "-c", str(p.level), "-d", f"{max(1, round(duration))}s",
+                    "--timeout", f"{REQUEST_TIMEOUT_MS // 1000}s", "-s", os.path.join(ROOT, "harness", "wrk_csv.lua"), url]
+            if not p.exp.keepalive:
+                argv[1:1] = ["-H", "Connection: close"]
+            return pinned(p.client_cpus, argv)
+        url = f"daytime://{addr}" if p.exp.proto == "daytime" else f"http://{addr}{p.exp.path}"
+        argv = [os.path.join(self.args.bin, "loadgen"), "-c", str(p.level), "-t", str(threads),
+                "-d", f"{duration:g}", "--warmup", f"{warm:g}", "--timeout", str(REQUEST_TIMEOUT_MS), "--csv"]
+        if not p.exp.keepalive and p.exp.proto == "http":
+            argv.append("--close")
+        if p.level > PORTS_PER_SRC_ADDR:
+            argv += ["--src-addrs", str(math.ceil(p.level / PORTS_PER_SRC_ADDR))]
+        return pinned(p.client_cpus, argv + [url])
+
+    def start_server(self, p):
+        argv = self.server_argv(p)
+        self.log.write(f"server: {' '.join(argv)}\n")
+        self.server_log.write(f"==== {p.label()}\n".encode())
+        srv = self.procs.spawn(argv, stdout=subprocess.PIPE, stderr=self.server_log, stdin=subprocess.DEVNULL)
+        sel = selectors.DefaultSelector()
+        sel.register(srv.stdout, selectors.EVENT_READ)
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        buf = b""
+        while b"\n" not in buf:
+            left = deadline - time.monotonic()
+            if left <= 0 or not sel.select(left):
+                break
+            chunk = os.read(srv.stdout.fileno(), 4096)
+            if not chunk:
+                break
+            buf += chunk
+        sel.close()
+        m = re.match(rb"listening on (\S+):(\d+)\r?\n", buf)
+        if not m:
+            self.warn(p, f"server did not print 'listening on ADDR:PORT' within {READY_TIMEOUT_S:g} s"
+                         f" (got {buf[:80]!r})")
+            self.stop_server(p, srv, quiet=True)
+            return None, None
+        host = m.group(1).decode()
+        if host in ("0.0.0.0", "*"):
+            host = "127.0.0.1"
+        return srv, f"{host}:{int(m.group(2))}"
+
+    def stop_server(self, p, srv, quiet=False):
+        """SIGTERM; the contract wants exit 0 within 2 s and nothing left behind."""
+        notes = []
+        if srv.poll() is None:
+            try:
+                os.kill(srv.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        t0 = time.monotonic()
+        while srv.poll() is None and time.monotonic() - t0 < STOP_GRACE_S:
+            time.sleep(0.01)
+        took = time.monotonic() - t0
+        if srv.poll() is None:
+            notes.append(f"server still running {STOP_GRACE_S:g} s after SIGTERM; killed")
+        elif srv.returncode != 0:
+            notes.append(f"server exited {srv.returncode} after SIGTERM (want 0)")
+        if self.procs.group_alive(srv.pid):
+            if srv.poll() is not None:
+                notes.append("server left processes behind in its group; killed")
+            self.procs.kill_group(srv.pid)
+            deadline = time.monotonic() + 5
+            while self.procs.group_alive(srv.pid) and time.monotonic() < deadline:
+                time.sleep(0.02)
+        srv.wait()
+        srv.stdout.close()
+        self.procs.done(srv.pid)
+        self.log.write(f"server stop: {exit_text(srv.returncode if srv.returncode >= 0 else None)}"
+                       f" rc={srv.returncode} in {took:.2f} s\n")
+        if not quiet:
+            for n in notes:
+                self.warn(p, n)
+
+    def run_client(self, p, argv, srv, window, sample_at):
+        """Run one client to completion, sampling the server from sample_at on.
+        Returns (stdout text, exit status, client CPU seconds, wall seconds)."""
+        self.log.write(f"client: {' '.join(argv)}\n")
+        self.client_log.write(f"==== {p.label()}\n".encode())
+        with tempfile.TemporaryFile() as out:
+            t_start = time.monotonic()
+            cli = self.procs.spawn(argv, stdout=out, stderr=self.client_log, stdin=subprocess.DEVNULL)
+            limit = warmup_for(self.args, p.level) + self.args.duration + 60 + p.level / 200.0
+            # Samples: at the end of warm-up, every interval after, and one
+            # just before the planned end, all while the client is running.
+            next_sample = t_start + sample_at if window is not None else None
+            planned_end = t_start + sample_at + self.args.duration - 0.1
+            while True:
+                wpid, status, ru = os.wait4(cli.pid, os.WNOHANG)
+                if wpid == cli.pid:
+                    break
+                now = time.monotonic()
+                if next_sample is not None and now >= next_sample and srv.poll() is None:
+                    window.add(sample_server(srv.pid))
+                    cost = time.monotonic() - now
+                    next_sample = time.monotonic() + max(0.1, 8 * cost)   # the runner shares the client's CPUs
+                    if now < planned_end < next_sample:
+                        next_sample = planned_end
+                if now - t_start > limit:
+                    self.warn(p, f"client still running after {limit:.0f} s; killed")
+                    self.procs.kill_group(cli.pid)
+                    _, status, ru = os.wait4(cli.pid, 0)
+                    break
+                time.sleep(0.005)
+            wall = time.monotonic() - t_start
+            cli.returncode = os.waitstatus_to_exitcode(status)   # reaped above with wait4
+            self.procs.kill_group(cli.pid)    # anything it left behind
+            self.procs.done(cli.pid)
+            out.seek(0)
+            text = out.read().decode("utf-8", "replace")
+        return text, status, ru.ru_utime + ru.ru_stime, wall
+
+    def measure(self, p):
+        """Run one point; returns the row (dict of column -> text)."""
+        row = {c: "" for c in COLUMNS}
+        row.update(experiment=p.exp.name, model=p.setup.model, variant=p.setup.variant,
+                   proto=p.exp.proto, workload=p.exp.workload, conns=str(p.level), rate_rps="",
+                   keepalive="1" if p.exp.keepalive else "0", server_cpus=p.server_cpus,
+                   client_cpus=p.client_cpus, rep=str(p.rep), client=p.client,
+                   started_utc=datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
+        if p.ceiling:
+            row["variant"] = "ceiling" if not p.setup.variant else f"{p.setup.variant}:ceiling"
+            self.log.write(f"{p.label()}: above the model's ceiling of {p.ceiling} connections, not run\n")
+            return row
+        srv, addr = self.start_server(p)
+        if srv is None:
+            return row
+        try:
+            window = Window()
+            warm = warmup_for(self.args, p.level)
+            if p.client == "wrk" and warm > 0:
+                self.run_client(p, self.client_argv(p, addr, warmup=True), srv, None, 0)
+                sample_at = 0.0
+            else:
+                sample_at = warm if p.client == "loadgen" else 0.0
+            text, status, cpu_s, wall = self.run_client(p, self.client_argv(p, addr), srv, window, sample_at)
+            if srv.poll() is not None:
+                self.warn(p, f"server died during the run ({exit_text(srv.returncode)})")
+        finally:
+            self.stop_server(p, srv)
+        got = parse_client_csv(text)
+        if got is None:
+            self.warn(p, f"client gave no CSV row ({exit_text(status)}); see client-stderr.log")
+        elif not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
+            self.log.write(f"{p.label()}: client {exit_text(status)} (row kept)\n")
+        for k, v in (got or {}).items():
+            if k in row and v != "" and k not in ("experiment", "model", "variant", "workload",
+                                                   "server_cpus", "client_cpus", "rep"):
+                row[k] = v
+        try:
+            measured_s = float(row["duration_s"])       # the client's own measured time
+        except ValueError:
+            measured_s = self.args.duration
+        row.update(window.columns(measured_s))
+        if got is not None and not row["cli_cpu_pct"]:
+            # The client's whole run (connecting, warm-up, measuring): loaded throughout.
+            row["cli_cpu_pct"] = f"{100.0 * cpu_s / max(wall, 1e-6):.1f}"
+        # Client-bound: the client used (nearly) all its CPUs, or, when it has
+        # them to itself, those CPUs were busy anyway: loopback TCP work runs
+        # in softirq context, charged to no process.
+        scpus, ccpus = cpuset_parse(p.server_cpus), cpuset_parse(p.client_cpus)
+        sbusy, ssoft = window.cpu_busy(scpus)
+        cbusy, csoft = window.cpu_busy(ccpus)
+        if row["cli_cpu_pct"]:
+            bound = float(row["cli_cpu_pct"]) >= CLIENT_BOUND_FRACTION * 100.0 * len(ccpus)
+            if cbusy is not None and not scpus & ccpus:
+                bound = bound or cbusy >= 100.0 * CLIENT_CPUS_BUSY_FRACTION
+            row["client_bound"] = "1" if bound else "0"
+        row["client"] = p.client
+        self.cpu_rows.append([p.exp.name, p.setup.model, p.setup.variant, p.server_cpus, p.client_cpus,
+                              p.level, p.rep] + ["" if v is None else f"{v:.1f}" for v in (sbusy, ssoft, cbusy, csoft)])
+        return row
+
+
+def parse_client_csv(text):
+    """The header line and the row after it, as a dict; None when absent."""
+    lines = [l for l in text.splitlines() if l.strip()]
+    for i, line in enumerate(lines):
+        if line.startswith("experiment,") and i + 1 < len(lines):
+            rows = list(csv.reader([line, lines[i + 1]]))
+            if len(rows[0]) == len(rows[1]):
+                return dict(zip(rows[0], rows[1]))
+    return None
+
