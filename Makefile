@@ -4,6 +4,7 @@
 #   make deps         install what is missing from Debian's packages
 #   make test         unit, conformance and robustness tests
 #   make bench        the full experiment sweep (./run_all.sh); QUICK=1 for a short one
+#   make fuzz         the libFuzzer targets of tests/fuzz/, FUZZ_S seconds each (default 60)
 #   make SANITIZE=address,undefined test   |   make SANITIZE=thread test
 #   make soak         every model under load and rude clients for SOAK_S s (MODELS=a,b to pick)
 
@@ -49,7 +50,7 @@ LIBS_uring     := $(LIBS_iocp-emul)
 
 MODEL_BINS := $(MODELS:%=$(BIN)/%)
 
-.PHONY: all deps test test-unit test-conformance bench plots clean format check-libs soak labs lab-check lab-bench lab-dist
+.PHONY: all deps test test-unit test-conformance bench plots clean format check-libs soak labs lab-check lab-bench lab-dist fuzz fuzz-build fuzz-bins
 all: check-libs $(MODEL_BINS) $(BIN)/loadgen $(UNIT_BIN)
 
 # ---- dependencies (Debian packages; installed only when missing) ----
@@ -93,9 +94,39 @@ $(UNIT_BIN): $(BIN)/tests/%: $(BUILD)/tests/unit/%.o $(COMMON_OBJ) $(IOCP_LIB_OB
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_$*) $(LIBS_iocp-emul) $(LDLIBS)
 $(BIN)/tests/test_uthread: $(BUILD)/$(call model_dir,uthread)/uthread.o
 
+# ---- fuzzing: libFuzzer targets, with clang whatever CC is, always ASan + UBSan ----
+FUZZ_CC      ?= clang
+FUZZ_S       ?= 60
+FUZZ_FLAGS   := -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+                -fno-omit-frame-pointer -std=gnu11 -D_GNU_SOURCE -pthread -Iservers/common -Iharness/loadgen
+FUZZ_TARGETS := request resp options
+FUZZ_SRC_request := servers/common/http.c servers/common/work.c
+FUZZ_SRC_resp    := harness/loadgen/resp.c
+FUZZ_SRC_options := servers/common/options.c
+FUZZ_BINS    := $(FUZZ_TARGETS:%=bin/fuzz/fuzz_%)
+
+$(FUZZ_BINS): bin/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_SRC_$$*) $(wildcard servers/common/*.h harness/loadgen/*.h tests/fuzz/*.h)
+	@mkdir -p bin/fuzz
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_SRC_$*)
+
+# Builds the targets when FUZZ_CC links -fsanitize=fuzzer; else says why not (the tests skip them).
+fuzz-build:
+	@mkdir -p build
+	@if echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { return 0; }' | \
+	    $(FUZZ_CC) -fsanitize=fuzzer -x c - -o build/fuzz-probe >/dev/null 2>&1; then \
+	  rm -f build/fuzz-probe; $(MAKE) --no-print-directory fuzz-bins; \
+	else echo "fuzz: not built: $(FUZZ_CC) cannot link -fsanitize=fuzzer (make deps installs clang, libclang-rt-14-dev)"; fi
+
+fuzz-bins: $(FUZZ_BINS)
+	@:
+
+fuzz: fuzz-build
+	python3 tests/fuzz/fuzz.py --jobs --seconds $(FUZZ_S) $(FUZZ_TARGETS)
+
 # ---- tests ----
 test: deps
 	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory fuzz-build
 	BIN=$(BIN) SANITIZE=$(SANITIZE) python3 tests/run_tests.py $(TESTS)
 
 # ---- soak (not part of make test): make soak [SOAK_S=120] [MODELS=epoll,thread] ----

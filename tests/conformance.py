@@ -215,19 +215,56 @@ def bad_request(raw, allowed=(400,), closes=True, what="a malformed request"):
     return fn
 
 
-def method_refused(method):
+def served(headers, what):
+    """A GET / with exactly these header lines (and Connection: close) is answered 200."""
     def fn(ctx):
-        c, r = exchange(ctx, request_bytes(method, "/", headers=["Content-Length: 0", "Connection: close"]))
-        status_in(r, (405, 501), "%s is not GET or HEAD" % method)
+        c, r = exchange(ctx, request_bytes("GET", "/", host=False, headers=headers + ["Connection: close"]))
+        check_hello(r, "a GET with %s" % what)
+    return fn
+
+
+def method_refused(method, target="/"):
+    def fn(ctx):
+        c, r = exchange(ctx, request_bytes(method, target, headers=["Content-Length: 0", "Connection: close"]))
+        status_in(r, (405, 501), "%s %s: %s is not GET or HEAD" % (method, target, method))
         if r.status == 405:
             allow = r.get("allow")
             expect(allow is not None and "GET" in allow, "an Allow header naming GET with 405", allow)
     return fn
 
 
+def long_request_line(octets):
+    """A request line of exactly `octets` octets (without its CRLF)."""
+    return request_bytes("GET", "/" + "a" * (octets - len("GET / HTTP/1.1")), headers=["Connection: close"])
+
+
+def request_line_8000(ctx):
+    # RFC 9112 3: "It is RECOMMENDED that all HTTP senders and recipients support, at a
+    # minimum, request-line lengths of 8000 octets."
+    c, r = exchange(ctx, long_request_line(8000))
+    check_hello(r, "a request line of 8000 octets")
+
+
 def uri_too_long(ctx):
-    c, r = exchange(ctx, request_bytes("GET", "/" + "a" * 4999, headers=["Connection: close"]))
-    status_in(r, (414, 431), "a 5000-byte URI")
+    # RFC 9112 3: "A server that receives a request-target longer than any URI it wishes
+    # to parse MUST respond with a 414 (URI Too Long) status code"; the contract: beyond
+    # the 8 KiB head limit.
+    c, r = exchange(ctx, long_request_line(9000))
+    status_in(r, (414,), "a 9000-octet request line")
+    c.expect_eof(after="the 414 response")
+
+
+def absolute_form_wins(path, want):
+    """RFC 9112 3.2.2: "the origin server MUST ignore the received Host header field (if
+    any) and instead use the host information of the request-target"."""
+    def fn(ctx):
+        c = ctx.conn()
+        c.send(("GET http://127.0.0.1:%d%s HTTP/1.1\r\nHost: elsewhere.example\r\n"
+                "Connection: close\r\n\r\n" % (ctx.port, path)).encode())
+        r = c.read_response(what="the response to an absolute-form request")
+        expect(r.status == 200, "200 for absolute-form %s" % path, "%d %s" % (r.status, r.reason))
+        check_bytes(r.body, want(ctx), "%s through the absolute form" % path)
+    return fn
 
 
 def head_too_large(ctx):
@@ -398,7 +435,8 @@ CASES = [
     Case("405 (with Allow) or 501 for POST", method_refused("POST"), server="plain"),
     Case("405 (with Allow) or 501 for DELETE", method_refused("DELETE"), server="plain"),
     Case("405 (with Allow) or 501 for BREW", method_refused("BREW"), server="plain"),
-    Case("414 (or 431) for a 5000-byte URI", uri_too_long, server="plain"),
+    Case("RFC 9112 3: a request line of 8000 octets is accepted", request_line_8000, server="plain"),
+    Case("414 for a request line over the 8 KiB head limit (9000 octets)", uri_too_long, server="plain"),
     Case("431 for a request head over 8 KiB", head_too_large, server="plain"),
     Case("413, or drained and answered, for a request with a body", request_body, server="plain"),
     Case("505 or 400 for HTTP/2.0",
@@ -410,6 +448,63 @@ CASES = [
     Case("505 or 400 for version FOO/1.1",
          bad_request(b"GET / FOO/1.1\r\nHost: x\r\n\r\n", (505, 400), closes=False, what="FOO/1.1"),
          server="plain"),
+
+
+    # RFC 9112 3.2: "A server MUST respond with a 400 (Bad Request) status code to any
+    # HTTP/1.1 request message that lacks a Host header field and to any request message
+    # that contains more than one Host header field line or a Host header field with an
+    # invalid field value."  RFC 9110 7.2: Host = uri-host [ ":" port ].
+    Case("RFC 9112 3.2: 400 for an HTTP/1.1 request that lacks a Host header field",
+         bad_request(request_bytes("GET", "/", host=False, headers=["Accept: */*"])), server="plain"),
+    Case("RFC 9112 3.2: 400 for more than one Host header field line",
+         bad_request(request_bytes("GET", "/", headers=["Host: localhost"])), server="plain"),
+    Case("RFC 9112 3.2: 400 for two Host lines in an HTTP/1.0 request",
+         bad_request(request_bytes("GET", "/", "HTTP/1.0", ["Host: a", "Host: b"], host=False)),
+         server="plain"),
+    Case("RFC 9110 4.2.4/7.2: 400 for a Host with userinfo (a@b)",
+         bad_request(request_bytes("GET", "/", host=False, headers=["Host: user@localhost"])),
+         server="plain"),
+    Case("RFC 9110 7.2: 400 for a Host with a path (localhost/x)",
+         bad_request(request_bytes("GET", "/", host=False, headers=["Host: localhost/x"])), server="plain"),
+    Case("RFC 9110 7.2: 400 for a Host that is a list (a, b)",
+         bad_request(request_bytes("GET", "/", host=False, headers=["Host: a, b"])), server="plain"),
+    Case("RFC 9110 7.2: 400 for a Host with characters outside the grammar (a<b>)",
+         bad_request(request_bytes("GET", "/", host=False, headers=["Host: a<b>"])), server="plain"),
+    Case("RFC 9110 7.2: 400 for a Host with a bad port (localhost:http)",
+         bad_request(request_bytes("GET", "/", host=False, headers=["Host: localhost:http"])),
+         server="plain"),
+    Case("RFC 9110 7.2: 200 for Host: [::1]:8080 (IP-literal and port)",
+         served(["Host: [::1]:8080"], "Host: [::1]:8080"), server="plain"),
+    Case("RFC 9110 7.2: 200 for an empty Host (a target URI without authority)",
+         served(["Host:"], "an empty Host"), server="plain"),
+    Case("RFC 9112 3.2: HTTP/1.0 without Host is still served", http10_closes, server="plain"),
+    Case("RFC 9112 3.2.2: absolute-form target answered (Host ignored)",
+         absolute_form_wins("/", lambda ctx: HELLO), server="plain"),
+
+    # RFC 9112 3.2.4: "The asterisk-form of request-target is only used for a server-wide
+    # OPTIONS request"; 3.2.3: "The authority-form of request-target is only used for
+    # CONNECT requests".
+    Case("RFC 9112 3.2.4: 400 for GET * (asterisk-form only with OPTIONS)",
+         bad_request(request_bytes("GET", "*")), server="plain"),
+    Case("RFC 9112 3.2.4: 400 for HEAD * (asterisk-form only with OPTIONS)",
+         bad_request(request_bytes("HEAD", "*")), server="plain"),
+    Case("RFC 9112 3.2.4: OPTIONS * answered as an unsupported method (405 or 501)",
+         method_refused("OPTIONS", "*"), server="plain"),
+    Case("RFC 9112 3.2.3: 400 for GET localhost:80 (authority-form only with CONNECT)",
+         bad_request(request_bytes("GET", "localhost:80")), server="plain"),
+    Case("RFC 9112 3.2.3: CONNECT localhost:443 answered as an unsupported method (405 or 501)",
+         method_refused("CONNECT", "localhost:443"), server="plain"),
+
+    # RFC 9110 5.5: "Field values containing other CTL characters are also invalid";
+    # the contract: control characters other than HTAB in the head are 400.
+    Case("RFC 9110 5.5: 400 for a control character (0x01) in a field value",
+         bad_request(request_bytes("GET", "/", headers=["X-A: a\x01b"])), server="plain"),
+    Case("RFC 9110 5.5: 400 for DEL (0x7f) in a field value",
+         bad_request(request_bytes("GET", "/", headers=["X-A: a\x7fb"])), server="plain"),
+    Case("RFC 9110 5.5: 400 for ESC (0x1b) in the Host value",
+         bad_request(request_bytes("GET", "/", host=False, headers=["Host: local\x1bhost"])), server="plain"),
+    Case("RFC 9110 5.5: HTAB in a field value is accepted",
+         served(["Host: localhost", "X-A: a\tb"], "HTAB in a field value"), server="plain"),
 
     # --root server
     Case("16 pipelined requests in one write answered in order", pipelined, server="root"),
@@ -435,6 +530,8 @@ CASES = [
     Case("traversal refused: /sub/../a.txt (any .. segment)", traversal("/sub/../a.txt"), server="root"),
     Case("traversal refused: /link-out (symlink out of the root)", traversal("/link-out"), server="root"),
     Case("symlink inside the root -> 200", symlink_inside, server="root"),
+    Case("RFC 9112 3.2.2: absolute-form GET of a file serves the target's path",
+         absolute_form_wins("/a.txt", lambda ctx: ctx.fixture.files["/a.txt"]), server="root"),
 
     # daytime
     Case("daytime: one line ending in CRLF, then close", daytime_line, server="daytime"),

@@ -522,6 +522,8 @@ CASES = [
     Case("bad flag -p 70000: exit 2, one line", bad_flag(["-p", "70000"], "-p")),
     Case("bad flag --workers 0: exit 2, one line", bad_flag(["--workers", "0"], "--workers")),
     Case("bad flag --proto ftp: exit 2, one line", bad_flag(["--proto", "ftp"], "--proto")),
+    Case("bad flag --proto 'a<newline>b': exit 2, still one line (fuzz_options finding)",
+         bad_flag(["--proto", "a\nb"], "--proto")),
     Case("bad flag --root /nonexistent: exit 2, one line", bad_flag(["--root", "/nonexistent"], "--root")),
     Case("--workers 2 rejected (no workers knob): exit 2, one line",
          bad_flag(["--workers", "2"], "--workers"), models=NO_WORKERS_KNOB),

@@ -8,10 +8,13 @@ Runs, in order:
      subprocess with BIN and SANITIZE passed on (their "ok - ...", "not ok - ..." and
      "skip - ..." / "ok - ... # skip" lines are the cases; a non-zero exit with no
      failing case printed is one failure);
-  3. the conformance suite (tests/conformance.py) against every model;
-  4. the robustness suite (tests/robustness.py) against every model;
-  5. the labs' checkers checked (tests/test_labs.py: reference passes, starter and mutants fail).
-Parts 1, 2 and 5 run when no --models is given, or alone with --only unit / harness / labs.
+  3. the fuzz targets (tests/fuzz/, bin/fuzz/fuzz_*), each for FUZZ_CASE_S seconds (6):
+     one case per target, ok when it did not crash; skipped when clang's libFuzzer is
+     missing (the targets are always ASan + UBSan builds, whatever SANITIZE is);
+  4. the conformance suite (tests/conformance.py) against every model;
+  5. the robustness suite (tests/robustness.py) against every model;
+  6. the labs' checkers checked (tests/test_labs.py: reference passes, starter and mutants fail).
+Parts 1, 2, 3 and 6 run when no --models is given, or alone with --only unit / harness / fuzz / labs.
 
 Prints one line per case, "ok - <model> <case>", "not ok - <model> <case>: expected X,
 got Y" or "skip - <model> <case>: reason", and ends with the line
@@ -41,6 +44,8 @@ from concurrent.futures import ThreadPoolExecutor
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import lib  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "fuzz"))
+import fuzz  # noqa: E402
 from lib import CaseFail, CaseSkip  # noqa: E402
 import conformance  # noqa: E402
 import robustness  # noqa: E402
@@ -313,6 +318,33 @@ def run_harness(args):
     out = Output(live=True)
     for script in HARNESS_TESTS:
         run_harness_test(script, args, out)
+
+
+# ---------------------------------------------------------------- fuzz targets
+
+FUZZ_CASE_S = 6   # per target: about 20 s for the three
+
+
+def run_fuzz(args, tmp):
+    """Each fuzz target for FUZZ_CASE_S seconds on a scratch corpus (the committed seeds are
+    only read): ok when it did not crash, else the crash file and how to reproduce it."""
+    out = Output(live=True)
+    for t in fuzz.TARGETS:
+        name = "fuzz:%s" % t
+        if args.k and args.k not in name:
+            continue
+        why = fuzz.missing_reason(t)
+        if why:
+            out.result("skip", name, why)
+            continue
+        scratch = tempfile.mkdtemp(prefix="fuzz-%s-" % t, dir=tmp)
+        res = fuzz.run(t, FUZZ_CASE_S, corpus=os.path.join(scratch, "corpus"), work=scratch,
+                       timeout=lib.scaled(120))
+        if res.ok():
+            out.result("ok", "%s no crash in %s s (%s executions)" % (name, res.seconds, res.execs))
+        else:
+            out.result("not ok", "%s no crash in %d s" % (name, FUZZ_CASE_S),
+                       "expected no crash, got %s" % res.line().split(": ", 1)[1])
 
 
 # ---------------------------------------------------------------- models
@@ -596,7 +628,7 @@ def parse_args(argv):
         epilog="Environment: BIN=bin|bin/address-undefined|bin/tsan, SANITIZE=address,undefined|thread. "
                "Models: " + ", ".join(m[0] for m in MODELS))
     ap.add_argument("--models", help="comma-separated subset (a model name selects its variants too)")
-    ap.add_argument("--only", choices=("unit", "harness", "conformance", "robustness", "labs"),
+    ap.add_argument("--only", choices=("unit", "harness", "fuzz", "conformance", "robustness", "labs"),
                     help="run one part only")
     ap.add_argument("-k", metavar="SUBSTRING", help="run only the cases whose name contains SUBSTRING")
     ap.add_argument("-v", "--verbose", action="store_true", help="timings, progress and server stderr")
@@ -644,7 +676,11 @@ def main(argv):
             run_harness(args)
         elif args.only is None:
             emit(["# harness tests not run (--models given; --only harness runs them)"])
-        if args.only not in ("unit", "harness", "labs"):
+        if args.only == "fuzz" or (args.only is None and not args.models):
+            run_fuzz(args, tmp)
+        elif args.only is None:
+            emit(["# fuzz targets not run (--models given; --only fuzz runs them)"])
+        if args.only not in ("unit", "harness", "fuzz", "labs"):
             fixture = conformance.make_fixture(tmp)
             jobs = [m for m in models if not args.only or args.only in m[3]]
             live = args.j == 1

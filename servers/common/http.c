@@ -1,6 +1,7 @@
 /* http.c - request parsing and responses, shared by every model (see http.h). */
 #include "http.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -26,6 +27,11 @@ static const char hello_body[] = "Hello, World!";
 static int is_tchar(unsigned char c)
 {
 	return isalnum(c) || (c && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+static int is_hex(unsigned char c)
+{
+	return isxdigit(c) != 0;
 }
 
 /* Find the end of the head: the byte after the empty line (CRLF CRLF or LF LF). */
@@ -56,19 +62,140 @@ static size_t next_line(const char *p, const char *end, const char **next)
 	return (size_t)(lf - p) - (lf > p && lf[-1] == '\r');
 }
 
+/* ---- RFC 3986 authority: the Host field, absolute-form and authority-form ---- */
+
+/* port = *DIGIT (RFC 3986 3.2.3); no TCP port is above 65535. */
+static int port_valid(const char *p, size_t n, int required)
+{
+	long v = 0;
+	if (n == 0)
+		return !required;
+	for (size_t i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)p[i]))
+			return 0;
+		v = v * 10 + (p[i] - '0');
+		if (v > 65535)
+			return 0;
+	}
+	return 1;
+}
+
+/* The inside of IP-literal = "[" ( IPv6address / IPvFuture ) "]". */
+static int ip_literal_valid(const char *p, size_t n)
+{
+	char addr[64];
+	unsigned char bin[16];
+
+	if (n >= 2 && (p[0] == 'v' || p[0] == 'V')) { /* "v" 1*HEXDIG "." 1*(...) */
+		size_t i = 1;
+		while (i < n && is_hex((unsigned char)p[i]))
+			i++;
+		if (i == 1 || i >= n - 1 || p[i] != '.')
+			return 0;
+		for (i++; i < n; i++)
+			if (!isalnum((unsigned char)p[i]) && !strchr("-._~!$&'()*+,;=:", p[i]))
+				return 0;
+		return 1;
+	}
+	if (n == 0 || n >= sizeof addr)
+		return 0;
+	memcpy(addr, p, n);
+	addr[n] = '\0';
+	return inet_pton(AF_INET6, addr, bin) == 1;
+}
+
+/* reg-name = *( unreserved / pct-encoded / sub-delims ), but without the
+ * comma: a recipient may combine repeated field lines into one comma-separated
+ * value (RFC 9110 5.3), so "a,b" is a list of two hosts, not one. */
+static size_t reg_name_len(const char *p, size_t n)
+{
+	size_t i = 0;
+	while (i < n) {
+		unsigned char c = (unsigned char)p[i];
+		if (c == '%') {
+			if (i + 2 >= n || !is_hex((unsigned char)p[i + 1]) ||
+			    !is_hex((unsigned char)p[i + 2]))
+				return (size_t)-1;
+			i += 3;
+		} else if (isalnum(c) || (c && strchr("-._~!$&'()*+;=", c))) {
+			i++;
+		} else {
+			break;
+		}
+	}
+	return i;
+}
+
+enum { AUTH_NEED_HOST = 1, AUTH_NEED_PORT = 2 };
+
+/* uri-host [ ":" port ] (RFC 9110 7.2), as a whole: no userinfo ("a@b"), no
+ * path ("a/x"), no list ("a, b"), nothing outside the grammar. */
+static int authority_valid(const char *p, size_t n, int need)
+{
+	size_t host;
+	if (n > 0 && p[0] == '[') {
+		const char *close = memchr(p, ']', n);
+		if (!close || !ip_literal_valid(p + 1, (size_t)(close - p) - 1))
+			return 0;
+		host = (size_t)(close - p) + 1;
+	} else {
+		host = reg_name_len(p, n);
+		if (host == (size_t)-1 || (host == 0 && (need & AUTH_NEED_HOST)))
+			return 0;
+	}
+	if (host == n)
+		return !(need & AUTH_NEED_PORT);
+	if (p[host] != ':')
+		return 0;
+	return port_valid(p + host + 1, n - host - 1, need & AUTH_NEED_PORT);
+}
+
+/* ---- the request line ---- */
+
 /* RFC 9112 3.2.2: a server accepts the absolute form ("GET http://h/p
- * HTTP/1.1"); keep only its path, so that everything after sees "/p". */
-static void origin_form(struct http_request *req)
+ * HTTP/1.1"); its authority is the request's host, and only its path is
+ * kept, so that everything after sees "/p". Returns 0, or 400. */
+static int absolute_form(struct http_request *req)
 {
 	const char *t = req->target, *end = t + req->target_len;
 	size_t skip = req->target_len >= 7 && strncasecmp(t, "http://", 7) == 0    ? 7
 		      : req->target_len >= 8 && strncasecmp(t, "https://", 8) == 0 ? 8
 										   : 0;
 	if (!skip)
-		return;
-	const char *path = memchr(t + skip, '/', (size_t)(end - t - skip));
-	req->target = path ? path : "/";
-	req->target_len = path ? (size_t)(end - path) : 1;
+		return 400; /* another scheme, or no form at all */
+	const char *a = t + skip, *path = a;
+	while (path < end && *path != '/' && *path != '?' && *path != '#')
+		path++;
+	/* RFC 9110 4.2.1: "A recipient that processes such a URI reference
+	 * [with an empty host] MUST reject it as invalid"; 4.2.4: userinfo is
+	 * treated as an error. */
+	if (!authority_valid(a, (size_t)(path - a), AUTH_NEED_HOST))
+		return 400;
+	req->host = a;
+	req->host_len = (size_t)(path - a);
+	req->absolute = 1;
+	req->target = path < end && *path == '/' ? path : "/";
+	req->target_len = path < end && *path == '/' ? (size_t)(end - path) : 1;
+	return 0;
+}
+
+/* RFC 9112 3.2: origin-form for every method, asterisk-form ("*") only with
+ * OPTIONS, authority-form ("host:port") only with (and always with) CONNECT,
+ * absolute-form (http and https) for every method but CONNECT. */
+static int target_form(struct http_request *req)
+{
+	const char *t = req->target;
+	size_t n = req->target_len;
+	int connect = req->method_len == 7 && memcmp(req->method_str, "CONNECT", 7) == 0;
+	int options = req->method_len == 7 && memcmp(req->method_str, "OPTIONS", 7) == 0;
+
+	if (connect)
+		return authority_valid(t, n, AUTH_NEED_HOST | AUTH_NEED_PORT) ? 0 : 400;
+	if (t[0] == '/')
+		return 0;
+	if (t[0] == '*')
+		return n == 1 && options ? 0 : 400;
+	return absolute_form(req);
 }
 
 static int parse_request_line(const char *p, size_t n, struct http_request *req)
@@ -95,7 +222,6 @@ static int parse_request_line(const char *p, size_t n, struct http_request *req)
 		return fail(req, 400);
 	req->target = t;
 	req->target_len = (size_t)(s - t);
-	origin_form(req);
 
 	s++;
 	if ((size_t)(end - s) != 8 || memcmp(s, "HTTP/", 5) != 0 || !isdigit((unsigned char)s[5]) ||
@@ -105,8 +231,11 @@ static int parse_request_line(const char *p, size_t n, struct http_request *req)
 		return fail(req, 505);
 	req->minor = s[7] - '0';
 	req->keep_alive = req->minor >= 1;
-	return 0;
+	int status = target_form(req);
+	return status ? fail(req, status) : 0;
 }
+
+/* ---- header fields ---- */
 
 /* Does the comma-separated list v[0, n) hold token tok (case-insensitive)? */
 static int has_token(const char *v, size_t n, const char *tok)
@@ -128,7 +257,35 @@ static int has_token(const char *v, size_t n, const char *tok)
 	return 0;
 }
 
-static int parse_header(const char *p, size_t n, struct http_request *req)
+/* RFC 9110 5.5: field-content is VCHAR, obs-text (0x80-0xff), SP and HTAB;
+ * any other CTL (and DEL) makes the value invalid. */
+static int field_value_valid(const char *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)v[i];
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			return 0;
+	}
+	return 1;
+}
+
+static int parse_content_length(const char *v, size_t vlen, struct http_request *req)
+{
+	long long cl = 0;
+	if (vlen == 0 || vlen > 18)
+		return fail(req, 400);
+	for (size_t i = 0; i < vlen; i++) {
+		if (!isdigit((unsigned char)v[i]))
+			return fail(req, 400);
+		cl = cl * 10 + (v[i] - '0');
+	}
+	if (req->content_length >= 0 && req->content_length != cl)
+		return fail(req, 400);
+	req->content_length = cl;
+	return 0;
+}
+
+static int parse_header(const char *p, size_t n, struct http_request *req, int *hosts)
 {
 	const char *end = p + n, *s = p;
 	while (s < end && is_tchar((unsigned char)*s))
@@ -143,28 +300,50 @@ static int parse_header(const char *p, size_t n, struct http_request *req)
 	size_t vlen = (size_t)(end - v);
 	while (vlen > 0 && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t'))
 		vlen--;
+	if (!field_value_valid(v, vlen))
+		return fail(req, 400);
 
-	if (name_len == 10 && strncasecmp(p, "Connection", 10) == 0) {
+	if (name_len == 4 && strncasecmp(p, "Host", 4) == 0) {
+		if (++*hosts > 1 || !authority_valid(v, vlen, 0))
+			return fail(req, 400);
+		if (!req->absolute) { /* RFC 9112 3.2.2: absolute-form's host wins */
+			req->host = v;
+			req->host_len = vlen;
+		}
+	} else if (name_len == 10 && strncasecmp(p, "Connection", 10) == 0) {
 		if (has_token(v, vlen, "close"))
 			req->keep_alive = 0;
 		else if (has_token(v, vlen, "keep-alive"))
 			req->keep_alive = 1;
 	} else if (name_len == 14 && strncasecmp(p, "Content-Length", 14) == 0) {
-		long long cl = 0;
-		if (vlen == 0 || vlen > 18)
-			return fail(req, 400);
-		for (size_t i = 0; i < vlen; i++) {
-			if (!isdigit((unsigned char)v[i]))
-				return fail(req, 400);
-			cl = cl * 10 + (v[i] - '0');
-		}
-		if (req->content_length >= 0 && req->content_length != cl)
-			return fail(req, 400);
-		req->content_length = cl;
+		return parse_content_length(v, vlen, req);
 	} else if (name_len == 17 && strncasecmp(p, "Transfer-Encoding", 17) == 0) {
 		req->chunked = 1;
 	}
 	return 0;
+}
+
+/* RFC 9112 2.2: empty lines (CRLF, or LF) before the request line are ignored. */
+static size_t leading_empty_lines(const char *buf, size_t len)
+{
+	size_t skip = 0;
+	for (;;) {
+		if (skip < len && buf[skip] == '\n')
+			skip++;
+		else if (skip + 1 < len && buf[skip] == '\r' && buf[skip + 1] == '\n')
+			skip += 2;
+		else
+			return skip;
+	}
+}
+
+/* An unfinished head: need more, or 414 when the request line cannot fit in
+ * the head limit, 431 when the line fits but the head cannot. */
+static int unfinished(const char *buf, size_t len, struct http_request *req)
+{
+	if (len < HTTP_MAX_HEAD)
+		return HTTP_PARTIAL;
+	return fail(req, memchr(buf, '\n', HTTP_MAX_HEAD) ? 431 : 414);
 }
 
 int http_parse_request(const char *buf, size_t len, struct http_request *req)
@@ -172,23 +351,13 @@ int http_parse_request(const char *buf, size_t len, struct http_request *req)
 	memset(req, 0, sizeof *req);
 	req->content_length = -1;
 
-	size_t skip = 0; /* RFC 9112 2.2: ignore empty lines before the request line */
-	while (skip < len && (buf[skip] == '\r' || buf[skip] == '\n'))
-		skip++;
+	size_t skip = leading_empty_lines(buf, len);
 	buf += skip;
 	len -= skip;
 
 	size_t head = head_end(buf, len);
-	if (head == 0) {
-		const char *lf = memchr(buf, '\n', len < HTTP_MAX_LINE ? len : HTTP_MAX_LINE);
-		if (!lf && len > HTTP_MAX_LINE)
-			return fail(req, 414);
-		if (len > HTTP_MAX_HEAD)
-			return fail(req, 431);
-		return HTTP_PARTIAL;
-	}
-	if (head > HTTP_MAX_HEAD)
-		return fail(req, memchr(buf, '\n', HTTP_MAX_LINE) ? 431 : 414);
+	if (head == 0 || head > HTTP_MAX_HEAD)
+		return unfinished(buf, head ? head : len, req);
 
 	for (size_t i = 0; i < head; i++) {
 		if (buf[i] == '\0' || (buf[i] == '\r' && buf[i + 1] != '\n'))
@@ -197,20 +366,22 @@ int http_parse_request(const char *buf, size_t len, struct http_request *req)
 
 	const char *p = buf, *end = buf + head, *next;
 	size_t n = next_line(p, end, &next);
-	if (n > HTTP_MAX_LINE)
-		return fail(req, 414);
 	if (parse_request_line(p, n, req) < 0)
 		return HTTP_ERROR;
-	int headers = 0;
+	int headers = 0, hosts = 0;
 	for (p = next; p < end; p = next) {
 		n = next_line(p, end, &next);
 		if (n == 0)
 			break;
 		if (++headers > HTTP_MAX_HEADERS)
 			return fail(req, 431);
-		if (parse_header(p, n, req) < 0)
+		if (parse_header(p, n, req, &hosts) < 0)
 			return HTTP_ERROR;
 	}
+	/* RFC 9112 3.2: "A server MUST respond with a 400 (Bad Request) status
+	 * code to any HTTP/1.1 request message that lacks a Host header field" */
+	if (req->minor >= 1 && hosts == 0)
+		return fail(req, 400);
 	return (int)(skip + head);
 }
 
@@ -313,7 +484,7 @@ static int decode_path(const char *t, size_t n, char *out, size_t outlen)
 		if (c == '\0' || c == '\\')
 			return 400;
 		if (o + 1 >= outlen)
-			return 414;
+			return 404; /* longer than any path the kernel opens */
 		out[o++] = (char)c;
 	}
 	out[o] = '\0';
@@ -355,7 +526,7 @@ static int open_status(int err)
 static void prepare_file(const struct http_request *req, const struct server_opts *o,
 			 struct http_response *r)
 {
-	char path[HTTP_MAX_LINE + 16];
+	char path[HTTP_MAX_PATH + 16];
 	int status = decode_path(req->target, req->target_len, path, sizeof path - 11);
 	if (status) {
 		set_status(r, status);

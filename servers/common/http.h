@@ -5,6 +5,9 @@
  * state between calls, and returns the number of bytes the request head took,
  * HTTP_PARTIAL when more bytes are needed, or HTTP_ERROR with req->status set
  * to the status to answer (400, 414, 431, 505) before closing.
+ * It enforces RFC 9112's request-target forms and Host rules (exactly one
+ * valid Host in HTTP/1.1; asterisk-form with OPTIONS only, authority-form with
+ * CONNECT only) and rejects NUL, bare CR and other control characters.
  *
  * The response is built in three steps so that a model may put its own I/O
  * between them (the IOCP model reads the file through its completion port):
@@ -22,8 +25,9 @@
 
 #include "options.h"
 
-#define HTTP_MAX_HEAD    8192 /* request head limit: 431 beyond */
-#define HTTP_MAX_LINE    4096 /* request line limit: 414 beyond */
+#define HTTP_MAX_HEAD 8192 /* request head limit: 431 beyond; 414 when the request line alone is   \
+			    */
+#define HTTP_MAX_PATH    4096 /* decoded --root path (PATH_MAX): 404 beyond */
 #define HTTP_MAX_HEADERS 64   /* header count limit: 431 beyond */
 
 #define HTTP_PARTIAL (-2)
@@ -35,10 +39,13 @@ struct http_request {
 	enum http_method method;
 	const char *method_str; /* points into the caller's buffer */
 	size_t method_len;
-	const char *target; /* request-target as sent (not decoded) */
+	const char *target; /* request-target as sent (not decoded); absolute-form: its path */
 	size_t target_len;
-	int minor;                /* HTTP/1.<minor> */
-	int keep_alive;           /* after the version's default and Connection: */
+	const char *host; /* uri-host [":" port]: absolute-form's authority, else Host's value */
+	size_t host_len;  /* (host NULL: HTTP/1.0 without Host) */
+	int absolute;     /* the target was in absolute-form (its authority wins over Host) */
+	int minor;        /* HTTP/1.<minor> */
+	int keep_alive;   /* after the version's default and Connection: */
 	long long content_length; /* -1 when absent */
 	int chunked;              /* Transfer-Encoding present */
 	int status;               /* on HTTP_ERROR: status to answer */

@@ -1,7 +1,9 @@
 /* options.c - the one command-line parser every model shares.
  *
  * A bad flag or value prints exactly one line on stderr, naming the flag and
- * why it is wrong, and exits 2 before anything listens.
+ * why it is wrong, and exits 2 before anything listens. The core,
+ * options_parse_args(), never exits: it returns the line (the fuzz target
+ * tests/fuzz/fuzz_options.c calls it).
  */
 #include "options.h"
 
@@ -9,6 +11,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,34 +48,36 @@ static const struct option long_opts[] = {
     {NULL, 0, NULL, 0},
 };
 
-static const char *prog = "server";
-
-static void __attribute__((noreturn)) die_usage(const char *fmt, const char *a, const char *b)
+/* Format the error into err[0, n); returns OPTIONS_ERROR. It stays one line:
+ * a control character an argument brought in ("--proto $'a\nb'") becomes '?'. */
+static int __attribute__((format(printf, 3, 4))) bad(char *err, size_t n, const char *fmt, ...)
 {
-	fprintf(stderr, "%s: ", prog);
-	fprintf(stderr, fmt, a, b);
-	fputc('\n', stderr);
-	exit(2);
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, n, fmt, ap);
+	va_end(ap);
+	for (char *p = err; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	return OPTIONS_ERROR;
 }
 
-/* Parse a whole decimal integer in [lo, hi] or exit 2 naming the flag. */
-static int parse_int(const char *flag, const char *s, long lo, long hi)
+/* Parse a whole decimal integer in [lo, hi] into *out, or say why not. */
+static int parse_int(const char *flag, const char *s, long lo, long hi, int *out, char *err,
+		     size_t n)
 {
 	char *end;
 	errno = 0;
 	long v = strtol(s, &end, 10);
-	if (errno || end == s || *end != '\0') {
-		fprintf(stderr, "%s: %s: '%s' is not a whole number\n", prog, flag, s);
-		exit(2);
-	}
-	if (v < lo || v > hi) {
-		fprintf(stderr, "%s: %s: %s is out of range (%ld to %ld)\n", prog, flag, s, lo, hi);
-		exit(2);
-	}
-	return (int)v;
+	if (errno || end == s || *end != '\0')
+		return bad(err, n, "%s: '%s' is not a whole number", flag, s);
+	if (v < lo || v > hi)
+		return bad(err, n, "%s: %s is out of range (%ld to %ld)", flag, s, lo, hi);
+	*out = (int)v;
+	return OPTIONS_OK;
 }
 
-static void print_help(const struct model_info *m, const struct server_opts *o)
+static void print_help(const struct model_info *m, const struct server_opts *o, const char *prog)
 {
 	printf("%s - %s\n\n", m->name, m->summary);
 	printf("usage: %s [-a ADDR] [-p PORT] [--proto http|daytime] [--root DIR]\n"
@@ -110,19 +115,68 @@ static void print_help(const struct model_info *m, const struct server_opts *o)
 	    "\nReady: prints 'listening on ADDR:PORT' on stdout. SIGINT/SIGTERM: stop, exit 0.\n");
 }
 
-static void open_root(struct server_opts *o)
+static int open_root(struct server_opts *o, char *err, size_t n)
 {
 	struct stat st;
 	int fd = open(o->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode))
-		die_usage("--root: %s: %s", o->root,
-			  errno == ENOTDIR ? "not a directory" : strerror(errno));
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		return bad(err, n, "--root: %s: %s", o->root,
+			   e == ENOTDIR ? "not a directory" : strerror(e));
+	}
 	o->root_fd = fd;
+	return OPTIONS_OK;
 }
 
-void options_parse(int argc, char **argv, const struct model_info *m, struct server_opts *o)
+/* One option c with its argument. */
+static int apply_opt(int c, char *arg, const char *flag, const struct model_info *m,
+		     struct server_opts *o, char *err, size_t n)
 {
-	prog = m->name;
+	long conns_hi = m->max_conns_limit > 0 ? m->max_conns_limit : INT_MAX;
+
+	switch (c) {
+	case 'a': o->addr = arg; return OPTIONS_OK;
+	case 'p': return parse_int("-p", arg, 0, 65535, &o->port, err, n);
+	case OPT_PROTO:
+		if (strcmp(arg, "http") == 0)
+			o->proto = PROTO_HTTP;
+		else if (strcmp(arg, "daytime") == 0)
+			o->proto = PROTO_DAYTIME;
+		else
+			return bad(err, n, "--proto: '%s' is not http or daytime", arg);
+		return OPTIONS_OK;
+	case OPT_ROOT: o->root = arg; return OPTIONS_OK;
+	case OPT_WORKERS:
+		if (parse_int("--workers", arg, 1, 100000, &o->workers, err, n))
+			return OPTIONS_ERROR;
+		if (!m->workers_help && o->workers > 1)
+			return bad(err, n,
+				   "--workers: %s has no parallelism knob (only 1 is accepted)",
+				   m->name);
+		return OPTIONS_OK;
+	case OPT_MAX_CONNS:
+		return parse_int("--max-conns", arg, 1, conns_hi, &o->max_conns, err, n);
+	case OPT_IDLE_MS: return parse_int("--idle-ms", arg, 1, 86400000, &o->idle_ms, err, n);
+	case OPT_BACKLOG: return parse_int("--backlog", arg, 1, 1 << 20, &o->backlog, err, n);
+	case OPT_SPIN_US: return parse_int("--spin-us", arg, 0, 10000000, &o->spin_us, err, n);
+	case OPT_BLOCK_US: return parse_int("--block-us", arg, 0, 10000000, &o->block_us, err, n);
+	case OPT_QUIET: o->quiet = 1; return OPTIONS_OK;
+	case OPT_BACKEND:
+		if (!m->backends)
+			return bad(err, n, "--backend: %s has only one backend", m->name);
+		o->backend = arg;
+		return OPTIONS_OK;
+	case 'h': return OPTIONS_HELP;
+	case ':': return bad(err, n, "%s: missing value", flag);
+	default: return bad(err, n, "%s: unknown option (see --help)", flag);
+	}
+}
+
+int options_parse_args(int argc, char **argv, const struct model_info *m, struct server_opts *o,
+		       char *err, size_t errlen)
+{
 	*o = (struct server_opts){
 	    .addr = "127.0.0.1",
 	    .port = 8080,
@@ -133,53 +187,28 @@ void options_parse(int argc, char **argv, const struct model_info *m, struct ser
 	    .idle_ms = 10000,
 	    .backlog = 4096,
 	};
-	long conns_hi = m->max_conns_limit > 0 ? m->max_conns_limit : INT_MAX;
-	int c;
+	int c, rc;
 
 	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":a:p:h", long_opts, NULL)) != -1) {
-		switch (c) {
-		case 'a': o->addr = optarg; break;
-		case 'p': o->port = parse_int("-p", optarg, 0, 65535); break;
-		case OPT_PROTO:
-			if (strcmp(optarg, "http") == 0)
-				o->proto = PROTO_HTTP;
-			else if (strcmp(optarg, "daytime") == 0)
-				o->proto = PROTO_DAYTIME;
-			else
-				die_usage("--proto: '%s' is not http or daytime%s", optarg, "");
-			break;
-		case OPT_ROOT: o->root = optarg; break;
-		case OPT_WORKERS:
-			o->workers = parse_int("--workers", optarg, 1, 100000);
-			if (!m->workers_help && o->workers > 1)
-				die_usage(
-				    "--workers: %s has no parallelism knob (only 1 is accepted)%s",
-				    m->name, "");
-			break;
-		case OPT_MAX_CONNS:
-			o->max_conns = parse_int("--max-conns", optarg, 1, conns_hi);
-			break;
-		case OPT_IDLE_MS: o->idle_ms = parse_int("--idle-ms", optarg, 1, 86400000); break;
-		case OPT_BACKLOG: o->backlog = parse_int("--backlog", optarg, 1, 1 << 20); break;
-		case OPT_SPIN_US: o->spin_us = parse_int("--spin-us", optarg, 0, 10000000); break;
-		case OPT_BLOCK_US:
-			o->block_us = parse_int("--block-us", optarg, 0, 10000000);
-			break;
-		case OPT_QUIET: o->quiet = 1; break;
-		case OPT_BACKEND:
-			if (!m->backends)
-				die_usage("--backend: %s has only one backend%s", m->name, "");
-			o->backend = optarg;
-			break;
-		case 'h': print_help(m, o); exit(0);
-		case ':': die_usage("%s: missing value", argv[optind - 1], "");
-		default: die_usage("%s: unknown option (see --help)", argv[optind - 1], "");
-		}
-	}
+	optind = 0; /* 0, not 1: glibc then forgets a previous parse entirely */
+	while ((c = getopt_long(argc, argv, ":a:p:h", long_opts, NULL)) != -1)
+		if ((rc = apply_opt(c, optarg, argv[optind - 1], m, o, err, errlen)) != OPTIONS_OK)
+			return rc;
 	if (optind < argc)
-		die_usage("%s: unexpected argument (see --help)", argv[optind], "");
-	if (o->root)
-		open_root(o);
+		return bad(err, errlen, "%s: unexpected argument (see --help)", argv[optind]);
+	return o->root ? open_root(o, err, errlen) : OPTIONS_OK;
+}
+
+void options_parse(int argc, char **argv, const struct model_info *m, struct server_opts *o)
+{
+	char err[512];
+	int rc = options_parse_args(argc, argv, m, o, err, sizeof err);
+	if (rc == OPTIONS_HELP) {
+		print_help(m, o, m->name);
+		exit(0);
+	}
+	if (rc == OPTIONS_ERROR) {
+		fprintf(stderr, "%s: %s\n", m->name, err);
+		exit(2);
+	}
 }

@@ -44,4 +44,12 @@ struct model_info {
  * Also opens --root (exits 2 when it is not a directory). */
 void options_parse(int argc, char **argv, const struct model_info *m, struct server_opts *o);
 
+enum { OPTIONS_OK = 0, OPTIONS_ERROR = -1, OPTIONS_HELP = 1 };
+
+/* The same, without exiting or printing: OPTIONS_OK (root_fd opened when
+ * --root was given), OPTIONS_HELP for -h, or OPTIONS_ERROR with the line
+ * (without the program name) in err[0, errlen). argv may be permuted. */
+int options_parse_args(int argc, char **argv, const struct model_info *m, struct server_opts *o,
+		       char *err, size_t errlen);
+
 #endif
