@@ -299,7 +299,9 @@ def check_cpu_per_req(folder, rows):
         n = len(sampling.cpuset_parse(row["server_cpus"]))
         want = float(c["server_cpus_busy_pct"]) / 100.0 * n * 1e6 / float(row["rps"])
         got = float(row["srv_cpu_us_per_req"])
-        expect(abs(got - want) <= 0.01 * want + 0.1, f"srv_cpu_us_per_req {want:.2f} (cpu.csv busy x CPUs / rps)",
+        # cpu.csv keeps the busy share to 0.1 %: allow that rounding (0.05 % of the CPUs' time).
+        rounding = 0.05 / 100.0 * n * 1e6 / float(row["rps"])
+        expect(abs(got - want) <= 0.01 * want + rounding + 0.1, f"srv_cpu_us_per_req {want:.2f} (cpu.csv busy x CPUs / rps)",
                f"{got} in {row['experiment']} {row['model']} c={row['conns']}")
 
 
