@@ -6,7 +6,7 @@ set datafile missing 'NaN'
 set title 'A 1 ms blocking call per request, 64 keep-alive connections' font ',12'
 set ylabel 'requests per second'
 set yrange [0:*]
-set xrange [0.4:9.6]
+set xrange [0.4:12.6]
 set xtics rotate by -30 left nomirror
 set format y '%.0s%c'
 set key top right

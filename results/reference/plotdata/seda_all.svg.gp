@@ -5,7 +5,7 @@ set border lc rgb '#444444'
 set datafile missing 'NaN'
 set multiplot layout 2,1 title 'SEDA task, every model: 8 KB file over keep-alive HTTP' font ',12'
 set logscale x 2
-set xtics (1, 4, 16, 64, 256, 1024, 4096, 16384)
+set xtics (1, 16, 64, 256, 1024, 4096, 16384)
 set xlabel 'concurrent connections (log scale)'
 set xrange [0.666667:24576]
 set key outside right top vertical
@@ -23,6 +23,9 @@ plot 'plotdata/seda_all__thread.dat' using 1:2:3:4 with yerrorlines lc rgb '#1f7
   'plotdata/seda_all__libevent.dat' using 1:2:3:4 with yerrorlines lc rgb '#ff7f0e' lw 1.5 pt 7 ps 0.6  title 'libevent', \
   'plotdata/seda_all__iocp-emul.dat' using 1:2:3:4 with yerrorlines lc rgb '#8c564b' lw 1.5 pt 7 ps 0.6  title 'iocp-emul', \
   'plotdata/seda_all__pth.dat' using 1:2:3:4 with yerrorlines lc rgb '#e377c2' lw 1.5 pt 7 ps 0.6  title 'pth', \
+  'plotdata/seda_all__st.dat' using 1:2:3:4 with yerrorlines lc rgb '#bcbd22' lw 1.5 pt 7 ps 0.6  title 'st', \
+  'plotdata/seda_all__uthread.dat' using 1:2:3:4 with yerrorlines lc rgb '#17becf' lw 1.5 pt 7 ps 0.6  title 'uthread', \
+  'plotdata/seda_all__uring.dat' using 1:2:3:4 with yerrorlines lc rgb '#393b79' lw 1.5 pt 7 ps 0.6  title 'uring', \
   'plotdata/seda_all__epoll.dat' using 1:($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' title 'client-bound', \
   'plotdata/seda_all__libevent.dat' using 1:($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
   'plotdata/seda_all__thread.dat' using 1:($18 >= 0.01 ? $2 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' title '>= 1% errors', \
@@ -30,7 +33,23 @@ plot 'plotdata/seda_all__thread.dat' using 1:2:3:4 with yerrorlines lc rgb '#1f7
   'plotdata/seda_all__fork.dat' using 1:($18 >= 0.01 ? $2 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
   'plotdata/seda_all__fork_prefork.dat' using 1:($18 >= 0.01 ? $2 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
   'plotdata/seda_all__epoll.dat' using 1:($18 >= 0.01 ? $2 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
-  'plotdata/seda_all__libevent.dat' using 1:($18 >= 0.01 ? $2 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle
+  'plotdata/seda_all__libevent.dat' using 1:($18 >= 0.01 ? $2 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
+  'plotdata/seda_all__thread.dat' using 1:($1 == 1024 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#1f77b4' title 'starved: 695 of 1024 served (thread)', \
+  'plotdata/seda_all__thread.dat' using 1:($1 == 4096 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#1f77b4' title 'starved: 1001 of 4096 served (thread)', \
+  'plotdata/seda_all__thread.dat' using 1:($1 == 16384 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#1f77b4' title 'starved: 1072 of 16384 served (thread)', \
+  'plotdata/seda_all__thread_pool.dat' using 1:($1 == 256 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#6baed6' title 'starved: 64 of 256 served (thread pool)', \
+  'plotdata/seda_all__thread_pool.dat' using 1:($1 == 1024 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#6baed6' title 'starved: 64 of 1024 served (thread pool)', \
+  'plotdata/seda_all__thread_pool.dat' using 1:($1 == 4096 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#6baed6' title 'starved: 64 of 4096 served (thread pool)', \
+  'plotdata/seda_all__thread_pool.dat' using 1:($1 == 16384 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#6baed6' title 'starved: 64 of 16384 served (thread pool)', \
+  'plotdata/seda_all__fork.dat' using 1:($1 == 1024 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#d62728' title 'starved: 315 of 1024 served (fork)', \
+  'plotdata/seda_all__fork.dat' using 1:($1 == 4096 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#d62728' title 'starved: 395 of 4096 served (fork)', \
+  'plotdata/seda_all__fork.dat' using 1:($1 == 16384 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#d62728' title 'starved: 428 of 16384 served (fork)', \
+  'plotdata/seda_all__fork_prefork.dat' using 1:($1 == 256 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#ff9896' title 'starved: 64 of 256 served (fork prefork)', \
+  'plotdata/seda_all__fork_prefork.dat' using 1:($1 == 1024 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#ff9896' title 'starved: 64 of 1024 served (fork prefork)', \
+  'plotdata/seda_all__fork_prefork.dat' using 1:($1 == 4096 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#ff9896' title 'starved: 64 of 4096 served (fork prefork)', \
+  'plotdata/seda_all__fork_prefork.dat' using 1:($1 == 16384 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#ff9896' title 'starved: 64 of 16384 served (fork prefork)', \
+  'plotdata/seda_all__epoll.dat' using 1:($1 == 16384 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#2ca02c' title 'starved: 3899 of 16384 served (epoll)', \
+  'plotdata/seda_all__libevent.dat' using 1:($1 == 16384 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#ff7f0e' title 'starved: 5116 of 16384 served (libevent)'
 set logscale y
 set yrange [*:*]
 set format y '%g'
@@ -45,6 +64,9 @@ plot 'plotdata/seda_all__thread.dat' using 1:5:6:7 with yerrorlines lc rgb '#1f7
   'plotdata/seda_all__libevent.dat' using 1:5:6:7 with yerrorlines lc rgb '#ff7f0e' lw 1.5 pt 7 ps 0.6  title 'libevent', \
   'plotdata/seda_all__iocp-emul.dat' using 1:5:6:7 with yerrorlines lc rgb '#8c564b' lw 1.5 pt 7 ps 0.6  title 'iocp-emul', \
   'plotdata/seda_all__pth.dat' using 1:5:6:7 with yerrorlines lc rgb '#e377c2' lw 1.5 pt 7 ps 0.6  title 'pth', \
+  'plotdata/seda_all__st.dat' using 1:5:6:7 with yerrorlines lc rgb '#bcbd22' lw 1.5 pt 7 ps 0.6  title 'st', \
+  'plotdata/seda_all__uthread.dat' using 1:5:6:7 with yerrorlines lc rgb '#17becf' lw 1.5 pt 7 ps 0.6  title 'uthread', \
+  'plotdata/seda_all__uring.dat' using 1:5:6:7 with yerrorlines lc rgb '#393b79' lw 1.5 pt 7 ps 0.6  title 'uring', \
   'plotdata/seda_all__thread.dat' using 1:8:9:10 with yerrorlines lc rgb '#1f77b4' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
   'plotdata/seda_all__thread_pool.dat' using 1:8:9:10 with yerrorlines lc rgb '#6baed6' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
   'plotdata/seda_all__fork.dat' using 1:8:9:10 with yerrorlines lc rgb '#d62728' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
@@ -53,7 +75,10 @@ plot 'plotdata/seda_all__thread.dat' using 1:5:6:7 with yerrorlines lc rgb '#1f7
   'plotdata/seda_all__epoll.dat' using 1:8:9:10 with yerrorlines lc rgb '#2ca02c' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
   'plotdata/seda_all__libevent.dat' using 1:8:9:10 with yerrorlines lc rgb '#ff7f0e' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
   'plotdata/seda_all__iocp-emul.dat' using 1:8:9:10 with yerrorlines lc rgb '#8c564b' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
-  'plotdata/seda_all__pth.dat' using 1:8:9:10 with yerrorlines lc rgb '#e377c2' lw 1.5 pt 7 ps 0.6 dt 2 notitle
+  'plotdata/seda_all__pth.dat' using 1:8:9:10 with yerrorlines lc rgb '#e377c2' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
+  'plotdata/seda_all__st.dat' using 1:8:9:10 with yerrorlines lc rgb '#bcbd22' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
+  'plotdata/seda_all__uthread.dat' using 1:8:9:10 with yerrorlines lc rgb '#17becf' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
+  'plotdata/seda_all__uring.dat' using 1:8:9:10 with yerrorlines lc rgb '#393b79' lw 1.5 pt 7 ps 0.6 dt 2 notitle
 unset label 1
 unset logscale y
 unset multiplot

@@ -5,7 +5,7 @@ set border lc rgb '#444444'
 set datafile missing 'NaN'
 set multiplot layout 2,1 title 'SEDA figure 2: thread-per-connection, thread pool, fork; 8 KB file, keep-alive' font ',12'
 set logscale x 2
-set xtics (1, 4, 16, 64, 256, 1024, 4096, 16384)
+set xtics (1, 16, 64, 256, 1024, 4096, 16384)
 set xlabel 'concurrent connections (log scale)'
 set xrange [0.666667:24576]
 set key outside right top vertical
@@ -21,7 +21,21 @@ plot 'plotdata/seda_fig2__thread.dat' using 1:2:3:4 with yerrorlines lc rgb '#1f
   'plotdata/seda_fig2__thread.dat' using 1:($18 >= 0.01 ? $2 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' title '>= 1% errors', \
   'plotdata/seda_fig2__thread_pool.dat' using 1:($18 >= 0.01 ? $2 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
   'plotdata/seda_fig2__fork.dat' using 1:($18 >= 0.01 ? $2 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
-  'plotdata/seda_fig2__fork_prefork.dat' using 1:($18 >= 0.01 ? $2 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle
+  'plotdata/seda_fig2__fork_prefork.dat' using 1:($18 >= 0.01 ? $2 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
+  'plotdata/seda_fig2__thread.dat' using 1:($1 == 1024 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#1f77b4' title 'starved: 695 of 1024 served (thread)', \
+  'plotdata/seda_fig2__thread.dat' using 1:($1 == 4096 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#1f77b4' title 'starved: 1001 of 4096 served (thread)', \
+  'plotdata/seda_fig2__thread.dat' using 1:($1 == 16384 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#1f77b4' title 'starved: 1072 of 16384 served (thread)', \
+  'plotdata/seda_fig2__thread_pool.dat' using 1:($1 == 256 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#6baed6' title 'starved: 64 of 256 served (thread pool)', \
+  'plotdata/seda_fig2__thread_pool.dat' using 1:($1 == 1024 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#6baed6' title 'starved: 64 of 1024 served (thread pool)', \
+  'plotdata/seda_fig2__thread_pool.dat' using 1:($1 == 4096 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#6baed6' title 'starved: 64 of 4096 served (thread pool)', \
+  'plotdata/seda_fig2__thread_pool.dat' using 1:($1 == 16384 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#6baed6' title 'starved: 64 of 16384 served (thread pool)', \
+  'plotdata/seda_fig2__fork.dat' using 1:($1 == 1024 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#d62728' title 'starved: 315 of 1024 served (fork)', \
+  'plotdata/seda_fig2__fork.dat' using 1:($1 == 4096 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#d62728' title 'starved: 395 of 4096 served (fork)', \
+  'plotdata/seda_fig2__fork.dat' using 1:($1 == 16384 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#d62728' title 'starved: 428 of 16384 served (fork)', \
+  'plotdata/seda_fig2__fork_prefork.dat' using 1:($1 == 256 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#ff9896' title 'starved: 64 of 256 served (fork prefork)', \
+  'plotdata/seda_fig2__fork_prefork.dat' using 1:($1 == 1024 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#ff9896' title 'starved: 64 of 1024 served (fork prefork)', \
+  'plotdata/seda_fig2__fork_prefork.dat' using 1:($1 == 4096 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#ff9896' title 'starved: 64 of 4096 served (fork prefork)', \
+  'plotdata/seda_fig2__fork_prefork.dat' using 1:($1 == 16384 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#ff9896' title 'starved: 64 of 16384 served (fork prefork)'
 set logscale y
 set yrange [*:*]
 set format y '%g'

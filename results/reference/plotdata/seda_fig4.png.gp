@@ -5,7 +5,7 @@ set border lc rgb '#444444'
 set datafile missing 'NaN'
 set multiplot layout 2,1 title 'SEDA figure 4: event-driven and completion-port models; 8 KB file, keep-alive' font ',12'
 set logscale x 2
-set xtics (1, 4, 16, 64, 256, 1024, 4096, 16384)
+set xtics (1, 16, 64, 256, 1024, 4096, 16384)
 set xlabel 'concurrent connections (log scale)'
 set xrange [0.666667:24576]
 set key outside right top vertical
@@ -22,7 +22,9 @@ plot 'plotdata/seda_fig4__select.dat' using 1:2:3:4 with yerrorlines lc rgb '#94
   'plotdata/seda_fig4__epoll.dat' using 1:($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' title 'client-bound', \
   'plotdata/seda_fig4__libevent.dat' using 1:($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
   'plotdata/seda_fig4__epoll.dat' using 1:($18 >= 0.01 ? $2 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' title '>= 1% errors', \
-  'plotdata/seda_fig4__libevent.dat' using 1:($18 >= 0.01 ? $2 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle
+  'plotdata/seda_fig4__libevent.dat' using 1:($18 >= 0.01 ? $2 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
+  'plotdata/seda_fig4__epoll.dat' using 1:($1 == 16384 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#2ca02c' title 'starved: 3899 of 16384 served (epoll)', \
+  'plotdata/seda_fig4__libevent.dat' using 1:($1 == 16384 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#ff7f0e' title 'starved: 5116 of 16384 served (libevent)'
 set logscale y
 set yrange [*:*]
 set format y '%g'
