@@ -143,15 +143,16 @@ def seda_meaning(run, r_lo, r_hi, ratio, per_conn, hi):
     if threads and events:
         t = max(ratio[n] for n in threads)
         e = max(ratio[n] for n in events)
+        each = ", ".join(f"×{ratio[n]:.2f} for {n}" for n in events)
         if t > 1.2 * e:
             words.append(f"As connections go idle the thread-per-connection server's CPU per request moves"
-                         f" by ×{t:.2f} against ×{e:.2f} for {', '.join(events)}: the gap SEDA and C10K"
+                         f" by ×{t:.2f} against {each}: the gap SEDA and C10K"
                          " describe opens even at a constant request rate, since every request now wakes"
                          " a different sleeping kernel thread, while one epoll_wait returns many ready"
                          " connections.")
         else:
-            words.append(f"CPU per request moves by ×{t:.2f} for {', '.join(threads)} and ×{e:.2f} for"
-                         f" {', '.join(events)}: idle connections do not make the thread server's requests"
+            words.append(f"CPU per request moves by ×{t:.2f} for {', '.join(threads)} against {each}:"
+                         " idle connections do not make the thread server's requests"
                          " dearer than the event server's at this scale.")
     if "thread pool" in dict(r_hi):
         p = dict(r_hi)["thread pool"]
