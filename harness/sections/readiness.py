@@ -53,11 +53,14 @@ def plot(folder, points, terms):
             ser.append((lab(s), fig.data(lab(s), lines)))
     if not ser:
         return []
-    fig.add("set multiplot layout 1,3 title 'Readiness against completion: plaintext keep-alive, one server CPU'"
-            " font ',12'", *conns_axis(levels), "set key top right", "set yrange [0:*]")
-    for title, col, ylabel in (("throughput", 2, "requests per second"),
-                               ("server CPU busy per request (softirq incl.)", 5, "CPU us per request"),
-                               ("system calls per request", 8, "system calls per request")):
+    # A panel whose figure the folder lacks (no cpu.csv, no syscalls.csv) is left out.
+    panels = [(title, col, ylabel) for title, col, ylabel, have in (
+        ("throughput", 2, "requests per second", True),
+        ("server CPU busy per request (softirq incl.)", 5, "CPU us per request", bool(cpu)),
+        ("system calls per request", 8, "system calls per request", bool(counts))) if have]
+    fig.add(f"set multiplot layout 1,{len(panels)} title 'Readiness against completion: plaintext keep-alive,"
+            " one server CPU' font ',12'", *conns_axis(levels), "set key top right", "set yrange [0:*]")
+    for title, col, ylabel in panels:
         fig.add(f"set title '{title}'", f"set ylabel '{ylabel}'",
                 "plot " + ", \\\n  ".join(
                     f"'{path}' using 1:{col}:{col + 1}:{col + 2} with yerrorlines lc rgb '{color(name)}'"
