@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 from experiments import PEERS, WARMUP_CONNS_PER_S, Experiment, Setup
 from runs import COLUMNS
-from sampling import Window, cpuset_parse, read_text, sample_server, stat_fields
+from sampling import Window, cpuset_parse, group_alive, read_text, sample_server
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -96,14 +96,6 @@ class Procs:
             os.killpg(pgid, sig)
         except ProcessLookupError:
             pass
-
-    def group_alive(self, pgid):
-        for name in os.listdir("/proc"):
-            if name.isdigit():
-                text = read_text(f"/proc/{name}/stat")
-                if text and int(stat_fields(text)[2]) == pgid and stat_fields(text)[0] != "Z":
-                    return True
-        return False
 
     def done(self, pgid):
         self.groups.discard(pgid)
@@ -293,12 +285,12 @@ class Runner:
             notes.append(f"server still running {STOP_GRACE_S:g} s after SIGTERM; killed")
         elif srv.returncode != 0 and not dead_already:
             notes.append(f"server {returncode_text(srv.returncode)} after SIGTERM (want exit 0)")
-        if self.procs.group_alive(srv.pid):
+        if group_alive(srv.pid):
             if srv.poll() is not None:
                 notes.append("server left processes behind in its group; killed")
             self.procs.kill_group(srv.pid)
             deadline = time.monotonic() + 5
-            while self.procs.group_alive(srv.pid) and time.monotonic() < deadline:
+            while group_alive(srv.pid) and time.monotonic() < deadline:
                 time.sleep(0.02)
         srv.wait()
         srv.stdout.close()

@@ -24,7 +24,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from sampling import cpu_times, last_pid, read_text, sample_server, stat_fields  # noqa: E402
+from sampling import cpu_times, group_alive, last_pid, read_text, sample_server  # noqa: E402
 
 STOP_GRACE_S = 2.0
 READY_TIMEOUT_S = 10.0
@@ -33,15 +33,6 @@ READY_TIMEOUT_S = 10.0
 def out(line):
     sys.stdout.write(line + "\n")
     sys.stdout.flush()
-
-
-def group_alive(pgid):
-    for name in os.listdir("/proc"):
-        if name.isdigit():
-            text = read_text(f"/proc/{name}/stat")
-            if text and int(stat_fields(text)[2]) == pgid and stat_fields(text)[0] != "Z":
-                return True
-    return False
 
 
 def kill_group(pgid):
