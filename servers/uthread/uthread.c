@@ -111,6 +111,7 @@ struct uthread {
 	enum state state;
 	int fd;               /* registered in sched->epfd, -1 none */
 	uint32_t fd_ready;    /* edges told and not yet used up */
+	uint32_t fd_hup;      /* hangup seen: these never block again (sticky) */
 	uint32_t wait_events; /* waiting for these, 0 otherwise */
 	int woke_by_fd;
 	void *asan_fake;
@@ -285,6 +286,7 @@ static int fd_watch(struct uthread *u, int fd)
 		return -1;
 	u->fd = fd;
 	u->fd_ready = EPOLLIN | EPOLLOUT; /* unknown: let the caller try */
+	u->fd_hup = 0;
 	return 0;
 }
 
@@ -299,6 +301,12 @@ static void fd_drained(int fd, uint32_t events)
 /* Scheduler side: an edge for u's fd. */
 static void fd_event(struct uthread *u, uint32_t events)
 {
+	/* A hangup is told once, often in the same edge as the last bytes; the
+	 * short read that drains them must not forget it (fd_drained clears
+	 * fd_ready only). The peer's FIN: reads no longer block; an error or a
+	 * full hangup: neither do writes. */
+	u->fd_hup |= events & (EPOLLERR | EPOLLHUP) ? EPOLLIN | EPOLLOUT
+						     : events & EPOLLRDHUP ? EPOLLIN : 0;
 	/* LAB uthread: remember the edge in fd_ready; wake u if it waits for it (an error: both) */
 	uint32_t got = events & (EPOLLERR | EPOLLHUP | EPOLLRDHUP) ? EPOLLIN | EPOLLOUT
 								   : events & (EPOLLIN | EPOLLOUT);
@@ -313,6 +321,8 @@ int uthread_wait_fd(int fd, uint32_t events, int timeout_ms)
 	struct uthread *u = tls_self;
 	if (fd_watch(u, fd) < 0)
 		return -1;
+	if (u->fd_hup & events)
+		return 1;
 	u->fd_ready &= ~events;
 	u->wait_events = events;
 	return thread_park(u, timeout_ms);
@@ -328,7 +338,7 @@ int uthread_poll(struct pollfd *p, nfds_t n, int timeout_ms)
 	}
 	if (fd_watch(u, p->fd) < 0)
 		return -1;
-	if (!(u->fd_ready & want)) {
+	if (!((u->fd_ready | u->fd_hup) & want)) {
 		int r = uthread_wait_fd(p->fd, want, timeout_ms);
 		if (r <= 0)
 			return r;

@@ -123,6 +123,38 @@ static void main_fd_wait(void *unused)
 	EXPECT(uthread_read(sv[0], &c, 1, 0) == 1, "expected a byte, got none");
 }
 
+/* Data and the peer's FIN told in one edge: a short read uses up the data,
+ * and the hangup must not be forgotten with it, or the next poll waits for an
+ * edge that already came (a half-closed client waited out --idle-ms). */
+static void writer_then_shutdown(void *unused)
+{
+	(void)unused;
+	uthread_sleep_ms(20);
+	if (write(sv[1], "abc", 3) != 3 || shutdown(sv[1], SHUT_WR) < 0)
+		snprintf(msg, sizeof msg, "write/shutdown: %s", strerror(errno));
+}
+
+static void main_hup(void *unused)
+{
+	(void)unused;
+	char buf[64];
+	uthread_spawn(writer_then_shutdown, NULL);
+	struct pollfd p = {.fd = sv[0], .events = POLLIN};
+	ssize_t n = uthread_read(sv[0], buf, sizeof buf, 2000); /* waits for the one edge */
+	EXPECT(n == 3, "expected a short read of 3 bytes, got %zd", n);
+	long long t0 = ns_now();
+	int r = uthread_poll(&p, 1, 2000);
+	long long ms = (ns_now() - t0) / 1000000;
+	EXPECT(r == 1 && ms < 500,
+	       "expected poll to report the hangup at once, got %d after %lld ms", r, ms);
+	n = uthread_read(sv[0], buf, sizeof buf, 0);
+	EXPECT(n == 0, "expected end of file after the hangup, got %zd", n);
+	t0 = ns_now();
+	r = uthread_wait_fd(sv[0], EPOLLIN, 2000);
+	ms = (ns_now() - t0) / 1000000;
+	EXPECT(r == 1 && ms < 500, "expected wait_fd to answer at once after a hangup, got %d after %lld ms", r, ms);
+}
+
 static void main_timeout(void *unused)
 {
 	(void)unused;
@@ -212,6 +244,7 @@ static const struct {
     {"ready queue: spawn order, yield to the tail (FIFO)", main_fifo},
     {"fd wait: sleep until another thread writes; told edges answer at once", main_fd_wait},
     {"timeout: a silent socket's read and wait_fd time out", main_timeout},
+    {"hangup: a FIN told with the data survives the short read that drains it", main_hup},
     {"sleep: sleepers wake in deadline order, not early", main_sleep},
     {"blocking offload: the scheduler runs others while one blocks", main_offload},
 };
