@@ -29,7 +29,7 @@ def write_meta(path, args, argv, points):
             cpu_model = line.split(":", 1)[1].strip()
             break
     versions = []
-    for pkg in ("libevent-dev", "libpth-dev", "libst-dev", "liburing-dev", "wrk", "gnuplot-nox", "gcc"):
+    for pkg in ("libevent-dev", "libpth-dev", "libst-dev", "liburing-dev", "libboost-context-dev", "nginx", "apache2", "wrk", "gnuplot-nox", "gcc"):
         v = run_cmd(["dpkg-query", "-W", "-f=${Version}", pkg])
         versions.append(f"{pkg}={v or 'not installed'}")
     rev = run_cmd(["git", "-C", ROOT, "rev-parse", "HEAD"]) or "unknown"
