@@ -24,9 +24,12 @@ plot 'plotdata/ousterhout__select_cpus0.dat' using 1:2:3:4 with yerrorlines lc r
   'plotdata/ousterhout__select_cpus0.dat' using 1:($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' title 'client-bound', \
   'plotdata/ousterhout__epoll_cpus0.dat' using 1:($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
   'plotdata/ousterhout__libevent_cpus0.dat' using 1:($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
+  'plotdata/ousterhout__thread_cpus0.dat' using 1:($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
   'plotdata/ousterhout__st_cpus0.dat' using 1:($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
   'plotdata/ousterhout__uthread_cpus0.dat' using 1:($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
-  'plotdata/ousterhout__uring_cpus0.dat' using 1:($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle
+  'plotdata/ousterhout__uring_cpus0.dat' using 1:($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
+  'plotdata/ousterhout__thread_cpus0.dat' using 1:($18 >= 0.01 ? $2 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' title '>= 1% errors', \
+  'plotdata/ousterhout__thread_cpus0.dat' using 1:($1 == 1000 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#1f77b4' title 'starved: 596 of 1000 served (thread)'
 set title 'throughput, server on CPUs 0-1'
 set ylabel 'requests per second'
 plot 'plotdata/ousterhout__epoll_cpus0-1.dat' using 1:2:3:4 with yerrorlines lc rgb '#2ca02c' lw 1.5 pt 7 ps 0.6  title 'epoll', \
@@ -39,8 +42,7 @@ plot 'plotdata/ousterhout__epoll_cpus0-1.dat' using 1:2:3:4 with yerrorlines lc 
   'plotdata/ousterhout__epoll_cpus0-1.dat' using 1:($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' title 'client-bound', \
   'plotdata/ousterhout__epoll_reactors2_cpus0-1.dat' using 1:($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
   'plotdata/ousterhout__st_cpus0-1.dat' using 1:($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
-  'plotdata/ousterhout__uthread_cpus0-1.dat' using 1:($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
-  'plotdata/ousterhout__uthread_schedulers2_cpus0-1.dat' using 1:($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle
+  'plotdata/ousterhout__uthread_cpus0-1.dat' using 1:($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle
 set title 'context switches per request (server on CPU 0)'
 set ylabel 'switches per request'
 set format y '%g'

@@ -27,8 +27,10 @@ plot 'plotdata/peers_file8k__apache-prefork.dat' using 1:2:3:4 with yerrorlines 
   'plotdata/peers_file8k__apache-prefork.dat' using 1:($1 == 16384 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#17becf' title 'starved: 64 of 16384 served (apache-prefork)', \
   'plotdata/peers_file8k__apache-worker.dat' using 1:($1 == 1024 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#bcbd22' title 'starved: 64 of 1024 served (apache-worker)', \
   'plotdata/peers_file8k__apache-worker.dat' using 1:($1 == 16384 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#bcbd22' title 'starved: 64 of 16384 served (apache-worker)', \
-  'plotdata/peers_file8k__nginx.dat' using 1:($1 == 16384 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#393b79' title 'starved: 2434 of 16384 served (nginx)', \
-  'plotdata/peers_file8k__apache-event.dat' using 1:($1 == 16384 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#637939' title 'starved: 4058 of 16384 served (apache-event)'
+  'plotdata/peers_file8k__nginx.dat' using 1:($1 == 1024 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#393b79' title 'starved: 446 of 1024 served (nginx)', \
+  'plotdata/peers_file8k__nginx.dat' using 1:($1 == 16384 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#393b79' title 'starved: 796 of 16384 served (nginx)', \
+  'plotdata/peers_file8k__apache-event.dat' using 1:($1 == 1024 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#637939' title 'starved: 818 of 1024 served (apache-event)', \
+  'plotdata/peers_file8k__apache-event.dat' using 1:($1 == 16384 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#637939' title 'starved: 1118 of 16384 served (apache-event)'
 set logscale y
 set yrange [*:*]
 set format y '%g'

@@ -21,8 +21,7 @@ plot 'plotdata/peers_hello__fork_prefork.dat' using 1:2:3:4 with yerrorlines lc 
   'plotdata/peers_hello__epoll.dat' using 1:2:3:4 with yerrorlines lc rgb '#2ca02c' lw 1.5 pt 7 ps 0.6  title 'epoll', \
   'plotdata/peers_hello__nginx.dat' using 1:2:3:4 with yerrorlines lc rgb '#393b79' lw 1.5 pt 7 ps 0.6  title 'nginx', \
   'plotdata/peers_hello__apache-event.dat' using 1:2:3:4 with yerrorlines lc rgb '#637939' lw 1.5 pt 7 ps 0.6  title 'apache-event', \
-  'plotdata/peers_hello__thread_pool.dat' using 1:($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' title 'client-bound', \
-  'plotdata/peers_hello__epoll.dat' using 1:($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
+  'plotdata/peers_hello__epoll.dat' using 1:($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' title 'client-bound', \
   'plotdata/peers_hello__nginx.dat' using 1:($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
   'plotdata/peers_hello__fork_prefork.dat' using 1:($18 >= 0.01 ? $2 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' title '>= 1% errors', \
   'plotdata/peers_hello__apache-prefork.dat' using 1:($18 >= 0.01 ? $2 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
@@ -38,9 +37,9 @@ plot 'plotdata/peers_hello__fork_prefork.dat' using 1:2:3:4 with yerrorlines lc 
   'plotdata/peers_hello__thread_pool.dat' using 1:($1 == 16384 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#6baed6' title 'starved: 64 of 16384 served (thread pool)', \
   'plotdata/peers_hello__apache-worker.dat' using 1:($1 == 1024 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#bcbd22' title 'starved: 64 of 1024 served (apache-worker)', \
   'plotdata/peers_hello__apache-worker.dat' using 1:($1 == 16384 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#bcbd22' title 'starved: 64 of 16384 served (apache-worker)', \
-  'plotdata/peers_hello__epoll.dat' using 1:($1 == 16384 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#2ca02c' title 'starved: 15612 of 16384 served (epoll)', \
-  'plotdata/peers_hello__nginx.dat' using 1:($1 == 16384 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#393b79' title 'starved: 14025 of 16384 served (nginx)', \
-  'plotdata/peers_hello__apache-event.dat' using 1:($1 == 16384 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#637939' title 'starved: 3176 of 16384 served (apache-event)'
+  'plotdata/peers_hello__nginx.dat' using 1:($1 == 16384 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#393b79' title 'starved: 7645 of 16384 served (nginx)', \
+  'plotdata/peers_hello__apache-event.dat' using 1:($1 == 1024 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#637939' title 'starved: 596 of 1024 served (apache-event)', \
+  'plotdata/peers_hello__apache-event.dat' using 1:($1 == 16384 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#637939' title 'starved: 1090 of 16384 served (apache-event)'
 set logscale y
 set yrange [*:*]
 set format y '%g'

@@ -26,30 +26,30 @@ plot 'plotdata/seda_all__thread.dat' using 1:2:3:4 with yerrorlines lc rgb '#1f7
   'plotdata/seda_all__st.dat' using 1:2:3:4 with yerrorlines lc rgb '#bcbd22' lw 1.5 pt 7 ps 0.6  title 'st', \
   'plotdata/seda_all__uthread.dat' using 1:2:3:4 with yerrorlines lc rgb '#17becf' lw 1.5 pt 7 ps 0.6  title 'uthread', \
   'plotdata/seda_all__uring.dat' using 1:2:3:4 with yerrorlines lc rgb '#393b79' lw 1.5 pt 7 ps 0.6  title 'uring', \
-  'plotdata/seda_all__epoll.dat' using 1:($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' title 'client-bound', \
-  'plotdata/seda_all__libevent.dat' using 1:($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
+  'plotdata/seda_all__libevent.dat' using 1:($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' title 'client-bound', \
+  'plotdata/seda_all__st.dat' using 1:($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
   'plotdata/seda_all__thread.dat' using 1:($18 >= 0.01 ? $2 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' title '>= 1% errors', \
   'plotdata/seda_all__thread_pool.dat' using 1:($18 >= 0.01 ? $2 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
   'plotdata/seda_all__fork.dat' using 1:($18 >= 0.01 ? $2 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
   'plotdata/seda_all__fork_prefork.dat' using 1:($18 >= 0.01 ? $2 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
   'plotdata/seda_all__epoll.dat' using 1:($18 >= 0.01 ? $2 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
-  'plotdata/seda_all__libevent.dat' using 1:($18 >= 0.01 ? $2 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
-  'plotdata/seda_all__thread.dat' using 1:($1 == 1024 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#1f77b4' title 'starved: 695 of 1024 served (thread)', \
-  'plotdata/seda_all__thread.dat' using 1:($1 == 4096 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#1f77b4' title 'starved: 1001 of 4096 served (thread)', \
-  'plotdata/seda_all__thread.dat' using 1:($1 == 16384 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#1f77b4' title 'starved: 1072 of 16384 served (thread)', \
+  'plotdata/seda_all__st.dat' using 1:($18 >= 0.01 ? $2 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
+  'plotdata/seda_all__thread.dat' using 1:($1 == 1024 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#1f77b4' title 'starved: 454 of 1024 served (thread)', \
+  'plotdata/seda_all__thread.dat' using 1:($1 == 4096 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#1f77b4' title 'starved: 347 of 4096 served (thread)', \
+  'plotdata/seda_all__thread.dat' using 1:($1 == 16384 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#1f77b4' title 'starved: 368 of 16384 served (thread)', \
   'plotdata/seda_all__thread_pool.dat' using 1:($1 == 256 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#6baed6' title 'starved: 64 of 256 served (thread pool)', \
   'plotdata/seda_all__thread_pool.dat' using 1:($1 == 1024 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#6baed6' title 'starved: 64 of 1024 served (thread pool)', \
   'plotdata/seda_all__thread_pool.dat' using 1:($1 == 4096 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#6baed6' title 'starved: 64 of 4096 served (thread pool)', \
   'plotdata/seda_all__thread_pool.dat' using 1:($1 == 16384 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#6baed6' title 'starved: 64 of 16384 served (thread pool)', \
-  'plotdata/seda_all__fork.dat' using 1:($1 == 1024 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#d62728' title 'starved: 315 of 1024 served (fork)', \
-  'plotdata/seda_all__fork.dat' using 1:($1 == 4096 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#d62728' title 'starved: 395 of 4096 served (fork)', \
-  'plotdata/seda_all__fork.dat' using 1:($1 == 16384 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#d62728' title 'starved: 428 of 16384 served (fork)', \
+  'plotdata/seda_all__fork.dat' using 1:($1 == 256 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#d62728' title 'starved: 155 of 256 served (fork)', \
+  'plotdata/seda_all__fork.dat' using 1:($1 == 1024 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#d62728' title 'starved: 187 of 1024 served (fork)', \
+  'plotdata/seda_all__fork.dat' using 1:($1 == 4096 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#d62728' title 'starved: 229 of 4096 served (fork)', \
+  'plotdata/seda_all__fork.dat' using 1:($1 == 16384 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#d62728' title 'starved: 228 of 16384 served (fork)', \
   'plotdata/seda_all__fork_prefork.dat' using 1:($1 == 256 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#ff9896' title 'starved: 64 of 256 served (fork prefork)', \
   'plotdata/seda_all__fork_prefork.dat' using 1:($1 == 1024 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#ff9896' title 'starved: 64 of 1024 served (fork prefork)', \
   'plotdata/seda_all__fork_prefork.dat' using 1:($1 == 4096 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#ff9896' title 'starved: 64 of 4096 served (fork prefork)', \
   'plotdata/seda_all__fork_prefork.dat' using 1:($1 == 16384 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#ff9896' title 'starved: 64 of 16384 served (fork prefork)', \
-  'plotdata/seda_all__epoll.dat' using 1:($1 == 16384 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#2ca02c' title 'starved: 3899 of 16384 served (epoll)', \
-  'plotdata/seda_all__libevent.dat' using 1:($1 == 16384 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#ff7f0e' title 'starved: 5116 of 16384 served (libevent)'
+  'plotdata/seda_all__st.dat' using 1:($1 == 16384 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#bcbd22' title 'starved: 13889 of 16384 served (st)'
 set logscale y
 set yrange [*:*]
 set format y '%g'
