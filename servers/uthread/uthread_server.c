@@ -14,9 +14,10 @@
  * control block), reused from a free list when a connection ends; one
  * epoll_ctl when it first waits (edge-triggered, never modified). Per
  * request: read, writev and a share of one epoll_wait, as in the epoll model
- * (measured on one CPU, 5 alternating reps on a loaded machine, against epoll:
- * 1.04x its requests/s and 1.08x its server CPU per request at 1000
- * connections, 1.17x and 0.91x at 16384);
+ * (measured on one CPU against epoll, alternating, on a quiet 2-vCPU EPYC:
+ * 0.99x its requests/s and 1.01x its server CPU per request at 1000
+ * connections, 6 reps of 3 s; 1.04x and 0.97x at 16384, 5 reps; a reference
+ * run's 3 reps of 1.5 s gave 0.87x and 1.11x at 1000: within the noise);
  * a switch costs two jump_fcontext calls and no system call (measured by
  * bin/tests/test_uthread --bench, see README); waking is O(1), a timed wait
  * O(1) (one timeout length: each deadline joins the tail of the timer list).
