@@ -305,8 +305,10 @@ static void fd_event(struct uthread *u, uint32_t events)
 	 * short read that drains them must not forget it (fd_drained clears
 	 * fd_ready only). The peer's FIN: reads no longer block; an error or a
 	 * full hangup: neither do writes. */
-	u->fd_hup |= events & (EPOLLERR | EPOLLHUP) ? EPOLLIN | EPOLLOUT
-						     : events & EPOLLRDHUP ? EPOLLIN : 0;
+	if (events & (EPOLLERR | EPOLLHUP))
+		u->fd_hup |= EPOLLIN | EPOLLOUT;
+	else if (events & EPOLLRDHUP)
+		u->fd_hup |= EPOLLIN;
 	/* LAB uthread: remember the edge in fd_ready; wake u if it waits for it (an error: both) */
 	uint32_t got = events & (EPOLLERR | EPOLLHUP | EPOLLRDHUP) ? EPOLLIN | EPOLLOUT
 								   : events & (EPOLLIN | EPOLLOUT);
@@ -338,7 +340,7 @@ int uthread_poll(struct pollfd *p, nfds_t n, int timeout_ms)
 	}
 	if (fd_watch(u, p->fd) < 0)
 		return -1;
-	if (!((u->fd_ready | u->fd_hup) & want)) {
+	if (!(u->fd_ready & want)) { /* uthread_wait_fd answers at once after a hangup */
 		int r = uthread_wait_fd(p->fd, want, timeout_ms);
 		if (r <= 0)
 			return r;

@@ -152,7 +152,8 @@ static void main_hup(void *unused)
 	t0 = ns_now();
 	r = uthread_wait_fd(sv[0], EPOLLIN, 2000);
 	ms = (ns_now() - t0) / 1000000;
-	EXPECT(r == 1 && ms < 500, "expected wait_fd to answer at once after a hangup, got %d after %lld ms", r, ms);
+	EXPECT(r == 1 && ms < 500,
+	       "expected wait_fd to answer at once after a hangup, got %d after %lld ms", r, ms);
 }
 
 static void main_timeout(void *unused)
