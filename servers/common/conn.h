@@ -117,13 +117,13 @@ long conn_rejected(void);
 /* Default --max-conns: the fd limit minus a margin, and at most cap (0: no cap). */
 int conn_default_max(int cap);
 
-/* Accepts per listener readiness: the default backlog, i.e. all that is
+/* Accepts per listener readiness: the default backlog, all that is
  * queued. A readiness loop reports the listener once per pass over its ready
  * fds, so a small batch starves new connections when many are busy: with 64,
  * epoll and libevent served 2,300-3,000 of 16,384 connections in a 3.5 s
  * window (Jain 0.14-0.18, SEDA's file task, one CPU); with 4096, 14,000-16,384
  * (Jain 0.80-0.98), at the same server CPU per request. */
-#define CONN_ACCEPT_BATCH 4096
+#define CONN_ACCEPT_BATCH OPT_DEFAULT_BACKLOG
 #define CONN_PAUSE_MS     100 /* accepting paused after EMFILE/ENFILE */
 
 /* Accept up to CONN_ACCEPT_BATCH connections on the non-blocking listener lfd

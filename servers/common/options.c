@@ -185,7 +185,7 @@ int options_parse_args(int argc, char **argv, const struct model_info *m, struct
 	    .workers = m->workers_default > 0 ? m->workers_default : 1,
 	    .max_conns = m->max_conns_default,
 	    .idle_ms = 10000,
-	    .backlog = 4096,
+	    .backlog = OPT_DEFAULT_BACKLOG,
 	};
 	int c, rc;
 

@@ -10,6 +10,8 @@
 
 enum proto { PROTO_HTTP, PROTO_DAYTIME };
 
+#define OPT_DEFAULT_BACKLOG 4096 /* --backlog default; the kernel caps it at somaxconn */
+
 struct server_opts {
 	const char *addr;    /* -a, default 127.0.0.1 */
 	int port;            /* -p, default 8080; 0 = pick a free port */
@@ -19,7 +21,7 @@ struct server_opts {
 	int workers;         /* --workers N (model's parallelism knob) */
 	int max_conns;       /* --max-conns N (0 = model default) */
 	int idle_ms;         /* --idle-ms N, default 10000 */
-	int backlog;         /* --backlog N, default 4096 */
+	int backlog;         /* --backlog N, default OPT_DEFAULT_BACKLOG */
 	int spin_us;         /* --spin-us N */
 	int block_us;        /* --block-us N */
 	int quiet;           /* --quiet: no per-connection logging */

@@ -53,7 +53,6 @@
 #include "server.h"
 
 #define STACK_KB     64
-#define ACCEPT_BATCH 4096 /* the default backlog: all that is queued */
 
 static struct server_opts opts;
 static int listen_fd;
@@ -145,7 +144,7 @@ static void accept_loop(int sig_fd)
 		/* Drain the backlog before the user threads run again: the next
 		 * turn comes one O(n) pass later, and with 64 a pass (as pth) 16384
 		 * busy keep-alive clients starved the listener into SYN drops. */
-		for (int i = 0; i < ACCEPT_BATCH; i++) {
+		for (int i = 0; i < CONN_ACCEPT_BATCH; i++) {
 			int fd = net_accept(listen_fd, 0);
 			if (fd >= 0) {
 				spawn_connection(fd);
