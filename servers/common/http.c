@@ -611,30 +611,83 @@ fail:
 	set_status(r, 500);
 }
 
-/* RFC 9110 Date, formatted at most once a second per thread. */
-static const char *http_date(void)
+/* RFC 9110 Date, formatted at most once a second per thread; sets *len. */
+static const char *http_date(size_t *len)
 {
 	static __thread char date[40];
+	static __thread size_t date_len;
 	static __thread time_t last;
-	time_t now = time(NULL);
-	if (now != last) {
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME_COARSE, &ts); /* vDSO, no system call */
+	if (ts.tv_sec != last) {
 		struct tm tm;
-		gmtime_r(&now, &tm);
-		strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-		last = now;
+		gmtime_r(&ts.tv_sec, &tm);
+		date_len = strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+		last = ts.tv_sec;
 	}
+	*len = date_len;
 	return date;
+}
+
+/* The head is put together with memcpy: no stdio formatting per response. */
+struct head_buf {
+	char *p, *end;
+	int overflow;
+};
+
+static void put(struct head_buf *h, const char *s, size_t n)
+{
+	if (h->overflow || n > (size_t)(h->end - h->p)) {
+		h->overflow = 1;
+		return;
+	}
+	memcpy(h->p, s, n);
+	h->p += n;
+}
+
+static void put_str(struct head_buf *h, const char *s)
+{
+	put(h, s, strlen(s));
+}
+
+#define PUT_LIT(h, lit) put(h, lit, sizeof lit - 1)
+
+static void put_uint(struct head_buf *h, unsigned long long v)
+{
+	char digits[24], *d = digits + sizeof digits;
+	do
+		*--d = (char)('0' + v % 10);
+	while (v /= 10);
+	put(h, d, (size_t)(digits + sizeof digits - d));
 }
 
 void http_finish(struct http_response *r, const char *server)
 {
-	int n = snprintf(r->head, sizeof r->head,
-			 "HTTP/1.1 %d %s\r\nServer: %s\r\nDate: %s\r\nContent-Type: %s\r\n"
-			 "Content-Length: %zu\r\nConnection: %s\r\n%s\r\n",
-			 r->status, http_reason(r->status), server, http_date(),
-			 r->ctype ? r->ctype : "text/plain", r->body_len,
-			 r->close ? "close" : "keep-alive", r->extra ? r->extra : "");
-	r->head_len = n > 0 && (size_t)n < sizeof r->head ? (size_t)n : 0;
+	struct head_buf h = {r->head, r->head + sizeof r->head, 0};
+	size_t date_len;
+	const char *date = http_date(&date_len);
+
+	PUT_LIT(&h, "HTTP/1.1 ");
+	put_uint(&h, (unsigned)r->status);
+	PUT_LIT(&h, " ");
+	put_str(&h, http_reason(r->status));
+	PUT_LIT(&h, "\r\nServer: ");
+	put_str(&h, server);
+	PUT_LIT(&h, "\r\nDate: ");
+	put(&h, date, date_len);
+	PUT_LIT(&h, "\r\nContent-Type: ");
+	put_str(&h, r->ctype ? r->ctype : "text/plain");
+	PUT_LIT(&h, "\r\nContent-Length: ");
+	put_uint(&h, r->body_len);
+	if (r->close)
+		PUT_LIT(&h, "\r\nConnection: close\r\n");
+	else
+		PUT_LIT(&h, "\r\nConnection: keep-alive\r\n");
+	if (r->extra)
+		put_str(&h, r->extra);
+	PUT_LIT(&h, "\r\n");
+	/* One byte kept spare, as snprintf's NUL did: a head that fills the buffer is refused. */
+	r->head_len = h.overflow || h.p == h.end ? 0 : (size_t)(h.p - r->head);
 }
 
 static atomic_long responses_made; /* http_respond() calls, for a model's exit line */

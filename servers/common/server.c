@@ -137,15 +137,3 @@ void log_fatal(const char *fmt, ...)
 	va_end(ap);
 	exit(1);
 }
-
-long long now_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
-}
-
-long long now_ms(void)
-{
-	return now_us() / 1000;
-}

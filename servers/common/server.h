@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 
+#include "clock.h" /* now_ms, now_us: every model has them through server.h */
 #include "options.h"
 
 /* Set by SIGINT/SIGTERM; atomic (lock-free, so a handler may store it) because
@@ -37,8 +38,5 @@ void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
-/* Monotonic clock, for every duration. */
-long long now_us(void);
-long long now_ms(void);
 
 #endif

@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "tap.h"
+
 struct resp_case {
 	const char *name;
 	const char *bytes;
@@ -66,8 +68,6 @@ static const struct resp_case cases[] = {
     {"head cut in a header name", "HTTP/1.1 200 OK\r\nContent-Len", RESP_MORE, 0, 0, 0},
 };
 
-static int test_count, test_failed;
-
 /* Feeds the case in pieces of `step` bytes (the first piece `first` bytes);
  * writes the outcome as text. */
 static void feed(const struct resp_case *c, size_t first, size_t step, char *out, size_t cap)
@@ -110,23 +110,12 @@ static void check_case(const struct resp_case *c)
 			snprintf(how, sizeof(how), "split after byte %zu", way - 1);
 		ok = strcmp(want, got) == 0;
 	}
-	test_count++;
-	if (ok) {
-		printf("ok %d - %s: %s, whole, split anywhere, byte by byte\n", test_count, c->name,
-		       want);
-		return;
-	}
-	test_failed++;
-	printf("not ok %d - %s: expected %s, got %s (fed %s)\n", test_count, c->name, want, got,
-	       how);
+	tap_check(ok, c->name, "expected %s, got %s (fed %s)", want, got, how);
 }
 
 int main(void)
 {
 	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++)
 		check_case(&cases[k]);
-	printf("1..%d\n", test_count);
-	if (test_failed)
-		fprintf(stderr, "test_resp: %d of %d failed\n", test_failed, test_count);
-	return test_failed ? 1 : 0;
+	return tap_done();
 }

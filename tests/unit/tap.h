@@ -1,0 +1,56 @@
+/* tap.h - the Test Anything Protocol for the C unit tests, once.
+ *
+ *   tap_check(ok, name, "expected %d, got %d", want, got);
+ *   ...
+ *   return tap_done();   prints the plan "1..N"; 0 when every check passed, else 1
+ *
+ * A failed check prints "not ok N - name: " and the formatted message (what was
+ * expected and what came). Header-only: one test program, one counter.
+ */
+#ifndef TAP_H
+#define TAP_H
+
+#include <stdarg.h>
+#include <stdio.h>
+
+static int tap_count, tap_failed;
+
+__attribute__((format(printf, 3, 4), unused)) static int tap_check(int ok, const char *name,
+								  const char *fmt, ...)
+{
+	va_list ap;
+	tap_count++;
+	if (ok) {
+		printf("ok %d - %s\n", tap_count, name);
+		return 1;
+	}
+	tap_failed++;
+	printf("not ok %d - %s: ", tap_count, name);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	return 0;
+}
+
+/* A diagnostic line ("# ..."), shown by TAP consumers beside the results. */
+__attribute__((format(printf, 1, 2), unused)) static void tap_note(const char *fmt, ...)
+{
+	va_list ap;
+	printf("# ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+}
+
+__attribute__((unused)) static int tap_done(void)
+{
+	printf("1..%d\n", tap_count);
+	if (tap_failed)
+		fprintf(stderr, "%d of %d failed\n", tap_failed, tap_count);
+	fflush(stdout);
+	return tap_failed ? 1 : 0;
+}
+
+#endif
