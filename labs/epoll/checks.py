@@ -17,29 +17,29 @@ def fds_past_1024(ctx):
 
 
 def epoll_checks():
-    h_loop = ("look at the event dispatch in reactor_run and at settle(): the listener's readiness accepts "
-              "(conn_accept_batch), a connection's steps the state machine (conn_on_readable/writable), and "
-              "settle() watches what it wants next")
-    h_idle = ("look at the epoll_wait timeout and the expiry loop: wait no longer than the oldest "
-              "connection's deadline (conn_next_wait_ms), then close what conn_expired returns")
+    h_loop = ("look at api_watch() and api_wait(): watch registers the fd (ADD the first time, MOD after), "
+              "and wait reports the data pointer of every ready fd (epoll_event.data.ptr)")
+    h_idle = ("look at the epoll_wait timeout in api_wait(): wait no longer than timeout_ms (the loop's "
+              "earliest deadline), or nothing wakes the loop to close an idle connection")
     return [
         *basics(h_loop),
         check("request sent byte by byte", h_loop + " (a partial head is read again at the next readiness)"),
         check("16 pipelined requests", h_loop),
-        check("8 MiB to a slow reader", "look at settle(): a connection that wants to WRITE must be watched "
-              "for EPOLLOUT, then back to EPOLLIN"),
+        check("8 MiB to a slow reader", "look at api_watch(): a connection that wants to WRITE must be watched "
+              "for EPOLLOUT, then back to EPOLLIN: EPOLL_CTL_MOD on a registered fd (ADD gives EEXIST)"),
         own("a client stalled mid-request does not hold up the next", half_request_blocks_nobody, h_loop),
         check("an idle keep-alive connection is closed after --idle-ms", h_idle),
         check("a half-sent head is closed after --idle-ms", h_idle),
-        check("EMFILE under a 64-fd limit", "look at pause_accepting(): on EMFILE the listener stays readable "
-              "(level-triggered), so take it out of the epoll set for CONN_PAUSE_MS, then put it back"),
+        check("EMFILE under a 64-fd limit", "look at api_watch() and api_unwatch(): watch each fd for only what it "
+              "wants (an idle socket is always writable), and on EMFILE, when the loop pauses accepting, "
+              "take the level-triggered listener out of the epoll set (EPOLL_CTL_DEL)"),
         own("1100 keep-alive connections: fds past 1024 (FD_SETSIZE) served", fds_past_1024,
             "look for a fixed table of FD_SETSIZE (1024) slots or a check against FD_SETSIZE: epoll has no "
             "such limit, only the fd limit"),
         check("5000 concurrent keep-alive connections", "look at the limits: no fixed-size table, "
               "--max-conns is the only cap", quick=False),
-        check("--max-conns 10 with 20 connections", "look at admit(): conn_accept_batch answers 503 beyond "
-              "--max-conns; settle what it admits", quick=False),
+        check("--max-conns 10 with 20 connections", "look at api_watch(): the loop answers 503 beyond "
+              "--max-conns; an admitted connection must be watched", quick=False),
     ]
 
 

@@ -1,35 +1,42 @@
-/* conn.h - the one per-connection state machine of the event-driven models
- * (select, epoll, libevent), in the manner of eliben's servers and Redis' ae:
- * the protocol knows nothing of the event loop, and every step returns what
- * the connection wants next.
+/* conn.h - the HTTP/daytime connection of every event-driven and blocking
+ * model, without I/O, in the manner of sans-I/O protocol libraries (h11,
+ * picohttpparser): conn.c never reads, writes, sends, receives or closes. It
+ * takes the bytes that arrived and answers what to do next; a driver does the
+ * I/O its own way:
+ *   readiness   servers/common/reactor.c (select, epoll, libevent)
+ *   blocking    servers/common/serve.c (iterative, fork, thread, pth, st, uthread)
+ *   completion  servers/uring/uring.c
  *
- *   conn_open()          a connection was accepted: daytime queues its line
- *   conn_on_readable()   read once, parse, answer pipelined requests in order
- *                        (http_respond), queue the responses, try to flush
- *   conn_on_writable()   flush with writev, resume partial writes, then go on
- *                        with requests still buffered
- *   -> CONN_READ, CONN_WRITE or CONN_CLOSE; on CLOSE the loop forgets the fd
- *      and calls conn_close().
+ * Input:
+ *   conn_read_span() + conn_received()   read straight into the head buffer
+ *   conn_take()                          or hand over bytes read elsewhere (0 = EOF):
+ *                                        what does not fit is held behind it
+ *                                        (more_len: stop receiving until
+ *                                        conn_advance has used it)
+ * Then conn_advance() answers the buffered requests in order (pipelining) and
+ * says what the connection wants:
+ *   CONN_WRITE   send conn_out_iov(), then report it with conn_sent()
+ *   CONN_FILE    read c->big.file_fd from offset c->big_off into
+ *                c->big.body_buf + c->big_off, report it with conn_file_read()
+ *   CONN_READ    wait for input (until the deadline)
+ *   CONN_LINGER  the last response is out after an error: shut down the
+ *                sending side, read and drop input until EOF or the deadline,
+ *                then close (closing with unread input would reset the
+ *                connection before the peer has read the error)
+ *   CONN_CLOSE   close now
+ * Call conn_advance again after each report; it is cheap when nothing changed.
  *
- * Those two are the readiness side: they call read() and writev() themselves.
- * A completion loop (uring) does its own I/O and drives the same machine in
- * pieces, never while one of its operations on the connection is in flight:
- *   conn_take()      bytes that arrived (0 = EOF): copied into the head buffer,
- *                    what does not fit held behind it (more_len: the loop
- *                    should stop receiving until conn_advance has used it)
- *   conn_advance()   answer the buffered requests -> CONN_WRITE (send
- *                    conn_out_iov(), then conn_sent()), CONN_FILE (read
- *                    c->big's file, then conn_file_read()), CONN_READ, CONN_CLOSE
- *
- * While output is pending a connection wants only WRITE (no reading ahead:
- * that is the backpressure). The idle and head timeouts (--idle-ms) live in a
- * list ordered by last activity: every connection of a loop has the same
- * timeout, so the oldest is at the head and expiry is O(1).
- *
- * The file also holds what the three loops share around the connections: the
- * global connection count for --max-conns, the 503 for refused connections,
- * the stop descriptor that SIGINT/SIGTERM make readable, and the running of N
- * reactors (the calling thread is reactor 0).
+ * What the core decides, once for every model: keep-alive and Connection:
+ * close (http.c), pipelining (answered in order; no reading ahead while 64 KiB
+ * of output is queued: the backpressure), half-close (what came is answered,
+ * then close), the 8 KiB head limit (431) and the parser's Host rules, the
+ * lingering close, --max-conns admission (conn_admit), and the deadlines:
+ *   - the head deadline is total: --idle-ms from the first byte of a head,
+ *     however slowly the rest arrives;
+ *   - idle: --idle-ms after the last response when no new head begins;
+ *   - a peer that stops reading: --idle-ms without progress of pending output.
+ * Every connection of a loop has the same timeout, so its deadline list is
+ * ordered for free (deadline.h): O(1) to set, O(1) to find the earliest.
  */
 #ifndef CONN_H
 #define CONN_H
@@ -37,83 +44,103 @@
 #include <stddef.h>
 #include <sys/uio.h>
 
+#include "deadline.h"
 #include "http.h"
 #include "options.h"
 
-enum conn_want { CONN_READ, CONN_WRITE, CONN_CLOSE, CONN_FILE /* completion side only */ };
+enum conn_want { CONN_READ, CONN_WRITE, CONN_CLOSE, CONN_FILE, CONN_LINGER };
 
 struct conn_loop;
 
 struct conn {
-	int fd;
-	enum conn_want want; /* what the last step asked for */
-	int mask;            /* free for the event loop (registered events) */
-	void *ev;            /* free for the event loop (libevent's event) */
+	int fd;              /* the driver's; the core never uses it */
+	enum conn_want want; /* what the last conn_advance asked for */
+	int mask;            /* free for the driver (registered events) */
+	void *ev;            /* free for the driver (the backend's per-fd state) */
 	struct conn_loop *loop;
-	struct conn *prev, *next; /* the loop's timer list, oldest first */
-	long long active_ms;      /* last activity: accept, request, write progress */
-	int eof;                  /* the peer half-closed */
-	int closing;              /* close once the output is flushed */
-	int linger;               /* after an error: shutdown, drain input until EOF */
-	char *out;                /* queued heads and small bodies */
+	struct deadline timer; /* in the loop's list: idle, head or send deadline */
+	int eof;               /* the peer half-closed */
+	int closing;           /* close once the output is flushed */
+	int linger;            /* then shut down and drain input until EOF */
+	char *out;             /* queued heads and small bodies */
 	size_t out_len, out_off, out_cap;
 	struct http_response big; /* a large body, sent after out (by reference) */
 	int big_pending;
-	size_t big_off;           /* bytes of big sent; with file_wait, of its file read */
-	int file_wait;            /* completion side: big is a --root file still to read */
-	char *more;               /* completion side: input beyond in[], in order */
+	size_t big_off; /* bytes of big sent; with file_wait, of its file read */
+	int file_wait;  /* big is a --root file still to read (CONN_FILE) */
+	char *more;     /* input beyond in[], in order (conn_take) */
 	size_t more_len, more_cap;
 	size_t in_len;
 	char in[HTTP_MAX_HEAD + 1]; /* one more, so an oversized head is seen */
 };
 
-/* Per event loop (one per reactor thread). */
+/* Per loop (a reactor thread, a ring, or one blocking connection). */
 struct conn_loop {
 	const struct server_opts *o;
-	const char *server;       /* Server: header */
-	struct conn *head, *tail; /* timer list */
-	int nconns;               /* connections of this loop */
-	void *data;               /* the event loop's own (its reactor) */
+	const char *server;           /* Server: header */
+	struct deadline_list timers; /* of its connections, earliest first */
+	int nconns;                   /* connections of this loop */
+	void *data;                   /* the driver's own (its reactor) */
 };
 
 void conn_loop_init(struct conn_loop *l, const struct server_opts *o, const char *server);
 
-/* A connection accepted on a non-blocking fd: allocate and start it.
- * Returns NULL (fd closed) when out of memory. c->want is set. */
-struct conn *conn_open(struct conn_loop *l, int fd);
-enum conn_want conn_on_readable(struct conn *c);
-enum conn_want conn_on_writable(struct conn *c);
-/* Close the fd, leave the timer list, free. */
-void conn_close(struct conn *c);
-/* Leave the timer list now (a completion loop waiting for its cancelled
- * operations before conn_close); conn_close() copes. */
-void conn_untime(struct conn *c);
+/* ---- the core (conn.c: no I/O) ---- */
 
-/* The completion side (see the top). conn_take: 0, or -1 when out of memory
- * (close the connection). While closing, input is dropped. */
+/* --max-conns: may one more connection be admitted? (All loops of the process.) */
+int conn_admit(const struct conn_loop *l);
+/* A new connection on fd: allocated and started (daytime queues its line);
+ * NULL when out of memory (the caller still owns fd). */
+struct conn *conn_new(struct conn_loop *l, int fd);
+/* Leave the deadline list, free the buffers (a pending file is closed by
+ * http_response_free); the caller closes c->fd. */
+void conn_free(struct conn *c);
+
+/* Where to read and how much (0: the core takes no input now). */
+char *conn_read_span(struct conn *c, size_t *room);
+/* n bytes were read into the span; 0 = EOF. */
+void conn_received(struct conn *c, size_t n);
+/* Bytes read elsewhere (n == 0: EOF): 0, or -1 when out of memory (close).
+ * While closing, input is dropped. */
 int conn_take(struct conn *c, const char *p, size_t n);
+/* Answer what can be answered; what comes next (also in c->want). */
 enum conn_want conn_advance(struct conn *c);
 /* What to send next (0: nothing), and how much of it went. */
 int conn_out_iov(struct conn *c, struct iovec iov[2]);
 void conn_sent(struct conn *c, size_t n);
-/* CONN_FILE: read c->big.file_fd from offset c->big_off into
- * c->big.body_buf + c->big_off, then report res (bytes or -errno):
- * 1 = read more, 0 = the response is queued (go on with conn_advance). */
+/* CONN_FILE: res = bytes read or -errno; 1 = read more, 0 = the response is
+ * queued (go on with conn_advance). */
 int conn_file_read(struct conn *c, int res);
 
-/* Timers: the oldest connection if it has expired at now_ms, else NULL;
- * and how long until the oldest expires (-1: no connection). */
+/* Deadlines: the earliest connection if it has expired at now_ms, else NULL;
+ * how long until it expires (-1: no connection); the earliest connection
+ * (for a teardown: close until NULL). */
 struct conn *conn_expired(struct conn_loop *l, long long now);
 int conn_timeout_ms(struct conn_loop *l, long long now);
+struct conn *conn_oldest(struct conn_loop *l);
+/* Leave the deadline list now (a completion loop waiting for its cancelled
+ * operations before conn_close); conn_free() copes. */
+void conn_untime(struct conn *c);
+/* Milliseconds a loop may wait: until the earliest deadline or the end of an
+ * accept pause (paused_until_ms, 0 = not paused); -1 = forever. */
+int conn_next_wait_ms(struct conn_loop *l, long long now, long long paused_until_ms);
 
-/* Connections of the whole process, for --max-conns (atomic). */
+/* Connections of the whole process (atomic), and those refused (conn_reject). */
 int conn_count(void);
+long conn_rejected(void);
+
+/* ---- around the core: these do I/O (servers/common/reactor.c) ---- */
+
+/* conn_new on fd, closing fd when out of memory. */
+struct conn *conn_open(struct conn_loop *l, int fd);
+/* conn_free, and close the fd. */
+void conn_close(struct conn *c);
+/* CONN_FILE done the blocking way (pread, EINTR retried); returns conn_file_read's answer. */
+int conn_file_pread(struct conn *c);
 /* 503 (one non-blocking write, best effort; daytime: nothing) and close:
  * over --max-conns or, in select, an fd at or above FD_SETSIZE. Counted in
  * conn_rejected(). */
 void conn_reject(struct conn_loop *l, int fd);
-long conn_rejected(void);
-
 /* Default --max-conns: the fd limit minus a margin, and at most cap (0: no cap). */
 int conn_default_max(int cap);
 
@@ -125,18 +152,6 @@ int conn_default_max(int cap);
  * (Jain 0.80-0.98), at the same server CPU per request. */
 #define CONN_ACCEPT_BATCH OPT_DEFAULT_BACKLOG
 #define CONN_PAUSE_MS     100 /* accepting paused after EMFILE/ENFILE */
-
-/* Accept up to CONN_ACCEPT_BATCH connections on the non-blocking listener lfd
- * and hand each new connection to admit(); one beyond --max-conns, or on a
- * descriptor at or above fd_limit (select: FD_SETSIZE; 0 = no limit), is
- * answered 503 instead. Returns 1 when the loop should pause accepting for
- * CONN_PAUSE_MS (EMFILE/ENFILE: the reserve-fd trick has drained one), else 0. */
-int conn_accept_batch(struct conn_loop *l, int lfd, int fd_limit,
-		      void (*admit)(struct conn_loop *l, struct conn *c));
-
-/* Milliseconds the loop may wait: until the oldest connection's deadline or
- * the end of an accept pause (paused_until_ms, 0 = not paused); -1 = forever. */
-int conn_next_wait_ms(struct conn_loop *l, long long now, long long paused_until_ms);
 
 /* Run fn(arg) for n reactors: threads for reactors 1..n-1 (with SIGINT and
  * SIGTERM blocked), reactor 0 on the calling thread; then join them all.

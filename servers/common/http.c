@@ -611,6 +611,13 @@ fail:
 	set_status(r, 500);
 }
 
+void http_file_loaded(struct http_response *r)
+{
+	close(r->file_fd);
+	r->file_fd = -1;
+	r->body = r->body_buf;
+}
+
 /* RFC 9110 Date, formatted at most once a second per thread; sets *len. */
 static const char *http_date(size_t *len)
 {
@@ -692,6 +699,11 @@ void http_finish(struct http_response *r, const char *server)
 
 static atomic_long responses_made; /* http_respond() calls, for a model's exit line */
 
+void http_count_response(void)
+{
+	atomic_fetch_add_explicit(&responses_made, 1, memory_order_relaxed);
+}
+
 long http_responses(void)
 {
 	return atomic_load_explicit(&responses_made, memory_order_relaxed);
@@ -700,7 +712,7 @@ long http_responses(void)
 void http_respond(const struct http_request *req, const struct server_opts *o, const char *server,
 		  struct http_response *r)
 {
-	atomic_fetch_add_explicit(&responses_made, 1, memory_order_relaxed);
+	http_count_response();
 	http_prepare(req, o, r);
 	work_do(o->spin_us, o->block_us);
 	http_read_file(r);

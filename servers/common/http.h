@@ -14,8 +14,10 @@
  *   http_prepare()   route the request: status, keep-alive, open the file
  *   http_read_file() read the opened file into the response (blocking pread)
  *   http_finish()    format the head
- * http_respond() does all three with the per-request work (work_do) in between;
- * every blocking and event-driven model calls it.
+ * http_respond() does all three with the per-request work (work_do) in between.
+ * The connection core (conn.c) calls the steps itself and leaves the file read
+ * to its driver (CONN_FILE). http_finish builds the head with memcpy (no stdio
+ * per response) and the Date once a second.
  */
 #ifndef HTTP_H
 #define HTTP_H
@@ -73,6 +75,8 @@ void http_prepare(const struct http_request *req, const struct server_opts *o,
 		  struct http_response *r);
 /* Read r->file_fd (r->body_len bytes) into r->body_buf and close it; 500 on error. */
 void http_read_file(struct http_response *r);
+/* The caller read r->file_fd into r->body_buf itself: close the file, use the bytes. */
+void http_file_loaded(struct http_response *r);
 void http_finish(struct http_response *r, const char *server);
 
 /* prepare + work_do(spin, block) + read_file + finish. */
@@ -85,6 +89,8 @@ void http_error(struct http_response *r, int status, const char *server);
 /* Requests answered by http_respond() in this process so far (errors excluded):
  * the server's own count, logged at exit by models that can tell it. */
 long http_responses(void);
+/* Count one more (what http_respond does; for those that call the three steps). */
+void http_count_response(void);
 
 /* The response as one or two iovecs (head, body); returns the count. */
 int http_response_iov(const struct http_response *r, struct iovec iov[2]);

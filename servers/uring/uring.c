@@ -229,6 +229,9 @@ static void pump(struct reactor *r, struct conn *c)
 	case CONN_WRITE: send_out(r, c); break;
 	case CONN_FILE: read_file(r, c); break;
 	case CONN_CLOSE: die(r, c); break;
+	case CONN_LINGER: /* after an error: stop sending, drop input until EOF */
+		shutdown(c->fd, SHUT_WR);
+		/* fall through */
 	case CONN_READ: /* all input used: receive again if it had stopped */
 		if (!(c->mask & RECV_ON) && !c->eof)
 			arm_recv(r, c);
@@ -259,11 +262,9 @@ static void on_accept(struct reactor *r, int res, unsigned flags)
 	} else {
 		net_set_nodelay(res);
 		struct conn *c = conn_open(&r->loop, res);
-		if (c && c->want == CONN_CLOSE)
-			conn_close(c); /* daytime: its line was written */
-		else if (c) {
+		if (c) {
 			fix_fd(r, c, 1);
-			arm_recv(r, c);
+			pump(r, c); /* HTTP: receive; daytime: send its line */
 		}
 	}
 	if (!r->accept_on && !r->paused_until && !r->stopping)
@@ -420,8 +421,9 @@ static void *reactor_run(void *arg)
 				arm_accept(r);
 		}
 	}
-	while (r->loop.head)
-		die(r, r->loop.head);
+	struct conn *c;
+	while ((c = conn_oldest(&r->loop)))
+		die(r, c);
 	for (long long end = now_ms() + 1000; r->dying > 0 && now_ms() < end;)
 		turn(r, 100);
 	io_uring_queue_exit(&r->ring); /* cancels the rest */

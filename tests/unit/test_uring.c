@@ -38,7 +38,7 @@ static struct server_opts opts = {.addr = "127.0.0.1", .root_fd = -1, .workers =
 				  .max_conns = 100, .idle_ms = 10000};
 
 /* A connection over one end of a socketpair (conn_close closes it). */
-static struct conn *conn_new(struct conn_loop *l)
+static struct conn *pair_conn(struct conn_loop *l)
 {
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
@@ -70,7 +70,7 @@ static int queued_responses(struct conn *c, size_t *bytes)
 static int case_held(char *msg, size_t msglen)
 {
 	struct conn_loop l;
-	struct conn *c = conn_new(&l);
+	struct conn *c = pair_conn(&l);
 	static char many[400 * (sizeof GET - 1)];
 	size_t bytes, total = 0;
 	EXPECT(c, "a connection, got none");
@@ -92,7 +92,7 @@ static int case_held(char *msg, size_t msglen)
 static int case_pipelined(char *msg, size_t msglen)
 {
 	struct conn_loop l;
-	struct conn *c = conn_new(&l);
+	struct conn *c = pair_conn(&l);
 	char two[2 * sizeof GET];
 	size_t bytes;
 	EXPECT(c, "a connection, got none");
@@ -115,7 +115,7 @@ static int case_pipelined(char *msg, size_t msglen)
 static int case_partial_and_full(char *msg, size_t msglen)
 {
 	struct conn_loop l;
-	struct conn *c = conn_new(&l);
+	struct conn *c = pair_conn(&l);
 	static char big[HTTP_MAX_HEAD + 100];
 	size_t bytes;
 	EXPECT(c, "a connection, got none");
