@@ -1,7 +1,13 @@
-/* serve.h - the blocking per-connection loop shared by iterative, fork, thread
- * and pth: read a request, answer it, repeat while keep-alive, with the idle
- * and head timeouts of --idle-ms. The I/O goes through a small table so that
- * a user-level thread package can supply its own read/writev/poll.
+/* serve.h - the blocking driver of the connection core (conn.h), shared by
+ * iterative, fork, thread, pth, st and uthread: serve_connection() asks the
+ * core what the connection wants and does it with blocking calls (poll until
+ * the core's deadline, read into its buffer, writev what it queued, pread a
+ * --root file, linger after an error). Every HTTP rule (keep-alive,
+ * pipelining, half-close, limits, deadlines) is the core's, as in the event
+ * loops. The I/O goes through a small table so that a user-level thread
+ * package can supply its own read/writev/poll. Cost: one ~9 KiB connection
+ * object on the heap per connection served, nothing on the stack beyond a
+ * 4 KiB drain buffer while lingering.
  */
 #ifndef SERVE_H
 #define SERVE_H
@@ -20,8 +26,10 @@ struct blocking_io {
 
 extern const struct blocking_io blocking_io_libc;
 
-/* Serve fd until the peer closes, an error, a timeout, or Connection: close;
- * then close fd. Never exits the process. */
+/* Serve fd until the peer closes, an error, a deadline (--idle-ms: idle, a
+ * head not complete within it from its first byte, a reader that takes
+ * nothing for that long), SIGINT/SIGTERM in the serving thread, or
+ * Connection: close; then close fd. Never exits the process. */
 void serve_connection(int fd, const struct server_opts *o, const char *server,
 		      const struct blocking_io *io);
 
