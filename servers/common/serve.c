@@ -12,7 +12,7 @@
 #include "net.h"
 #include "server.h"
 
-const struct blocking_io blocking_io_libc = {read, writev, poll};
+const struct blocking_io blocking_io_libc = {.read = read, .writev = writev, .poll = poll};
 
 /* Write every byte of iov through io, resuming partial writes. */
 static int send_all(int fd, struct iovec *iov, int cnt, const struct blocking_io *io)
