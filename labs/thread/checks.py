@@ -26,7 +26,7 @@ def pool_bounded(ctx):
 
 def thread_checks():
     h_spawn = ("look at spawn_connection(): create a detached thread (pthread_create with the attr) that "
-               "serves the connection; the fd travels in malloc'd memory the thread frees")
+               "serves the connection; the fd travels in the argument itself, (void *)(intptr_t)fd")
     h_pool = ("look at start_pool(): --workers N is the main thread and N - 1 threads running pool_thread, "
               "each the accept loop serving what it accepts itself")
     return [
@@ -38,7 +38,7 @@ def thread_checks():
         own("200 concurrent keep-alive connections each answered on its own connection", crowd_each_answered(200),
             "look at the argument you pass to pthread_create: the address of a variable on the accepting "
             "thread's stack is overwritten by the next accept before the new thread reads it; give each "
-            "thread its own copy (malloc an int, the thread frees it)"),
+            "thread its own copy (the fd itself, cast to a pointer, or a malloc'ed int the thread frees)"),
         check("thread count back to baseline after 100", "look at the thread's attributes: a thread per "
               "connection must be detached (PTHREAD_CREATE_DETACHED) or joined, or its stack stays"),
         *basics(h_pool, ("--workers", "4")),
@@ -48,9 +48,8 @@ def thread_checks():
         check("--max-conns 10 with 20 connections", "look at spawn_connection(): return 0 only when a thread "
               "serves the connection (the accept loop counts it in and answers 503 beyond --max-conns; the "
               "thread's blocking_serve counts it out)", quick=False),
-        check("EMFILE under a 64-fd limit", "look at spawn_connection(): when no thread can be had, free what "
-              "you allocated and return -1 with the fd untouched (the accept loop answers 503 and closes it)",
-              quick=False),
+        check("EMFILE under a 64-fd limit", "look at spawn_connection(): when no thread can be had, return -1 "
+              "with the fd untouched (the accept loop answers 503 and closes it)", quick=False),
     ]
 
 

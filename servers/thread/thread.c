@@ -22,7 +22,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -30,7 +30,6 @@
 #include "net.h"
 #include "server.h"
 
-#define MODEL    "thread"
 #define STACK_KB 256
 
 static struct server_opts opts;
@@ -39,28 +38,18 @@ static pthread_attr_t attr;
 
 static void *connection_thread(void *arg)
 {
-	int fd = *(int *)arg;
-	free(arg);
-	blocking_serve(fd);
+	blocking_serve((int)(intptr_t)arg);
 	return NULL;
 }
 
-/* Thread per connection: the fd travels on the heap, never on our stack. */
+/* Thread per connection; the fd travels in the argument itself (never the
+ * address of a variable on our stack: the next accept would overwrite it). */
 static int spawn_connection(int fd)
 {
-	/* LAB thread: a detached thread per connection serving fd (on the heap); -1 if none */
+	/* LAB thread: a detached thread per connection, serving fd; -1 with errno if none */
 	pthread_t tid;
-	int *arg = malloc(sizeof *arg);
-	if (!arg)
-		return -1;
-	*arg = fd;
-	int err = pthread_create(&tid, &attr, connection_thread, arg);
-	if (err) {
-		free(arg);
-		errno = err;
-		return -1;
-	}
-	return 0;
+	errno = pthread_create(&tid, &attr, connection_thread, (void *)(intptr_t)fd);
+	return errno ? -1 : 0;
 	/* END LAB thread (starter: (void)fd; errno = ENOSYS; return -1;) */
 }
 
@@ -81,19 +70,16 @@ static void start_pool(void)
 {
 	/* LAB thread: the pool: N - 1 threads running pool_thread (the main thread is the Nth) */
 	pthread_t tid;
-	for (int i = 1; i < opts.workers; i++) {
-		int err = pthread_create(&tid, &attr, pool_thread, NULL);
-		if (err)
-			log_fatal("cannot create pool thread %d of %d: %s", i + 1, opts.workers,
-				  strerror(err));
-	}
+	for (int i = 1; i < opts.workers; i++)
+		if ((errno = pthread_create(&tid, &attr, pool_thread, NULL)))
+			log_fatal("pool thread %d of %d: %s", i + 1, opts.workers, strerror(errno));
 	/* END LAB thread (starter: (void)pool_thread;) */
 }
 
 int main(int argc, char **argv)
 {
-	static const struct model_info model = {
-	    .name = MODEL,
+	const struct model_info model = {
+	    .name = "thread",
 	    .summary = "a kernel thread (pthread) per connection",
 	    .workers_help = "N > 1: a fixed pool of N threads blocking in accept() "
 			    "(default 1: a new detached thread per connection)",

@@ -36,55 +36,16 @@
  * shuts the listener down, which wakes it; connections get up to 1 s to
  * finish; the schedulers return, the pool's threads are joined, exit 0.
  */
-#include <errno.h>
 #include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/epoll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "blocking.h"
 #include "conn.h"
-#include "net.h"
 #include "server.h"
 #include "uthread.h"
+#include "uthread_io.h"
 #include "work.h"
 
-#define MODEL "uthread"
-
-struct worker {
-	struct uthread_sched *sched;
-	int lfd;
-};
-
 static struct server_opts opts;
-
-static ssize_t read_now(int fd, void *buf, size_t n)
-{
-	return uthread_read(fd, buf, n, 0); /* serve.c polls with its own deadline first */
-}
-
-static ssize_t writev_timed(int fd, const struct iovec *iov, int cnt)
-{
-	return uthread_writev(fd, iov, cnt, opts.idle_ms);
-}
-
-/* The accept loop polls its listener and the stop eventfd: the listener
- * alone here (stop_watch wakes it); serve.c polls one descriptor anyway. */
-static int poll_first(struct pollfd *p, nfds_t n, int timeout_ms)
-{
-	(void)n;
-	return uthread_poll(p, 1, timeout_ms);
-}
-
-static int accept_now(int lfd)
-{
-	int fd = net_accept(lfd, 1);
-	if (fd < 0 && errno == EAGAIN)
-		uthread_drained(lfd, EPOLLIN); /* the next poll waits for a new edge */
-	return fd;
-}
 
 static void connection_thread(void *arg)
 {
@@ -92,46 +53,15 @@ static void connection_thread(void *arg)
 }
 
 /* User thread per connection; the fd travels in the argument itself. */
-static int spawn_connection(int fd)
+int spawn_connection(int fd)
 {
 	return uthread_spawn(connection_thread, (void *)(intptr_t)fd) ? 0 : -1;
 }
 
-static const struct blocking_io uthread_io = {
-    .read = read_now, .writev = writev_timed, .poll = poll_first, .accept = accept_now,
-    .sleep_ms = uthread_sleep_ms, .spawn = spawn_connection, .spawn_name = "uthread_spawn",
-};
-
-/* Wait for the stop, then shut the listener down: its waiter wakes and
- * accept() fails (EINVAL) until the loop sees server_stop. */
-static void stop_watch(void *arg)
-{
-	struct worker *w = arg;
-	uthread_wait_fd(server_stop_fd(), EPOLLIN, -1);
-	shutdown(w->lfd, SHUT_RD);
-}
-
-/* The first user thread of each scheduler; its return ends the scheduler. */
-static void accept_thread(void *arg)
-{
-	struct worker *w = arg;
-	if (!uthread_spawn(stop_watch, w))
-		log_fatal("uthread_spawn: %s", strerror(errno));
-	blocking_accept(w->lfd, &uthread_io);
-	blocking_drain(w->lfd);
-}
-
-static void *worker_run(void *arg)
-{
-	struct worker *w = arg;
-	uthread_sched_run(w->sched, accept_thread, w);
-	return NULL;
-}
-
 int main(int argc, char **argv)
 {
-	struct model_info model = {
-	    .name = MODEL,
+	const struct model_info model = {
+	    .name = "uthread",
 	    .summary = "a user-level thread per connection on the suite's O(1) runtime (M:1 per "
 		       "scheduler)",
 	    .workers_help = "schedulers, each a kernel thread with its own epoll and SO_REUSEPORT "
@@ -146,21 +76,6 @@ int main(int argc, char **argv)
 
 	blocking_start(argc, argv, &model, &opts, &uthread_io);
 	work_set_block_hooks(uthread_block_begin, uthread_block_end);
-	struct worker *ws = calloc((size_t)opts.workers, sizeof *ws);
-	if (!ws)
-		log_fatal("out of memory");
-	for (int i = 0; i < opts.workers; i++) {
-		ws[i].lfd = server_listen(&opts, opts.workers > 1, 1); /* the first resolves -p 0 */
-		if (!(ws[i].sched = uthread_sched_new()))
-			log_fatal("uthread_sched_new: %s", strerror(errno));
-	}
-	net_announce(opts.addr, opts.port);
-
-	conn_run_reactors(opts.workers, worker_run, ws, sizeof *ws);
-
-	uthread_pool_stop();
-	for (int i = 0; i < opts.workers; i++)
-		uthread_sched_free(ws[i].sched);
-	free(ws);
+	uthread_serve(&opts); /* --workers schedulers, each with its listener */
 	return blocking_exit();
 }

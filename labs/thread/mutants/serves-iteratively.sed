@@ -3,4 +3,4 @@
 # file: thread.c
 # expect: one client that never finishes its head
 # hint: served one at a time
-s/int err = pthread_create(&tid, &attr, connection_thread, arg);/int err = 0; \/* serve it right here *\/\n\t(void)tid;\n\tconnection_thread(arg);/
+s/errno = pthread_create(&tid, &attr, connection_thread, (void \*)(intptr_t)fd);/connection_thread((void *)(intptr_t)fd); \/* serve it right here *\/\n\t(void)tid;\n\terrno = 0;/
