@@ -5,7 +5,7 @@ import time
 
 import lib
 from lib import CaseFail, expect
-from checks import basics, Lab, check, half_request_blocks_nobody, own
+from checks import basics, Lab, check, slow_client_blocks_nobody, own
 
 
 def sequential_gets(ctx, port, n, pause_s=0.03):
@@ -46,8 +46,8 @@ def errno_kept_by_handler(ctx):
 
 
 def fork_checks():
-    h_spawn = ("look at spawn() and the cap in accept_loop: fork a child that serves the connection "
-               "and exits; the parent closes its copy of the fd")
+    h_spawn = ("look at spawn(): fork a child that runs fn(fd) and exits; the parent records the child's pid "
+               "and returns at once (spawn_connection then closes the parent's copy of the fd)")
     h_reap = ("look at your SIGCHLD handler: signals do not queue, one SIGCHLD can stand for many exited "
               "children, so loop on waitpid(-1, NULL, WNOHANG) until it returns 0 or -1")
     return [
@@ -55,25 +55,26 @@ def fork_checks():
         check("HEAD -> Content-Length 13", h_spawn),
         check("400 for request line with nothing but garbage", h_spawn),
         check("daytime: one line", h_spawn + " (the child runs serve_connection for either protocol)"),
-        own("a client stalled mid-request does not hold up the next", half_request_blocks_nobody,
-            "look at accept_loop: the parent must hand the connection to a child and go back to accept() "
-            "at once, not serve it itself"),
+        own("one client that never finishes its head does not stop a second client", slow_client_blocks_nobody,
+            "look at spawn(): the parent must hand the connection to a child and return to the accept loop "
+            "at once, never serve it itself nor wait for the child (waitpid) there"),
         check("concurrent clients all served", h_spawn),
         own("30 connections one by one: SIGCHLD arrives during accept(), the server goes on",
             sigchld_during_accept,
-            "look at accept_loop and main: accept() interrupted by SIGCHLD fails with EINTR (unless the "
-            "handler has SA_RESTART): retry it, never exit or treat it as fatal"),
+            "look at your SIGCHLD handler and spawn(): a SIGCHLD interrupts the accept loop's wait (EINTR), "
+            "which waits again; a handler that crashes, or a slot table that fills up, stops the server"),
         own("errno saved and restored by the SIGCHLD handler", errno_kept_by_handler,
             "look at your SIGCHLD handler: waitpid() sets errno (ECHILD when no child is left); save errno "
             "on entry and restore it before returning, or the main program sees a wrong errno"),
         check("no zombie after 500 connections", h_reap, quick=False),
-        check("--max-conns 10 with 20 connections", "look at the cap in accept_loop: count live children "
-              "(up in spawn, down in the SIGCHLD handler) and answer 503 (serve_reject) beyond --max-conns",
+        check("--max-conns 10 with 20 connections", "look at your SIGCHLD handler: the accept loop counts "
+              "each connection in and answers 503 beyond --max-conns; the handler must count each reaped "
+              "child out (blocking_conn_done)", quick=False),
+        check("SIGTERM: exit 0 within 2 s, no child left", "look at spawn() and stop_children: every child's "
+              "pid must be in the table, so that those left after the drain are sent SIGTERM and reaped",
               quick=False),
-        check("SIGTERM: exit 0 within 2 s, no child left", "look at stop_children: every child is sent "
-              "SIGTERM, then SIGKILL, and all are reaped", quick=False),
         check("GET / -> 200 with body", "look at prefork_loop and spawn(): --workers N keeps N children "
-              "accepting on the shared listener", variant=("--workers", "4"), quick=False),
+              "running the accept loop on the shared listener", variant=("--workers", "4"), quick=False),
     ]
 
 

@@ -1,6 +1,6 @@
 """checks.py - the uthread lab's checks (see labs/checks.py for what a check is)."""
 
-from checks import basics, Lab, check, half_request_blocks_nobody, own
+from checks import basics, Lab, check, slow_client_blocks_nobody, own
 
 UNIT_HINTS = [
     ("switch", "look at ready_push() and ready_pop(): a thread that yields goes to the tail of a FIFO (push "
@@ -19,7 +19,7 @@ def uthread_checks():
         *basics(h),
         check("16 pipelined requests", h),
         check("8 MiB to a slow reader", "look at fd_event(): a thread waiting for EPOLLOUT must be woken"),
-        own("a client stalled mid-request does not hold up the next", half_request_blocks_nobody, h),
+        own("one client that never finishes its head does not stop a second client", slow_client_blocks_nobody, h),
         check("concurrent clients all served", h),
         check("an idle keep-alive connection is closed after --idle-ms", "look at the timers: a wait with a "
               "timeout must wake when it expires"),

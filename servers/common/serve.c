@@ -12,7 +12,7 @@
 #include "net.h"
 #include "server.h"
 
-const struct blocking_io blocking_io_libc = {read, writev, poll};
+const struct blocking_io blocking_io_libc = {.read = read, .writev = writev, .poll = poll};
 
 /* Wait until fd is ready for events or the connection's deadline; 1 ready,
  * 0 timed out, stopped (SIGTERM in the serving thread: iterative) or failed. */

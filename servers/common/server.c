@@ -2,7 +2,6 @@
 #include "server.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +9,6 @@
 #include <time.h>
 #include <stdint.h>
 #include <sys/eventfd.h>
-#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include "net.h"
@@ -55,31 +53,6 @@ int server_stop_fd(void)
 		server_signals();
 	}
 	return stop_fd;
-}
-
-/* Block SIGINT and SIGTERM in the calling thread; *set receives them. */
-static void block_stop_signals(sigset_t *set)
-{
-	sigemptyset(set);
-	sigaddset(set, SIGINT);
-	sigaddset(set, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, set, NULL);
-}
-
-void server_block_signals(void)
-{
-	sigset_t set;
-	block_stop_signals(&set);
-}
-
-int server_signal_fd(void)
-{
-	sigset_t set;
-	block_stop_signals(&set);
-	int fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (fd < 0)
-		log_fatal("signalfd: %s", strerror(errno));
-	return fd;
 }
 
 int server_listen(struct server_opts *o, int reuseport, int nonblock)

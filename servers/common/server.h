@@ -18,15 +18,10 @@ extern atomic_int server_stop;
  * return EINTR); SIGPIPE ignored. */
 void server_signals(void);
 /* The same, and the returned eventfd becomes readable, forever, at the first
- * stop signal: event loops (and Pth) watch it beside their listener. */
+ * stop signal, in every thread and (inherited) every child process: the event
+ * loops and the blocking models' accept loop (blocking.c) wait for it beside
+ * their listener, so a stop needs no polling tick. */
 int server_stop_fd(void);
-/* Block SIGINT/SIGTERM in the calling thread (worker threads), so that the
- * main thread is the one interrupted. */
-void server_block_signals(void);
-/* Block SIGINT/SIGTERM in the calling thread and return a non-blocking
- * signalfd that becomes readable when one arrives: user-level thread packages
- * (Pth, ST) poll it beside their listener. Exits on failure. */
-int server_signal_fd(void);
 
 /* Listen on o->addr:o->port (exits 2 with a message on failure); when o->port
  * is 0, sets it to the port chosen so further listeners (SO_REUSEPORT) share it. */

@@ -1,39 +1,45 @@
 /* fork.c - a process per connection (the lectures' "fork" server).
  *
- * Model: the parent blocks in accept(); each connection is served by a child
- * process running the shared serve_connection() and exiting. A SIGCHLD handler
- * reaps children with waitpid(-1, WNOHANG) in a loop (saving errno), so none
- * is left a zombie; accept() interrupted by SIGCHLD is simply restarted.
- * With --workers N: N pre-forked children, each blocking in accept() on the
- * shared listener (UNP's prefork server); one that dies is replaced.
+ * Model: the parent runs the blocking models' accept loop (blocking.c); each
+ * connection is served by a child process running the shared
+ * serve_connection() and exiting. A SIGCHLD handler reaps children with
+ * waitpid(-1, WNOHANG) in a loop (saving errno), so none is left a zombie,
+ * and counts each out of the live connections; the loop's wait interrupted
+ * by SIGCHLD simply waits again.
+ * With --workers N: N pre-forked children, each running the accept loop on
+ * the shared listener and serving what it accepts itself (UNP's prefork
+ * server); the parent waits for a SIGCHLD or the stop and replaces a child
+ * that died.
  *
  * Cost per connection: fork() (page tables copied, pages shared copy-on-
  * write), a process, exit and reaping; no memory shared after the fork.
  * Limits: --max-conns live children (503 beyond, from the parent). The pid
  * table is scanned linearly by the SIGCHLD handler (fine at these sizes).
- * Shutdown: SIGINT/SIGTERM stop accepting; every child is sent SIGTERM, and
- * after 1.5 s SIGKILL; all are reaped before the parent exits 0.
+ * Shutdown: SIGINT/SIGTERM make the stop eventfd readable, in the parent and
+ * (the same eventfd, inherited) in the pre-forked children, whose loops
+ * return; the parent closes the listener, gives children up to 1 s to
+ * finish, sends the rest SIGTERM and reaps all of them before it exits 0.
  */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "blocking.h"
 #include "net.h"
-#include "serve.h"
 #include "server.h"
 
 static struct server_opts opts;
 static int listen_fd;
 static pid_t *kids; /* live children; 0 = free slot */
 static int kids_len;
-static volatile sig_atomic_t live_kids;
 
 static void on_sigchld(int sig)
 {
-	/* LAB fork: reap every exited child (a WNOHANG loop), free its slot; keep errno */
+	/* LAB fork: reap every exited child (a WNOHANG loop), free its slot, count it out; keep errno */
 	int saved = errno;
 	pid_t pid;
 	(void)sig;
@@ -41,7 +47,7 @@ static void on_sigchld(int sig)
 		for (int i = 0; i < kids_len; i++) {
 			if (kids[i] == pid) {
 				kids[i] = 0;
-				live_kids--;
+				blocking_conn_done();
 				break;
 			}
 		}
@@ -82,7 +88,6 @@ static int spawn(void (*fn)(int), int fd)
 		for (int i = 0; i < kids_len; i++) {
 			if (kids[i] == 0) {
 				kids[i] = pid;
-				live_kids++;
 				break;
 			}
 		}
@@ -95,65 +100,59 @@ static int spawn(void (*fn)(int), int fd)
 static void serve_child(int fd)
 {
 	close(listen_fd);
-	serve_connection(fd, &opts, "fork", &blocking_io_libc);
+	blocking_serve(fd);
 }
+
+/* A child per connection; the parent closes its copy of fd. */
+static int spawn_connection(int fd)
+{
+	if (spawn(serve_child, fd) < 0)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+static const struct blocking_io fork_io = {
+    .read = read, .writev = writev, .poll = poll, .accept = blocking_accept_fd,
+    .sleep_ms = blocking_sleep_ms, .spawn = spawn_connection, .spawn_name = "fork",
+};
 
 static void prefork_child(int unused)
 {
 	(void)unused;
-	for (;;) {
-		int fd = net_accept(listen_fd, 0);
-		if (fd >= 0)
-			serve_connection(fd, &opts, "fork", &blocking_io_libc);
-		else if (errno == EMFILE || errno == ENFILE)
-			net_accept_backoff();
-	}
+	blocking_accept(listen_fd, &blocking_io_inline);
 }
 
-static void accept_loop(void)
-{
-	while (!server_stop) {
-		int fd = net_accept(listen_fd, 0);
-		if (fd < 0) {
-			if (errno == EMFILE || errno == ENFILE)
-				net_accept_backoff();
-			continue; /* EINTR (SIGCHLD or a stop signal): look at server_stop */
-		}
-		/* LAB fork: the cap: 503 beyond --max-conns live children, else spawn */
-		if (live_kids >= opts.max_conns || spawn(serve_child, fd) < 0)
-			serve_reject(fd, "fork");
-		else
-			close(fd);
-		/* END LAB fork (starter: serve_connection(fd, &opts, "fork", &blocking_io_libc)) */
-	}
-}
-
+/* Keep --workers children; wait for a SIGCHLD (one died) or the stop. */
 static void prefork_loop(void)
 {
+	struct pollfd stop = {.fd = server_stop_fd(), .events = POLLIN};
+	sigset_t waiting;
+	sigchld_block(1); /* until ppoll: a child that dies meanwhile is not missed */
+	sigprocmask(SIG_BLOCK, NULL, &waiting);
+	sigdelset(&waiting, SIGCHLD);
 	while (!server_stop) {
-		while (live_kids < opts.workers && !server_stop)
-			if (spawn(prefork_child, -1) < 0) {
+		while (blocking_live() < opts.workers && !server_stop) {
+			blocking_conn_start();
+			int failed = spawn(prefork_child, -1);
+			sigchld_block(1);
+			if (failed) {
+				blocking_conn_done();
 				log_warn("fork: %s", strerror(errno));
 				break;
 			}
-		usleep(50000); /* cut short by SIGCHLD (replace a child) or a stop signal */
+		}
+		ppoll(&stop, 1, NULL, &waiting);
 	}
+	sigchld_block(0);
 }
 
 static void stop_children(void)
 {
-	long long deadline = now_ms() + 1500;
-	sigchld_block(1);
-	for (int i = 0; i < kids_len; i++)
-		if (kids[i] > 0)
-			kill(kids[i], SIGTERM);
-	sigchld_block(0);
-	while (live_kids > 0 && now_ms() < deadline)
-		usleep(5000);
 	sigchld_block(1);
 	for (int i = 0; i < kids_len; i++) {
 		if (kids[i] > 0) {
-			kill(kids[i], SIGKILL);
+			kill(kids[i], SIGTERM);
 			waitpid(kids[i], NULL, 0);
 			kids[i] = 0;
 		}
@@ -174,9 +173,7 @@ int main(int argc, char **argv)
 	};
 	struct sigaction sa;
 
-	options_parse(argc, argv, &model, &opts);
-	log_init(model.name, opts.quiet);
-	server_signals();
+	blocking_start(argc, argv, &model, &opts, &fork_io);
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_sigchld;
 	sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
@@ -187,14 +184,14 @@ int main(int argc, char **argv)
 	kids = calloc((size_t)kids_len, sizeof *kids);
 	if (!kids)
 		log_fatal("cannot allocate the table of %d children", kids_len);
-	listen_fd = server_listen(&opts, 0, 0);
+	listen_fd = server_listen(&opts, 0, 1);
 	net_announce(opts.addr, opts.port);
 
 	if (opts.workers > 1)
 		prefork_loop();
 	else
-		accept_loop();
-	close(listen_fd);
+		blocking_accept(listen_fd, &fork_io);
+	blocking_drain(listen_fd);
 	stop_children();
-	return 0;
+	return blocking_exit();
 }

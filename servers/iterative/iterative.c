@@ -1,6 +1,7 @@
 /* iterative.c - Comer's iterative server: accept, serve, close, repeat.
  *
- * Model: one thread, one connection at a time, in accept order. Each
+ * Model: one thread, one connection at a time, in accept order: the blocking
+ * models' accept loop (blocking.c) serving each connection inline. Each
  * connection gets one answer with "Connection: close" (a keep-alive client
  * must not hold the only server) and is closed; the next waits in the listen
  * backlog meanwhile.
@@ -8,14 +9,11 @@
  * slow client (or --block-us) delays everyone queued behind it, for up to
  * --idle-ms.
  * Limits: --workers is not accepted; --max-conns has no meaning (one at a time).
- * Shutdown: SIGINT/SIGTERM interrupt accept(); the connection in hand, if
- * any, is finished; exit 0.
+ * Shutdown: SIGINT/SIGTERM make the stop eventfd readable and interrupt the
+ * connection in hand, if any (its wait returns EINTR); exit 0.
  */
-#include <errno.h>
-#include <unistd.h>
-
+#include "blocking.h"
 #include "net.h"
-#include "serve.h"
 #include "server.h"
 
 int main(int argc, char **argv)
@@ -29,20 +27,12 @@ int main(int argc, char **argv)
 	};
 	struct server_opts opts;
 
-	options_parse(argc, argv, &model, &opts);
+	blocking_start(argc, argv, &model, &opts, &blocking_io_inline);
 	opts.force_close = 1;
-	log_init(model.name, opts.quiet);
-	server_signals();
-	int listen_fd = server_listen(&opts, 0, 0);
+	int listen_fd = server_listen(&opts, 0, 1);
 	net_announce(opts.addr, opts.port);
 
-	while (!server_stop) {
-		int fd = net_accept(listen_fd, 0);
-		if (fd >= 0)
-			serve_connection(fd, &opts, model.name, &blocking_io_libc);
-		else if (errno == EMFILE || errno == ENFILE)
-			net_accept_backoff();
-	}
-	close(listen_fd);
-	return 0;
+	blocking_accept(listen_fd, &blocking_io_inline);
+	blocking_drain(listen_fd);
+	return blocking_exit();
 }

@@ -298,6 +298,11 @@ static void fd_drained(int fd, uint32_t events)
 		u->fd_ready &= ~events;
 }
 
+void uthread_drained(int fd, uint32_t events)
+{
+	fd_drained(fd, events);
+}
+
 /* Scheduler side: an edge for u's fd. */
 static void fd_event(struct uthread *u, uint32_t events)
 {

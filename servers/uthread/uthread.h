@@ -51,6 +51,9 @@ int uthread_wait_fd(int fd, uint32_t events, int timeout_ms);
 /* poll() for one descriptor, answered from what the thread already knows
  * when it can (no system call); waits with uthread_wait_fd otherwise. */
 int uthread_poll(struct pollfd *p, nfds_t n, int timeout_ms);
+/* The caller's own call on fd (accept) failed with EAGAIN: forget the
+ * edge, so that the next uthread_poll waits for a new one. O(1). */
+void uthread_drained(int fd, uint32_t events);
 /* read/writev on a non-blocking fd, waiting up to timeout_ms for readiness
  * (0: do not wait, fail with EAGAIN; timeout: -1 with ETIMEDOUT). */
 ssize_t uthread_read(int fd, void *buf, size_t n, int timeout_ms);

@@ -2,10 +2,11 @@
  * O(1) runtime (uthread.h): von Behren's "modified Pth".
  *
  * Model: the thread server with uthreads in place of pthreads. Each scheduler
- * (one kernel thread) runs an accept thread and a user thread per connection
- * running the shared blocking serve_connection() through uthread_read,
- * uthread_writev and uthread_poll, which suspend only the calling user thread.
- * Switches happen only when a thread waits, never preemptively.
+ * (one kernel thread) runs the blocking models' accept loop (blocking.c) in a
+ * user thread, and a user thread per connection running the shared blocking
+ * serve_connection() through uthread_read, uthread_writev and uthread_poll,
+ * which suspend only the calling user thread. Switches happen only when a
+ * thread waits, never preemptively.
  * --workers N runs N schedulers, each on its own kernel thread with its own
  * epoll instance and SO_REUSEPORT listener (like the epoll model's reactors).
  *
@@ -28,115 +29,39 @@
  * user thread; beyond 64 concurrent blocking calls they queue. --max-conns
  * defaults to the fd limit minus a margin (503 beyond).
  * EMFILE: net_accept's reserve fd drains one pending connection and the
- * accept thread sleeps 100 ms (only itself: the scheduler goes on).
- * Shutdown: SIGINT/SIGTERM set server_stop; each accept thread waits at most
- * 250 ms at a time, sees it, closes its listener and gives connections up to
- * 1 s to finish; the schedulers return, the pool's threads are joined, exit 0.
+ * accept thread sleeps 10 ms (only itself: the scheduler goes on).
+ * Shutdown: SIGINT/SIGTERM make the stop eventfd readable. A user thread
+ * waits for one descriptor at a time, so the accept loop waits for its
+ * listener alone and a second user thread, waiting for the stop eventfd,
+ * shuts the listener down, which wakes it; connections get up to 1 s to
+ * finish; the schedulers return, the pool's threads are joined, exit 0.
  */
-#include <errno.h>
-#include <stdatomic.h>
 #include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/epoll.h>
-#include <unistd.h>
 
+#include "blocking.h"
 #include "conn.h"
-#include "net.h"
-#include "serve.h"
 #include "server.h"
 #include "uthread.h"
+#include "uthread_io.h"
 #include "work.h"
 
-#define MODEL        "uthread"
-#define ACCEPT_BATCH 64
-#define TICK_MS      250 /* how long an accept thread waits before looking at server_stop */
-
-struct worker {
-	struct uthread_sched *sched;
-	int lfd;
-};
-
 static struct server_opts opts;
-static atomic_int live_conns;
-static atomic_long spawn_failures;
-
-static ssize_t read_now(int fd, void *buf, size_t n)
-{
-	return uthread_read(fd, buf, n, 0); /* serve.c polls with its own deadline first */
-}
-
-static ssize_t writev_timed(int fd, const struct iovec *iov, int cnt)
-{
-	return uthread_writev(fd, iov, cnt, opts.idle_ms);
-}
-
-static const struct blocking_io uthread_io = {read_now, writev_timed, uthread_poll};
 
 static void connection_thread(void *arg)
 {
-	serve_connection((int)(intptr_t)arg, &opts, MODEL, &uthread_io);
-	atomic_fetch_sub(&live_conns, 1);
+	blocking_serve((int)(intptr_t)arg);
 }
 
 /* User thread per connection; the fd travels in the argument itself. */
-static void spawn_connection(int fd)
+int spawn_connection(int fd)
 {
-	if (atomic_fetch_add(&live_conns, 1) >= opts.max_conns) {
-		atomic_fetch_sub(&live_conns, 1);
-		serve_reject(fd, MODEL);
-		return;
-	}
-	if (!uthread_spawn(connection_thread, (void *)(intptr_t)fd)) {
-		atomic_fetch_sub(&live_conns, 1);
-		if (atomic_fetch_add(&spawn_failures, 1) == 0)
-			log_warn("uthread_spawn: %s (answering 503)", strerror(errno));
-		serve_reject(fd, MODEL);
-	}
-}
-
-/* Accept until EAGAIN, yielding every ACCEPT_BATCH so connections run. */
-static void accept_ready(int lfd)
-{
-	for (int i = 1;; i++) {
-		int fd = net_accept(lfd, 1);
-		if (fd >= 0) {
-			spawn_connection(fd);
-			if (i % ACCEPT_BATCH == 0)
-				uthread_yield();
-			continue;
-		}
-		if (errno == EAGAIN || errno == EWOULDBLOCK)
-			uthread_wait_fd(lfd, EPOLLIN, TICK_MS);
-		else if (errno == EMFILE || errno == ENFILE)
-			uthread_sleep_ms(CONN_PAUSE_MS);
-		return;
-	}
-}
-
-/* The first user thread of each scheduler; its return ends the scheduler. */
-static void accept_thread(void *arg)
-{
-	struct worker *w = arg;
-	while (!server_stop)
-		accept_ready(w->lfd);
-	close(w->lfd);
-	long long deadline = now_ms() + 1000;
-	while (uthread_count() > 1 && now_ms() < deadline)
-		uthread_sleep_ms(10);
-}
-
-static void *worker_run(void *arg)
-{
-	struct worker *w = arg;
-	uthread_sched_run(w->sched, accept_thread, w);
-	return NULL;
+	return uthread_spawn(connection_thread, (void *)(intptr_t)fd) ? 0 : -1;
 }
 
 int main(int argc, char **argv)
 {
-	struct model_info m = {
-	    .name = MODEL,
+	const struct model_info model = {
+	    .name = "uthread",
 	    .summary = "a user-level thread per connection on the suite's O(1) runtime (M:1 per "
 		       "scheduler)",
 	    .workers_help = "schedulers, each a kernel thread with its own epoll and SO_REUSEPORT "
@@ -148,28 +73,9 @@ int main(int argc, char **argv)
 		"page;\n--block-us calls move to a pool of up to 64 kernel threads, so they "
 		"stop only\ntheir own connection.",
 	};
-	options_parse(argc, argv, &m, &opts);
-	log_init(MODEL, opts.quiet);
-	server_signals();
+
+	blocking_start(argc, argv, &model, &opts, &uthread_io);
 	work_set_block_hooks(uthread_block_begin, uthread_block_end);
-
-	struct worker *ws = calloc((size_t)opts.workers, sizeof *ws);
-	if (!ws)
-		log_fatal("out of memory");
-	for (int i = 0; i < opts.workers; i++) {
-		ws[i].lfd = server_listen(&opts, opts.workers > 1, 1); /* the first resolves -p 0 */
-		if (!(ws[i].sched = uthread_sched_new()))
-			log_fatal("uthread_sched_new: %s", strerror(errno));
-	}
-	net_announce(opts.addr, opts.port);
-
-	conn_run_reactors(opts.workers, worker_run, ws, sizeof *ws);
-
-	uthread_pool_stop();
-	for (int i = 0; i < opts.workers; i++)
-		uthread_sched_free(ws[i].sched);
-	free(ws);
-	if (spawn_failures)
-		log_info("%ld connections refused: uthread_spawn failed", (long)spawn_failures);
-	return 0;
+	uthread_serve(&opts); /* --workers schedulers, each with its listener */
+	return blocking_exit();
 }

@@ -3,5 +3,5 @@
 # file: thread.c
 # expect: 200 concurrent keep-alive connections
 # hint: the argument you pass to pthread_create
-s/int \*arg = malloc(sizeof \*arg);/int *arg = \&fd;/
-/^\t*free(arg);$/d
+s/connection_thread, (void \*)(intptr_t)fd);/connection_thread, \&fd);/
+s/blocking_serve((int)(intptr_t)arg);/blocking_serve(*(int *)arg);/

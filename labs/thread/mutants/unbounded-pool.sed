@@ -2,4 +2,4 @@
 # file: thread.c
 # expect: 40 connections open: the pool
 # hint: no thread may be created per connection
-s|if (opts.workers > 1) {|if (0) { /* the pool and a thread per connection */|
+s/opts.workers > 1 ? &blocking_io_inline : &thread_io/\&thread_io \/* the pool and a thread per connection *\//
