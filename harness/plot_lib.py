@@ -254,8 +254,8 @@ def plot_bars(folder, points, terms, exp, name, title, ylabel, ref=None):
 class Row:
     """One row of a small-multiples figure: a figure of the series' data files (COLS)."""
 
-    def __init__(self, ycol, ylabel, log=False, fmt="%g", lo=None, hi=None):
-        self.ycol, self.ylabel, self.log, self.fmt = ycol, ylabel, log, fmt
+    def __init__(self, ycol, ylabel, log=False, fmt="%g", lo=None, hi=None, marks=True):
+        self.ycol, self.ylabel, self.log, self.fmt, self.marks = ycol, ylabel, log, fmt, marks
         self.lo, self.hi = lo or f"{ycol}_lo", hi or f"{ycol}_hi"
 
     def columns(self):
@@ -268,8 +268,8 @@ ROWS = {
     "cps": Row("rps", "connections per second", fmt="%.0s%c"),
     "cpu": Row("cpu", "server CPU µs per request"),
     "latency": Row("latency", "latency, ms (log scale)", log=True, lo="p50_lo", hi="p99_hi"),
-    "ctxsw": Row("ctxsw", "context switches per request"),
-    "rss": Row("rss_mb", "server peak RSS, MiB", lo="rss_lo", hi="rss_hi"),
+    "ctxsw": Row("ctxsw", "context switches per request", marks=False),
+    "rss": Row("rss_mb", "server peak RSS, MiB", lo="rss_lo", hi="rss_hi", marks=False),
 }
 
 
@@ -324,9 +324,11 @@ def small_multiples(fig, title, columns, rows, levels, width=None, height=None, 
     xaxis: x_axis(...)'s lines for another x than connections (offered load, slow clients)."""
     rows = [ROWS[r] if isinstance(r, str) else r for r in rows]
     columns = [(t, ser) for t, ser in columns if ser]
+    if len(levels) == 1:       # one level (a QUICK run): a line would be a stack of dots
+        return one_level_bars(fig, title, [s for _, ser in columns for s in ser], rows, levels, xaxis)
     W, H = width or fig.width, height or fig.height
     ncol, nrow = len(columns), len(rows)
-    kinds = marks_present([s for _, ser in columns for s in ser])
+    kinds = marks_present([s for _, ser in columns for s in ser]) if any(r.marks for r in rows) else []
     lines = max(len(ser) for _, ser in columns)
     px = lambda n, total: n / float(total)
     top = 1 - px(62 if any(t for t, _ in columns) else 40, H)
@@ -359,10 +361,11 @@ def small_multiples(fig, title, columns, rows, levels, width=None, height=None, 
                 have = [s for s in ser if has_values(s[1], "p99")]
                 parts = (line_plot(have, "p50", "p50_lo", "p50_hi", titles=False)
                          + line_plot(have, "p99", "p99_lo", "p99_hi", "dt 2", titles=False)
-                         + mark_plots(have, "p99", titles=False))
+                         + (mark_plots(have, "p99", titles=False) if row.marks else []))
             else:
                 have = [s for s in ser if has_values(s[1], row.ycol)]
-                parts = line_plot(have, row.ycol, row.lo, row.hi, titles=False) + mark_plots(have, row.ycol, False)
+                parts = line_plot(have, row.ycol, row.lo, row.hi, titles=False) + \
+                    (mark_plots(have, row.ycol, False) if row.marks else [])
             if not parts:       # nothing measured here: an empty frame, said in words
                 fig.add("set label 2 'not measured' at graph 0.5, graph 0.5 center")
                 parts = ["-1e30 notitle"]
@@ -379,6 +382,50 @@ def small_multiples(fig, title, columns, rows, levels, width=None, height=None, 
     if kinds:
         fig.add(f"set lmargin at screen {left:.4f}", f"set rmargin at screen {right:.4f}",
                 f"set tmargin at screen {marks_h:.4f}", "set bmargin at screen 0",
+                "set key inside center center horizontal maxrows 1",
+                "plot " + ", ".join(f"NaN with points {MARKS[k]} title '{MARK_TITLES[k]}'" for k in kinds))
+    fig.add("unset multiplot")
+
+
+def one_level_bars(fig, title, series, rows, levels, xaxis=None):
+    """small_multiples' figure when every point is at one level: per row one panel of bars, one
+    bar per model (named under it, in family order), min/max bars, the marker kinds on top."""
+    level = next(iter(levels))
+    xlabel = next((l for l in (xaxis or []) if l.startswith("set xlabel")), None)
+    what = xlabel[len("set xlabel '"):-1].replace(" (log scale)", "") if xlabel else "concurrent connections"
+    rows = [r if r.ycol != "latency" else Row("p99", "p99 latency, ms") for r in rows]
+    kinds = marks_present(series) if any(r.marks for r in rows) else []
+    n, H = len(series), fig.height
+    marks_h = 22.0 / H if kinds else 0.0
+    top, bottom = 1 - 40.0 / H, marks_h + 70.0 / H
+    ph = (top - bottom - (len(rows) - 1) * 30.0 / H) / len(rows)
+    xt = ", ".join(f"'{lab}' {i + 1}" for i, (lab, _) in enumerate(series))
+    fig.add(f"set multiplot title '{title}: {what} {level:g}' font ',12'", "unset logscale", "unset key",
+            f"set xrange [0.4:{n + 0.6}]", f"set xtics ({xt}) rotate by -25 left noenhanced", "unset xlabel",
+            "set boxwidth 0.7", "set style fill solid 0.8", "set lmargin at screen 0.07", "set rmargin at screen 0.93")
+    for r, row in enumerate(rows):
+        vals = [v for _, path in series for v in series_values(path, [row.ycol, row.hi])]
+        y1 = top - r * (ph + 30.0 / H)
+        fig.add(f"set tmargin at screen {y1:.4f}", f"set bmargin at screen {y1 - ph:.4f}",
+                f"set ylabel '{row.ylabel}'", f"set format y '{row.fmt}'",
+                f"set yrange [0:{(max(vals) if vals else 1) * 1.1:.6g}]")
+        parts = []
+        for i, (lab, path) in enumerate(series):
+            if not has_values(path, row.ycol):
+                continue
+            parts += [f"'{path}' using ({i + 1}):{C[row.ycol]} with boxes lc rgb '{color(lab)}' notitle",
+                      f"'{path}' using ({i + 1}):(${C[row.hi]} > ${C[row.lo]} ? ${C[row.ycol]} : NaN):{C[row.lo]}:"
+                      f"{C[row.hi]} with yerrorbars lc rgb 'black' pt 7 ps 0 notitle"]
+            if row.marks:
+                parts += [f"'{path}' using ({i + 1}):({MARK_CONDS[k]} ? ${C[row.ycol]} : NaN) with points"
+                          f" {MARKS[k]} notitle" for k in MARKS if any_line(path, MARK_TESTS[k])]
+        if not parts:
+            fig.add("set label 2 'not measured' at graph 0.5, graph 0.5 center")
+            parts = ["-1e30 notitle"]
+        fig.add("plot " + ", \\\n  ".join(parts), "unset label 2")
+    if kinds:
+        fig.add("unset border", "unset tics", "unset grid", "unset title", "unset ylabel", "set xrange [0:1]",
+                "set yrange [0:1]", f"set tmargin at screen {marks_h:.4f}", "set bmargin at screen 0",
                 "set key inside center center horizontal maxrows 1",
                 "plot " + ", ".join(f"NaN with points {MARKS[k]} title '{MARK_TITLES[k]}'" for k in kinds))
     fig.add("unset multiplot")
