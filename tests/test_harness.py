@@ -489,7 +489,6 @@ def check_plot_scripts(folder, label):
 
 def expected_plots(folder):
     """The PNG files a folder's runs.csv calls for: one or more per section that has points."""
-    import runs as runs_mod
     from sections import SECTIONS
     exps = {r["experiment"] for r in csv.DictReader(open(os.path.join(folder, "runs.csv")))}
     return [sec.NAME for sec in SECTIONS if sec.NAME in exps and sec.NAME not in ("think",)]

@@ -33,7 +33,6 @@ import csv
 import io
 import math
 import os
-import select
 import signal
 import socket
 import struct
