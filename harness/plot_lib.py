@@ -17,6 +17,8 @@ COLORS = {
     "st": "#bcbd22",
     "uthread": "#17becf", "uthread schedulers2": "#9edae5",
     "uring": "#393b79", "iocp-emul io_uring": "#8c564b", "iocp-emul epoll": "#c49c94",
+    # peers: a darker shade of the model each embodies
+    "apache-prefork": "#843c39", "apache-worker": "#08519c", "nginx": "#e6550d", "apache-event": "#756bb1",
 }
 FALLBACK_COLORS = ["#17becf", "#bcbd22", "#393b79", "#637939", "#843c39", "#7b4173"]
 
@@ -244,7 +246,7 @@ def plot_bars(folder, points, terms, exp, name, title, ylabel, ref=None):
         plots.append(f"{ref[0]} with lines dt 2 lc rgb '#555555' title '{ref[1]}'")
     fig.add(f"set title '{title}' font ',12'", f"set ylabel '{ylabel}'", "set yrange [0:*]",
             f"set xrange [0.4:{n + 0.6}]", "set xtics rotate by -30 left nomirror", "set format y '%.0s%c'",
-            "set key outside top center horizontal", "set bmargin 6",
+            "set key at screen 0.98, screen 0.99 right top horizontal", "set tmargin 4", "set bmargin 6",
             "plot " + ", \\\n  ".join(plots))
     return fig.draw(terms)
 
