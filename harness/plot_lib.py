@@ -88,6 +88,19 @@ COLS = ["conns", "rps", "rps_lo", "rps_hi", "p50", "p50_lo", "p50_hi", "p99", "p
         "cpu", "cpu_lo", "cpu_hi"]
 ERROR_MARK = 0.01    # a cross marks points where >= 1 % of the requests attempted failed (median of reps)
 C = {name: i + 1 for i, name in enumerate(COLS)}    # gnuplot column numbers
+EXTRA = []           # (name, value(point, "med" | "lo" | "hi")) columns sections added (add_column)
+
+
+def add_column(name, value):
+    """A column of a section's own after COLS in every series' data file: NAME, NAME_lo and NAME_hi
+    from value(point, which) (which: "med", "lo", "hi"; None = not measured).  A Row(NAME, ...)
+    then draws it (e.g. the normal clients' share, a runs.csv column other than COLS')."""
+    if name in C:
+        return
+    EXTRA.append((name, value))
+    for n in (name, f"{name}_lo", f"{name}_hi"):
+        COLS.append(n)
+        C[n] = len(COLS)
 
 
 def series_lines(points, x=None):
@@ -107,6 +120,7 @@ def series_lines(points, x=None):
                 kb("med"), kb("lo"), kb("hi"), p.get("error_share"),
                 p.served()[0] if p.served() else None, 1 if p.starved else 0,
                 p.get("cpu_us_per_req"), p.get("cpu_us_per_req", "lo"), p.get("cpu_us_per_req", "hi")]
+        vals += [value(p, w) for _, value in EXTRA for w in ("med", "lo", "hi")]
         lines.append(" ".join(fmt(v) for v in vals))
     return lines if len(lines) > 1 else None
 
