@@ -30,12 +30,13 @@ import argparse
 import csv
 import io
 import os
-import select
 import shlex
 import statistics
 import subprocess
 import sys
 import time
+
+import proc
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.abspath(os.environ.get("BIN") or os.path.join(ROOT, "bin"))
@@ -58,30 +59,16 @@ def cpu_busy_s(cpu):
 
 
 def server_start(server):
-    p = subprocess.Popen(["taskset", "-c", "0", os.path.join(BIN, server), "-p", "0", "--quiet"],
-                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                         start_new_session=True)
-    line = b""
-    deadline = time.monotonic() + 5
-    while not line.endswith(b"\n") and time.monotonic() < deadline:
-        if select.select([p.stdout], [], [], 0.1)[0]:
-            ch = os.read(p.stdout.fileno(), 1)
-            if not ch:
-                break
-            line += ch
-    if not line.startswith(b"listening on "):
-        p.kill()
-        sys.exit("client_efficiency: %s did not print its listening line" % server)
-    return p, int(line.rsplit(b":", 1)[1])
+    argv = ["taskset", "-c", "0", os.path.join(BIN, server), "-p", "0", "--quiet"]
+    p, ready, text, why = proc.start(argv, 5.0, stderr=subprocess.DEVNULL)
+    if ready is None:
+        proc.stop(p)
+        sys.exit("client_efficiency: %s %s" % (server, proc.why_text(why, text, 5.0, p)))
+    return p, ready.port
 
 
 def server_stop(p):
-    p.terminate()
-    try:
-        p.wait(3)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        p.wait()
+    proc.stop(p, 3.0)
 
 
 def client_argv(client, conns, duration, port, loadgen_args):

@@ -28,9 +28,8 @@ run_one() { # setup rep
 	# shellcheck disable=SC2086
 	taskset -c 0 bin/$1 -p 0 --quiet >"$tmp" 2>/dev/null &
 	spid=$!
-	for _ in $(seq 100); do grep -q '^listening' "$tmp" && break; sleep 0.05; done
-	port=$(sed -n 's/^listening on .*://p' "$tmp")
-	[ -n "$port" ] || { echo "cpu_compare.sh: '$1' did not start" >&2; kill "$spid"; exit 1; }
+	port=$(python3 harness/proc.py port "$tmp" 5) ||
+		{ echo "cpu_compare.sh: '$1' did not start" >&2; kill "$spid"; exit 1; }
 	taskset -c 1 bin/loadgen -c "$conns" -t 1 -d "$dur" --warmup "$warm" --timeout 10000 \
 		"http://127.0.0.1:$port/" >/dev/null 2>"$tmp.lg" &
 	lpid=$!

@@ -18,6 +18,24 @@ MODELS = ["iterative", "fork", "thread", "select", "epoll", "libevent", "iocp-em
 # the ceiling is not run: it gets a row with variant "ceiling" (results/README.md).
 CEILINGS = {"select": 1000, "pth": 1000}
 
+# The model families, in plot order: sections and plots group models by these
+# (small multiples: one panel per family), never by lists of their own.  A new
+# model joins one family here; a peer (experiments.PEERS) joins the family of
+# the model it embodies.
+FAMILIES = [
+    ("processes and kernel threads", ["iterative", "fork", "thread", "apache-prefork", "apache-worker"]),
+    ("readiness loops", ["select", "epoll", "libevent", "nginx", "apache-event"]),
+    ("completion", ["iocp-emul", "uring"]),
+    ("user-level threads", ["pth", "st", "uthread"]),
+]
+FAMILY_OF = {m: name for name, models in FAMILIES for m in models}
+
+
+def family_of(model):
+    """The family of a model (or of a plot label "model variant"); "other" when unknown."""
+    return FAMILY_OF.get(model.split()[0] if model else "", "other")
+
+
 POOL_WORKERS = 64        # thread --workers (variant "pool") and fork --workers ("prefork")
 
 

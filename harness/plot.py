@@ -3,11 +3,13 @@
 
     python3 harness/plot.py results/latest
 
-Each plot shows the median of the repetitions with min/max error bars; a
-point where the client, not the server, was the limit in any repetition is
-circled in black ("client-bound"), and one where at least 1 % of the requests
-failed gets a red cross.  The data gnuplot reads and the .gp scripts
-are kept in <folder>/plotdata/ so a plot can be redrawn or restyled by hand.
+Each plot shows the figure its experiment's verdict uses (sections/<name>.py), the median
+of the repetitions with min/max error bars; a point where the client, not the server, was the
+limit in any repetition is circled in black ("client-bound"), one where at least 1 % of the
+requests failed gets a red cross, a starved one a triangle; one legend entry per model and per
+marker kind, and a figure with more than six models is drawn as panels by family.  The data
+gnuplot reads and the .gp scripts are kept in <folder>/plotdata/ so a plot can be redrawn or
+restyled by hand.
 PNG uses the pngcairo terminal when gnuplot has it, else png (libgd).
 """
 

@@ -19,7 +19,6 @@ import math
 import os
 import re
 import resource
-import selectors
 import shutil
 import signal
 import subprocess
@@ -28,9 +27,11 @@ import tempfile
 import time
 from dataclasses import dataclass
 
+import proc
 from experiments import PEERS, WARMUP_CONNS_PER_S, Experiment, Setup
 from runs import COLUMNS
-from sampling import Window, cpuset_parse, group_alive, read_text, sample_server
+from proc import READY_TIMEOUT_S, STOP_GRACE_S, returncode_text  # noqa: F401  (remote.py takes them from here)
+from sampling import Window, cpuset_parse, read_text, sample_server
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -38,8 +39,6 @@ FD_LIMIT = 20000         # RLIMIT_NOFILE for servers and clients
 PORTS_PER_SRC_ADDR = 8000   # loadgen stalls with >= 15000 conns from one source address (seen here)
 CLIENT_BOUND_FRACTION = 0.90  # client_bound = 1 when the client used >= 90 % of its CPUs,
 CLIENT_CPUS_BUSY_FRACTION = 0.95  # or its own CPUs were >= 95 % busy (softirq included)
-STOP_GRACE_S = 2.0       # the contract: SIGTERM -> exit 0 within 2 s
-READY_TIMEOUT_S = 10.0   # a server must print its listening line this fast
 REQUEST_TIMEOUT_MS = 1000  # client request timeout: shorter than the measured window, so a
                            # connection that gets no answer in it is counted (err_timeout)
 
@@ -87,15 +86,12 @@ class Procs:
                 resource.setrlimit(resource.RLIMIT_NOFILE, (n, hard))
             except (ValueError, OSError):
                 pass
-        p = subprocess.Popen(argv, start_new_session=True, preexec_fn=child_setup, **kw)
+        p = proc.spawn(argv, preexec_fn=child_setup, **kw)
         self.groups.add(p.pid)
         return p
 
     def kill_group(self, pgid, sig=signal.SIGKILL):
-        try:
-            os.killpg(pgid, sig)
-        except ProcessLookupError:
-            pass
+        proc.kill_group(pgid, sig)
 
     def done(self, pgid):
         self.groups.discard(pgid)
@@ -128,27 +124,6 @@ def server_path(bin_dir, model):
 
 def pinned(cpus, argv):
     return ["taskset", "-c", cpus] + argv
-
-
-def returncode_text(rc):
-    """A Popen return code (-N: killed by signal N) in words."""
-    if rc is None:
-        return "still running"
-    if rc < 0:
-        try:
-            return f"killed by {signal.Signals(-rc).name}"
-        except ValueError:
-            return f"killed by signal {-rc}"
-    return f"exited {rc}"
-
-
-def ended(proc, within_s):
-    """True when proc has exited, waiting up to within_s for it."""
-    try:
-        proc.wait(within_s)
-        return True
-    except subprocess.TimeoutExpired:
-        return False
 
 
 def exit_text(status):
@@ -203,13 +178,8 @@ class Runner:
             shutil.rmtree(self.www, ignore_errors=True)
 
     def server_argv(self, p):
-        argv = [model_binary(self.args, p.setup.model), "-p", "0", "--quiet"]
-        argv += list(p.exp.server_flags) + list(p.setup.flags)
-        if p.exp.needs_file:
-            argv += ["--root", self.www_root()]
-        default = self.max_conns_default.get(p.setup.model)
-        if p.exp.keepalive and default is not None and p.level + 64 > default:
-            argv += ["--max-conns", str(p.level + 64)]
+        argv = server_command(p, model_binary(self.args, p.setup.model),
+                              self.www_root() if p.exp.needs_file else None, self.max_conns_default)
         return pinned(p.server_cpus, argv)
 
     def client_argv(self, p, addr, warmup=False):
@@ -240,63 +210,27 @@ class Runner:
         self.log.write(f"server: {' '.join(argv)}\n")
         self.server_log.write(f"==== {p.label()}\n".encode())
         srv = self.procs.spawn(argv, stdout=subprocess.PIPE, stderr=self.server_log, stdin=subprocess.DEVNULL)
-        sel = selectors.DefaultSelector()
-        sel.register(srv.stdout, selectors.EVENT_READ)
-        deadline = time.monotonic() + READY_TIMEOUT_S
-        buf = b""
-        while b"\n" not in buf:
-            left = deadline - time.monotonic()
-            if left <= 0 or not sel.select(left):
-                break
-            chunk = os.read(srv.stdout.fileno(), 4096)
-            if not chunk:
-                break
-            buf += chunk
-        sel.close()
-        m = re.match(rb"listening on (\S+):(\d+)\r?\n", buf)
-        if not m:
-            if ended(srv, 0.2):
-                self.failure = f"server {returncode_text(srv.returncode)} at start, before its listening line"
-            else:
-                self.failure = (f"server did not print 'listening on ADDR:PORT' within {READY_TIMEOUT_S:g} s"
-                                f" (got {buf[:80]!r})")
+        ready, text, why = proc.wait_ready(srv, READY_TIMEOUT_S)
+        if ready is None:
+            self.failure = "server " + proc.why_text(why, text, READY_TIMEOUT_S, srv)
             self.warn(p, self.failure)
             self.stop_server(p, srv, quiet=True)
             return None, None
-        host = m.group(1).decode()
-        if host in ("0.0.0.0", "*"):
-            host = "127.0.0.1"
-        return srv, f"{host}:{int(m.group(2))}"
+        return srv, ready.addr
 
     def stop_server(self, p, srv, quiet=False):
         """SIGTERM; the contract wants exit 0 within 2 s and nothing left behind."""
-        notes = []
-        dead_already = srv.poll() is not None     # reported by the caller (a failed point)
-        if not dead_already:
-            try:
-                os.kill(srv.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-        t0 = time.monotonic()
-        while srv.poll() is None and time.monotonic() - t0 < STOP_GRACE_S:
-            time.sleep(0.01)
-        took = time.monotonic() - t0
-        if srv.poll() is None:
-            notes.append(f"server still running {STOP_GRACE_S:g} s after SIGTERM; killed")
-        elif srv.returncode != 0 and not dead_already:
-            notes.append(f"server {returncode_text(srv.returncode)} after SIGTERM (want exit 0)")
-        if group_alive(srv.pid):
-            if srv.poll() is not None:
-                notes.append("server left processes behind in its group; killed")
-            self.procs.kill_group(srv.pid)
-            deadline = time.monotonic() + 5
-            while group_alive(srv.pid) and time.monotonic() < deadline:
-                time.sleep(0.02)
-        srv.wait()
-        srv.stdout.close()
+        st = proc.stop(srv, STOP_GRACE_S)
         self.procs.done(srv.pid)
-        self.log.write(f"server stop: {returncode_text(srv.returncode)}"
-                       f" rc={srv.returncode} in {took:.2f} s\n")
+        notes = []
+        if st.hung:
+            notes.append(f"server still running {STOP_GRACE_S:g} s after SIGTERM; killed")
+        elif st.returncode != 0 and not st.was_dead:
+            notes.append(f"server {returncode_text(st.returncode)} after SIGTERM (want exit 0)")
+        if st.left_behind:
+            notes.append("server left processes behind in its group; killed")
+        self.log.write(f"server stop: {returncode_text(st.returncode)}"
+                       f" rc={st.returncode} in {st.took_s:.2f} s\n")
         if not quiet:
             for n in notes:
                 self.warn(p, n)
@@ -385,36 +319,17 @@ class Runner:
             self.warn(p, f"client gave no CSV row ({exit_text(status)}); see client-stderr.log")
         elif not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
             self.log.write(f"{p.label()}: client {exit_text(status)} (row kept)\n")
-        for k, v in (got or {}).items():
-            if k in row and v != "" and k not in ("experiment", "model", "variant", "workload",
-                                                   "server_cpus", "client_cpus", "rep"):
-                row[k] = v
-        try:
-            measured_s = float(row["duration_s"])       # the client's own measured time
-        except ValueError:
-            measured_s = self.args.duration
-        row.update(window.columns(measured_s))
-        if got is not None and not row["cli_cpu_pct"]:
-            # The client's whole run (connecting, warm-up, measuring): loaded throughout.
-            row["cli_cpu_pct"] = f"{100.0 * cpu_s / max(wall, 1e-6):.1f}"
-        # Client-bound: the client used (nearly) all its CPUs, or, when it has
-        # them to itself, those CPUs were busy anyway: loopback TCP work runs
-        # in softirq context, charged to no process.
+        # The client's whole run (connecting, warm-up, measuring): loaded throughout.
         scpus, ccpus = cpuset_parse(p.server_cpus), cpuset_parse(p.client_cpus)
-        sbusy, ssoft = window.cpu_busy(scpus)
         cbusy, csoft = window.cpu_busy(ccpus)
-        if row["cli_cpu_pct"]:
-            bound = float(row["cli_cpu_pct"]) >= CLIENT_BOUND_FRACTION * 100.0 * len(ccpus)
-            if cbusy is not None and not scpus & ccpus:
-                bound = bound or cbusy >= 100.0 * CLIENT_CPUS_BUSY_FRACTION
-            row["client_bound"] = "1" if bound else "0"
-        row["srv_cpu_us_per_req"] = cpu_us_per_req(sbusy, len(scpus), row["rps"])
+        sbusy, ssoft = fill_row(row, got, window, p, self.args.duration,
+                                cli_cpu_pct=100.0 * cpu_s / max(wall, 1e-6),
+                                client_cpus_busy=cbusy if not scpus & ccpus else None)
         row["client"] = p.client
         if self.syscalls:
             self.syscall_rows.append([p.exp.name, p.setup.model, p.setup.variant, p.server_cpus,
                                       p.client_cpus, p.level, p.rep] + self.syscalls.result(row["rps"]))
-        self.cpu_rows.append([p.exp.name, p.setup.model, p.setup.variant, p.server_cpus, p.client_cpus,
-                              p.level, p.rep] + ["" if v is None else f"{v:.1f}" for v in (sbusy, ssoft, cbusy, csoft)])
+        self.cpu_rows.append(cpu_row(p, sbusy, ssoft, cbusy, csoft))
         return row
 
 
@@ -425,6 +340,71 @@ IDENTITY = ("experiment", "model", "variant", "proto", "workload", "conns", "rat
 
 def failed_row(row):
     return {c: (row[c] if c in IDENTITY else "") for c in row}
+
+
+def server_command(p, binary, root=None, max_conns_default=None, addr=None, quiet=True):
+    """The server's command line for point p, local or remote (unpinned): binary, the
+    bind address when given, -p 0, the experiment's and the setup's flags, --root for
+    the experiments that serve a file, and --max-conns where the model's default is
+    below the point's connections (+64 for the client's own slack)."""
+    argv = [binary] + (["-a", addr] if addr else []) + ["-p", "0"] + (["--quiet"] if quiet else [])
+    argv += list(p.exp.server_flags) + list(p.setup.flags)
+    if p.exp.needs_file:
+        argv += ["--root", root]
+    default = (max_conns_default or {}).get(p.setup.model)
+    if p.exp.keepalive and default is not None and p.level + 64 > default:
+        argv += ["--max-conns", str(p.level + 64)]
+    return argv
+
+
+def client_bound(cli_cpu_pct, client_cpus, n_clients=1, client_cpus_busy=None):
+    """The client_bound rule, one for local and remote points: the clients used
+    (nearly) all their CPUs (CLIENT_BOUND_FRACTION of n_clients x client_cpus), or,
+    when the client has its CPUs to itself and their busy share is known
+    (client_cpus_busy, % of the set), those CPUs were busy anyway: loopback TCP work
+    runs in softirq context, charged to no process.  "" when cli_cpu_pct is unknown."""
+    try:
+        used = float(cli_cpu_pct)
+    except (TypeError, ValueError):
+        return ""
+    bound = used >= CLIENT_BOUND_FRACTION * 100.0 * len(client_cpus) * n_clients
+    if client_cpus_busy is not None:
+        bound = bound or client_cpus_busy >= 100.0 * CLIENT_CPUS_BUSY_FRACTION
+    return "1" if bound else "0"
+
+
+# Columns the client's row never overrides: the runner knows them.
+RUNNER_KNOWS = ("experiment", "model", "variant", "workload", "server_cpus", "client_cpus", "rep", "conns")
+
+
+def fill_row(row, got, window, p, planned_s, n_clients=1, cli_cpu_pct=None, client_cpus_busy=None):
+    """Assemble a measured point's runs.csv row, local or remote: the client's CSV row
+    (got, a dict; None when there was none), the server's sampled window (columns over
+    the client's measured time), cli_cpu_pct where the client did not give one,
+    client_bound (client_bound()) and srv_cpu_us_per_req.  Returns the server CPU set's
+    (busy %, softirq %) for cpu.csv."""
+    for k, v in (got or {}).items():
+        if k in row and v != "" and k not in RUNNER_KNOWS:
+            row[k] = v
+    try:
+        measured_s = float(row["duration_s"])       # the client's own measured time
+    except ValueError:
+        measured_s = planned_s
+    row.update(window.columns(measured_s))
+    if got is not None and not row["cli_cpu_pct"] and cli_cpu_pct is not None:
+        row["cli_cpu_pct"] = f"{cli_cpu_pct:.1f}"
+    row["client_bound"] = client_bound(row["cli_cpu_pct"], cpuset_parse(p.client_cpus), n_clients,
+                                       client_cpus_busy) or row["client_bound"]
+    scpus = cpuset_parse(p.server_cpus)
+    sbusy, ssoft = window.cpu_busy(scpus)
+    row["srv_cpu_us_per_req"] = cpu_us_per_req(sbusy, len(scpus), row["rps"])
+    return sbusy, ssoft
+
+
+def cpu_row(p, sbusy, ssoft, cbusy=None, csoft=None):
+    """A cpu.csv row: the point, then the server's and the client's CPU sets' busy and softirq %."""
+    return [p.exp.name, p.setup.model, p.setup.variant, p.server_cpus, p.client_cpus, p.level, p.rep] + \
+        ["" if v is None else f"{v:.1f}" for v in (sbusy, ssoft, cbusy, csoft)]
 
 
 def cpu_us_per_req(busy_pct, ncpus, rps):

@@ -39,12 +39,14 @@ import sys
 import tempfile
 import time
 
-from point import READY_TIMEOUT_S, ROOT, STOP_GRACE_S, parse_client_csv, warmup_for, CLIENT_BOUND_FRACTION
-from sampling import Sample, Window, cpuset_parse
+import proc
+from point import (READY_TIMEOUT_S, ROOT, STOP_GRACE_S, cpu_row, fill_row, parse_client_csv, server_command,
+                   warmup_for)
+from sampling import Sample, Window
 
 SSH_TIMEOUT_S = 20        # one ssh command (checks, facts)
 START_MARGIN_S = 1.0      # --start-at this far ahead of the clients' ssh start, plus per host
-AGENT_FILES = ("harness/remote_agent.py", "harness/sampling.py")
+AGENT_FILES = ("harness/remote_agent.py", "harness/sampling.py", "harness/proc.py")
 ANSWERED_RE = re.compile(r"(\d+) requests answered")
 
 
@@ -172,7 +174,7 @@ class Hosts:
             e = shlex.join(h.ssh_base())
             for src, dst in ([self.args.bin + "/", "bin/"], [os.path.join(ROOT, "harness") + "/", "harness/"],
                              [www + "/", "www/"]):
-                inc = [] if dst != "harness/" else ["--include=remote_agent.py", "--include=sampling.py", "--exclude=*"]
+                inc = [] if dst != "harness/" else [f"--include={os.path.basename(f)}" for f in AGENT_FILES] + ["--exclude=*"]
                 r = subprocess.run(["rsync", "-a", "--delete", "-e", e] + inc + [src, f"{h.name}:{h.dir}/{dst}"],
                                    capture_output=True, text=True, timeout=120)
                 if r.returncode != 0:
@@ -247,13 +249,9 @@ class Hosts:
 
     def server_argv(self, runner, p):
         h = self.server
-        argv = [f"{h.dir}/bin/{p.setup.model}", "-a", self.addr, "-p", "0"]
-        argv += list(p.exp.server_flags) + list(p.setup.flags)
-        if p.exp.needs_file:
-            argv += ["--root", f"{h.dir}/www" if h.name else self.www]
-        default = runner.max_conns_default.get(p.setup.model)
-        if p.exp.keepalive and default is not None and p.level + 64 > default:
-            argv += ["--max-conns", str(p.level + 64)]
+        # Not --quiet: the server's exit line ("N requests answered") is hosts.csv's check.
+        argv = server_command(p, f"{h.dir}/bin/{p.setup.model}", f"{h.dir}/www" if h.name else self.www,
+                              runner.max_conns_default, addr=self.addr, quiet=False)
         return h.argv(["python3", f"{h.dir}/harness/remote_agent.py", "serve", "--",
                        "taskset", "-c", p.server_cpus] + argv)
 
@@ -300,12 +298,11 @@ class Hosts:
             runner.procs.done(srv.pid)
 
     def _measure(self, runner, p, row, srv, warm):
-        ready = read_line(srv.stdout, READY_TIMEOUT_S + SSH_TIMEOUT_S)
-        m = re.match(r"listening on (\S+):(\d+)$", ready)
-        if not m:
-            runner.warn(p, f"server on {self.server.label()} did not get ready (got {ready[:80]!r})")
+        ready, text, _ = proc.wait_ready(srv, READY_TIMEOUT_S + SSH_TIMEOUT_S)
+        if ready is None:
+            runner.warn(p, f"server on {self.server.label()} did not get ready (got {text[:80]!r})")
             return row
-        port = int(m.group(2))
+        port = ready.port
         start_at = time.time() + self.start_margin_s + 0.1 * len(self.clients)
         dur = runner.args.duration
         if not tell(srv, f"window {start_at + warm:.3f} {dur:g}"):
@@ -365,26 +362,13 @@ class Hosts:
         if got is None:
             runner.warn(p, f"loadgen --merge gave no row: {merge.stderr.strip()[-200:]}")
             return row
-        for k, v in got.items():
-            if k in row and v != "" and k not in ("experiment", "model", "variant", "workload",
-                                                   "server_cpus", "client_cpus", "rep", "conns"):
-                row[k] = v
         window = RemoteWindow()
         for s in srv["samples"]:
             window.add_remote(s)
-        try:
-            measured_s = float(row["duration_s"])
-        except ValueError:
-            measured_s = runner.args.duration
-        row.update(window.columns(measured_s))
-        ccpus = cpuset_parse(p.client_cpus)
-        if row["cli_cpu_pct"]:
-            row["client_bound"] = "1" if float(row["cli_cpu_pct"]) >= (
-                CLIENT_BOUND_FRACTION * 100.0 * len(ccpus) * len(results)) else "0"
+        # The client hosts' own CPU sets are not sampled: client_bound by their CPU use alone.
+        sbusy, ssoft = fill_row(row, got, window, p, runner.args.duration, n_clients=len(results))
         row["client"] = f"loadgen*{len(results)}"
-        sbusy, ssoft = window.cpu_busy(cpuset_parse(p.server_cpus))
-        runner.cpu_rows.append([p.exp.name, p.setup.model, p.setup.variant, p.server_cpus, p.client_cpus,
-                                p.level, p.rep] + ["" if v is None else f"{v:.1f}" for v in (sbusy, ssoft, None, None)])
+        runner.cpu_rows.append(cpu_row(p, sbusy, ssoft))
         answered = ""
         for line in srv["stderr"]:
             mm = ANSWERED_RE.search(line)
@@ -433,23 +417,6 @@ def tell(agent, line):
         return True
     except (BrokenPipeError, OSError):
         return False
-
-
-def read_line(pipe, timeout):
-    sel = selectors.DefaultSelector()
-    sel.register(pipe, selectors.EVENT_READ)
-    buf = b""
-    deadline = time.monotonic() + timeout
-    while b"\n" not in buf:
-        left = deadline - time.monotonic()
-        if left <= 0 or not sel.select(left):
-            break
-        chunk = os.read(pipe.fileno(), 1)
-        if not chunk:
-            break
-        buf += chunk
-    sel.close()
-    return buf.decode("utf-8", "replace").strip()
 
 
 def read_all(pipe, timeout):

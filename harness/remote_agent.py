@@ -17,29 +17,20 @@ nothing the runner started survives it on the host.  Python 3 standard library o
 import json
 import os
 import select
-import signal
 import subprocess
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from sampling import cpu_times, group_alive, last_pid, read_text, sample_server  # noqa: E402
-
-STOP_GRACE_S = 2.0
-READY_TIMEOUT_S = 10.0
+import proc  # noqa: E402
+from proc import READY_TIMEOUT_S, STOP_GRACE_S, kill_group  # noqa: E402
+from sampling import cpu_times, last_pid, read_text, sample_server  # noqa: E402
 
 
 def out(line):
     sys.stdout.write(line + "\n")
     sys.stdout.flush()
-
-
-def kill_group(pgid):
-    try:
-        os.killpg(pgid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 def stdin_line(timeout):
@@ -83,12 +74,8 @@ def sample_window(pid, t0, duration, samples):
 
 def serve(argv):
     err = tempfile.TemporaryFile()
-    srv = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=err, stdin=subprocess.DEVNULL,
-                           start_new_session=True)
-    line = b""
-    if select.select([srv.stdout], [], [], READY_TIMEOUT_S)[0]:
-        line = srv.stdout.readline()
-    out(line.decode("utf-8", "replace").rstrip("\n") or "no-ready-line")
+    srv, ready, text, _ = proc.start(argv, READY_TIMEOUT_S, stderr=err)
+    out(ready.line if ready else text or "no-ready-line")
     samples, ok = [], True
     while ok:
         cmd = stdin_line(3600)
@@ -101,16 +88,7 @@ def serve(argv):
             if early is not None:
                 ok = early == "stop"
                 break
-    if srv.poll() is None:
-        os.kill(srv.pid, signal.SIGTERM)
-    t = time.monotonic()
-    while srv.poll() is None and time.monotonic() - t < STOP_GRACE_S:
-        time.sleep(0.01)
-    took = time.monotonic() - t
-    state = "exit" if srv.poll() is not None else "hung"
-    left = group_alive(srv.pid)
-    kill_group(srv.pid)
-    srv.wait()
+    st = proc.stop(srv, STOP_GRACE_S)
     if not ok:
         return 1
     for s in samples:
@@ -118,13 +96,13 @@ def serve(argv):
     err.seek(0)
     for text in err.read().decode("utf-8", "replace").splitlines():
         out("stderr " + text)
-    out(f"stopped {state} {srv.returncode} {took:.3f} {int(left)}")
+    out(f"stopped {'hung' if st.hung else 'exit'} {st.returncode} {st.took_s:.3f} {int(st.left_behind)}")
     out("end")
     return 0
 
 
 def run(hist, argv):
-    cli = subprocess.Popen(argv, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, start_new_session=True)
+    cli = proc.spawn(argv, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)
     os.set_blocking(cli.stdout.fileno(), False)
     data = b""
     while True:

@@ -64,16 +64,6 @@ def stat_fields(text):
     return text[text.rfind(")") + 2:].split()
 
 
-def group_alive(pgid):
-    """Whether any process of process group pgid is alive (zombies do not count)."""
-    for name in os.listdir("/proc"):
-        if name.isdigit():
-            text = read_text(f"/proc/{name}/stat")
-            if text and int(stat_fields(text)[2]) == pgid and stat_fields(text)[0] != "Z":
-                return True
-    return False
-
-
 def proc_tree(root_pid):
     """The root and every descendant, from the ppid field of /proc/*/stat."""
     children = {}

@@ -56,12 +56,8 @@ CONF
 	# shellcheck disable=SC2086
 	taskset -c "$srv_cpus" bin/$setup -p 0 --quiet >"$tmp/ready" &
 	srv_pid=$!
-	for _ in $(seq 100); do
-		grep -q '^listening on' "$tmp/ready" 2>/dev/null && break
-		sleep 0.05
-	done
-	port=$(sed -n 's/^listening on .*://p' "$tmp/ready")
-	[ -n "$port" ] || { echo "wrk_compare.sh: '$setup' did not start" >&2; return 1; }
+	port=$(python3 harness/proc.py port "$tmp/ready" 5) ||
+		{ echo "wrk_compare.sh: '$setup' did not start" >&2; return 1; }
 }
 
 stop_server() {

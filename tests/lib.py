@@ -3,7 +3,7 @@
 What is here:
   CaseFail / CaseSkip / expect()   how a case says what it expected and what came
   Server                           one server process: started with -p 0 --quiet, ready
-                                   line read from stdout, stderr kept in a file for the
+                                   line read from stdout (harness/proc.py), stderr kept in a file for the
                                    sanitizer check, always killed in the end (its whole
                                    session, so fork's children go too)
   Conn                             one blocking client connection with a read buffer and
@@ -24,9 +24,13 @@ import selectors
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "harness"))
+import proc  # noqa: E402  (harness/proc.py: start, ready line, stop)
 
 HOST = "127.0.0.1"
 
@@ -185,7 +189,6 @@ def kill_all_servers():
         s.kill()
 
 
-READY_RE = re.compile(r"^listening on (\S+):(\d+)$")
 
 
 class ServerStartError(CaseFail):
@@ -228,8 +231,8 @@ class Server:
             with _live_lock:      # started and registered at once: kill_all_servers sees every one
                 if _stopping:
                     raise ServerStartError("expected to start %s, got the test run being stopped" % self.argv[0])
-                self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                                             env=self.env, start_new_session=True, close_fds=True)
+                self.proc = proc.spawn(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+                                       env=self.env, close_fds=True)
                 _live.add(self)
         except OSError as e:
             raise ServerStartError("expected %s to start, got %s" % (self.argv[0], e))
@@ -242,32 +245,26 @@ class Server:
     def start(self, ready_timeout=5.0):
         """Start and wait for the ready line; the port is then in self.port."""
         self.launch()
-        deadline = time.monotonic() + scaled(ready_timeout)
-        while True:
-            text = self.stdout()
-            if "\n" in text:
-                line = text.split("\n", 1)[0]
-                m = READY_RE.match(line)
-                if not m:
-                    self.kill()
-                    raise ServerStartError("expected the ready line 'listening on ADDR:PORT' on stdout, "
-                                           "got %r (%s)" % (line[:120], self.cmdline()))
-                self.port = int(m.group(2))
-                return self
+        ready, text, why = proc.wait_ready(self.proc, scaled(ready_timeout), path=self.stdout_path)
+        if ready is not None:
+            self.port = ready.port
+            return self
+        if why == "not a ready line":
+            self.kill()
+            raise ServerStartError("expected the ready line 'listening on ADDR:PORT' on stdout, "
+                                   "got %r (%s)" % (text[:120], self.cmdline()))
+        if why == "exited":
             rc = self.proc.poll()
-            if rc is not None:
-                self.kill()
-                if rc == 1 and "io_uring unavailable" in self.stderr_tail():  # uring has no fallback
-                    raise CaseSkip(self.stderr().strip().splitlines()[-1])
-                raise ServerStartError("expected the server to start and print its ready line, got exit "
-                                       "status %s before it, stderr: %s (%s)"
-                                       % (describe_status(rc), self.stderr_tail(), self.cmdline()))
-            if time.monotonic() > deadline:
-                self.kill()
-                raise ServerStartError("expected the ready line within %.0f s, got %s on stdout (%s)"
-                                       % (scaled(ready_timeout), short(text) if text else "nothing",
-                                          self.cmdline()))
-            time.sleep(0.01)
+            self.kill()
+            if rc == 1 and "io_uring unavailable" in self.stderr_tail():  # uring has no fallback
+                raise CaseSkip(self.stderr().strip().splitlines()[-1])
+            raise ServerStartError("expected the server to start and print its ready line, got exit "
+                                   "status %s before it, stderr: %s (%s)"
+                                   % (describe_status(rc), self.stderr_tail(), self.cmdline()))
+        self.kill()
+        raise ServerStartError("expected the ready line within %.0f s, got %s on stdout (%s)"
+                               % (scaled(ready_timeout), short(text) if text else "nothing",
+                                  self.cmdline()))
 
     def stdout(self):
         try:

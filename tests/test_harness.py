@@ -18,6 +18,7 @@ quick bench's CSV); a wrong header refused.
 
 import csv
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -31,6 +32,7 @@ sys.path.insert(0, os.path.join(ROOT, "harness"))
 
 import experiments  # noqa: E402
 import point  # noqa: E402
+import proc  # noqa: E402
 import runs  # noqa: E402
 import runner  # noqa: E402
 import sampling  # noqa: E402
@@ -171,6 +173,11 @@ def case_proc_sampling_many_small_processes():
            f"sampled CPU within 25% of the children's getrusage total {truth:.3f} s", f"{got:.3f} s")
 
 
+def case_every_model_has_a_family():
+    missing = [m for m in experiments.MODELS + list(experiments.PEERS) if experiments.family_of(m) == "other"]
+    expect(not missing, "every model and peer in one of experiments.FAMILIES", missing)
+
+
 def case_plan_marks_ceilings():
     args = runner.parse_args(["--experiments", "seda,daytime", "--models", "select,pth,epoll",
                               "--conns", "16,1024,4096", "--reps", "1"])
@@ -271,7 +278,7 @@ def case_quick_bench_produces_every_file():
     for key in ("machine", "kernel", "cpu_model", "server_cpus", "client_cpus", "somaxconn",
                 "ip_local_port_range", "versions", "git_revision", "command", "ulimit_n_servers_clients"):
         expect(meta.get(key), f"meta.txt to record {key}", meta.get(key))
-    plots = ["seda_fig2", "seda_fig4", "seda_all", "ousterhout", "blocking", "daytime"]
+    plots = ["seda_all", "ousterhout", "blocking", "daytime"]
     if wrk_ready():
         plots.append("crosscheck")
     for name in plots:
@@ -445,16 +452,75 @@ def reference_folder():
     return work, src
 
 
+def plot_clauses(gp):
+    """(data file, y column or None, title or None) of every plot clause of a gnuplot script."""
+    import re
+    out = []
+    for m in re.finditer(r"'([^']+\.dat)' using 1:(\d+|\([^ ]*)[^,\n]*?(?:title '([^']*)'|notitle)", gp):
+        out.append((m.group(1), int(m.group(2)) if m.group(2).isdigit() else None, m.group(3)))
+    return out
+
+
+def check_plot_scripts(folder, label):
+    """What a machine can see of the pictures: every plot clause reads a data file with a
+    measured value in the column it draws (no plot of an empty series), and each figure's
+    legend has at most one entry per model plus one per marker kind."""
+    import plot_lib
+    gps = [f for f in os.listdir(os.path.join(folder, "plotdata")) if f.endswith(".png.gp")]
+    expect(gps, f"{label}: gnuplot scripts in plotdata/", "none")
+    for name in gps:
+        gp = open(os.path.join(folder, "plotdata", name)).read()
+        clauses = plot_clauses(gp)
+        for path, col, _ in clauses:
+            with open(os.path.join(folder, path)) as f:
+                rows = [l.split() for l in f if l.strip() and not l.startswith("#")]
+            expect(rows, f"{label}/{name}: {path} to hold data", "an empty series")
+            if col is not None and not path.endswith("bars.dat"):
+                expect(any(r[col - 1] != "NaN" for r in rows), f"{label}/{name}: column {col} of {path} measured",
+                       "all NaN")
+        models = {p for p, _, _ in clauses if not p.endswith("bars.dat")}
+        legend = [t for line in gp.splitlines() if not line.startswith("set ")
+                  for t in re.findall(r"title '([^']*)'", line)]
+        bound = max(len(models), 1) + len(plot_lib.MARKS) + 1   # + a reference line (bars)
+        expect(len(legend) <= bound, f"{label}/{name}: at most {bound} legend entries (one per model and marker kind)",
+               f"{len(legend)}: {legend}")
+        expect(len(legend) == len(set(legend)), f"{label}/{name}: no legend entry twice", legend)
+
+
+def expected_plots(folder):
+    """The PNG files a folder's runs.csv calls for: one or more per section that has points."""
+    from sections import SECTIONS
+    exps = {r["experiment"] for r in csv.DictReader(open(os.path.join(folder, "runs.csv")))}
+    return [sec.NAME for sec in SECTIONS if sec.NAME in exps and sec.NAME not in ("think",)]
+
+
 def case_plot_runs_on_reference_csv():
     work, src = reference_folder()
+    bare = tempfile.mkdtemp(prefix="harness-bare-")
     try:
-        r = subprocess.run([sys.executable, os.path.join(ROOT, "harness", "plot.py"), work],
-                           capture_output=True, text=True, timeout=120)
-        expect(r.returncode == 0, f"plot.py on {src} to exit 0", f"exit {r.returncode}: {r.stderr[-300:]}")
-        made = [l for l in r.stdout.splitlines() if l.endswith((".png", ".svg"))]
-        expect(len(made) >= 2 and all(os.path.getsize(m) > 1000 for m in made), "PNG and SVG files", made)
+        shutil.copy(os.path.join(work, "runs.csv"), bare)
+        for folder, label in ((work, "reference"), (bare, "bare runs.csv")):
+            r = subprocess.run([sys.executable, os.path.join(ROOT, "harness", "plot.py"), folder],
+                               capture_output=True, text=True, timeout=300)
+            expect(r.returncode == 0, f"plot.py on {label} ({src}) to exit 0", f"exit {r.returncode}: {r.stderr[-300:]}")
+            made = [l for l in r.stdout.splitlines() if l.endswith((".png", ".svg"))]
+            expect(len(made) >= 2 and all(os.path.getsize(m) > 1000 for m in made), f"{label}: PNG and SVG files", made)
+            pngs = {os.path.basename(m)[:-4] for m in made if m.endswith(".png")}
+            for exp in expected_plots(folder):
+                want = exp.replace("-", "_")
+                expect(any(p == want or p.startswith(want + "_") for p in pngs), f"{label}: a plot for {exp}",
+                       sorted(pngs))
+            check_plot_scripts(folder, label)
+        seda = open(os.path.join(work, "plotdata", "seda_all.png.gp")).read()
+        models = {r["model"] + (" " + r["variant"] if r["variant"] else "")
+                  for r in csv.DictReader(open(os.path.join(work, "runs.csv"))) if r["experiment"] == "seda"}
+        import plot_lib
+        entries = sum(len(re.findall(r"title '", line)) for line in seda.splitlines() if not line.startswith("set "))
+        expect(entries <= len(models) + len(plot_lib.MARKS), "the SEDA figure's legend: one entry per model and"
+               f" marker kind (<= {len(models) + len(plot_lib.MARKS)})", entries)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(bare, ignore_errors=True)
 
 
 def case_report_runs_on_reference_csv():
@@ -523,11 +589,10 @@ def case_starved_marker_and_fairness_lines():
                      "epoll 2.2% (91,000–93,000 around 92,000 at 16 conns, 3 reps)"):
             expect(want in text, f"REPORT.md to contain {want!r}", "absent")
         expect("(starved" not in text.split("| epoll |")[1].split("\n")[0], "epoll not marked starved", "marked")
-        gp = open(os.path.join(work, "plotdata", "seda_fig2.png.gp")).read()
-        expect("title 'starved: 64 of 16384 served (thread pool)'" in gp, "a legend entry for the starved point",
-               [l for l in gp.splitlines() if "starved" in l] or "none")
-        gp4 = open(os.path.join(work, "plotdata", "seda_fig4.png.gp")).read()
-        expect("starved" not in gp4, "no starved entry in the epoll-only figure", "found one")
+        gp = open(os.path.join(work, "plotdata", "seda_all.png.gp")).read()
+        entries = [l for l in gp.splitlines() if "title 'starved" in l]
+        expect(len(entries) == 1, "one legend entry for the starved marker kind", entries or "none")
+        expect("64 of 16384" not in gp, "no per-point served count in the picture (REPORT.md has it)", "found")
         verdict_rows = [l for l in text.split("## Verdicts", 1)[1].split("\n## ", 1)[0].splitlines()
                         if l.startswith("| ") and not l.startswith("| claim")]
         expect(len(verdict_rows) == len(verdicts.CLAIMS), "one verdict row per published claim", len(verdict_rows))
@@ -580,11 +645,10 @@ def peer_tree(pid):
 def peer_serves(name, root):
     """Start a peer wrapper; return (status line, body of /, body of /a.txt with --root) and check it stops."""
     argv = [os.path.join(ROOT, "harness", "peers", name), "-p", "0"] + (["--root", root] if root else [])
-    p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    p, ready, text, why = proc.start(argv, proc.READY_TIMEOUT_S, stderr=subprocess.PIPE)
     try:
-        line = p.stdout.readline().decode()
-        expect(line.startswith("listening on 127.0.0.1:"), f"{name}: a listening line", (line, p.poll()))
-        port = int(line.rsplit(":", 1)[1])
+        expect(ready and ready.host == "127.0.0.1", f"{name}: a listening line", (text, why, p.poll()))
+        port = ready.port
         tree = peer_tree(p.pid)
         expect(tree, f"{name}: the real server running under the wrapper", tree)
         cwd = os.readlink(f"/proc/{tree[0]}/cwd")      # the wrapper starts it in its temp dir
@@ -602,12 +666,9 @@ def peer_serves(name, root):
         want = b"peer file\n" if root else b"Hello, World!"
         expect(resp.status == 200 and body == want and resp2.status == 200 and body2 == want,
                f"{name}: 200 {want!r} twice on one connection", (resp.status, body, resp2.status, body2))
-        t0 = time.monotonic()
-        os.kill(p.pid, signal.SIGTERM)
-        rc = p.wait(5)
-        took = time.monotonic() - t0
-        expect(rc == 0 and took < 2.0, f"{name}: exit 0 within 2 s of SIGTERM", (rc, f"{took:.2f} s",
-                                                                                 p.stderr.read()[-300:]))
+        st = proc.stop(p, 5.0)
+        expect(st.returncode == 0 and st.took_s < 2.0, f"{name}: exit 0 within 2 s of SIGTERM",
+               (st.returncode, f"{st.took_s:.2f} s", p.stderr.read()[-300:]))
         deadline = time.monotonic() + 1
         while any(os.path.exists(f"/proc/{k}") for k in tree) and time.monotonic() < deadline:
             time.sleep(0.02)
@@ -616,12 +677,7 @@ def peer_serves(name, root):
         expect(not os.path.exists(tmp[0]), f"{name}: its temp dir removed", tmp[0])
     finally:
         if p.poll() is None:                  # a failed case: let the wrapper clean up, then make sure
-            os.kill(p.pid, signal.SIGTERM)
-            try:
-                p.wait(3)
-            except subprocess.TimeoutExpired:
-                os.killpg(p.pid, signal.SIGKILL)
-                p.wait()
+            proc.stop(p, 3.0)
 
 
 def case_peer_wrappers_serve_and_stop():
@@ -681,6 +737,7 @@ CASES = [
     ("CPU lists parse and format", case_cpuset_parse_format),
     ("/proc sampling sums a process tree", case_proc_sampling_counts_children),
     ("/proc sampling counts 200 processes' sub-tick CPU", case_proc_sampling_many_small_processes),
+    ("every model and peer belongs to a family (experiments.FAMILIES)", case_every_model_has_a_family),
     ("plan marks select/pth above 1000 keep-alive conns as ceiling", case_plan_marks_ceilings),
     ("--extra-model runs another binary in its model's setups", case_extra_model_joins_its_models_setups),
     ("a ceiling point is written, not run", case_ceiling_row_written_without_running),
@@ -689,7 +746,8 @@ CASES = [
     ("Ctrl-C keeps finished rows, exits 130, leaves nothing", case_sigint_keeps_rows_and_leaves_nothing),
     ("a server SIGKILLed mid-point: failed row, sweep goes on, REPORT.md lists it", case_server_killed_mid_point),
     ("a server that exits at start: failed row, sweep goes on, REPORT.md lists it", case_server_exits_at_start),
-    ("plot.py runs on the reference CSV", case_plot_runs_on_reference_csv),
+    ("plot.py on the reference and on a bare runs.csv: every plot, legends bounded, no empty series",
+     case_plot_runs_on_reference_csv),
     ("report.py runs on the reference CSV", case_report_runs_on_reference_csv),
     ("report.py refuses a runs.csv with the wrong header", case_report_refuses_wrong_header),
     ("srv_cpu_us_per_req from the CPU set's busy share", case_cpu_us_per_req),

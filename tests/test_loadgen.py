@@ -33,7 +33,6 @@ import csv
 import io
 import math
 import os
-import select
 import signal
 import socket
 import struct
@@ -52,6 +51,7 @@ RUN_TIMEOUT_S = 10.0         # one loadgen run (its -d 5 stops a run that never 
 SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:", "ThreadSanitizer")
 
 from lib import CONTRACT_COLUMNS  # noqa: E402  (the contract's runs.csv columns)
+import proc  # noqa: E402  (harness/proc.py, on the path lib.py sets)
 
 # What loadgen cannot know: the runner fills these in.
 RUNNER_COLUMNS = ["experiment", "model", "variant", "workload", "server_cpus", "client_cpus", "rep",
@@ -311,38 +311,18 @@ class ModelServer:
     def start(self):
         if not os.access(self.argv[0], os.X_OK):
             raise Skip("no %s (make builds it)" % self.argv[0])
-        self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL, start_new_session=True)
+        timeout = 10.0 if SANITIZED else 5.0
+        self.proc, ready, text, why = proc.start(self.argv, timeout, stderr=subprocess.DEVNULL)
         SERVERS.append(self)
-        line = b""
-        deadline = time.monotonic() + (10.0 if SANITIZED else 5.0)
-        while not line.endswith(b"\n"):
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([self.proc.stdout], [], [], left)[0]:
-                raise Fail("expected '%s' to print 'listening on ADDR:PORT' within %.0f s, got %r"
-                           % (" ".join(self.argv), 10.0 if SANITIZED else 5.0, line))
-            ch = os.read(self.proc.stdout.fileno(), 1)
-            if not ch:
-                raise Fail("expected '%s' to print 'listening on ADDR:PORT', got exit %s after %r"
-                           % (" ".join(self.argv), self.proc.wait(), line))
-            line += ch
-        text = line.decode("ascii", "replace").strip()
-        if not text.startswith("listening on ") or ":" not in text:
-            raise Fail("expected 'listening on ADDR:PORT', got %r" % text)
-        self.port = int(text.rsplit(":", 1)[1])
+        if ready is None:
+            raise Fail("expected '%s' to print 'listening on ADDR:PORT' within %.0f s, got: %s"
+                       % (" ".join(self.argv), timeout, proc.why_text(why, text, timeout, self.proc)))
+        self.port = ready.port
         return self
 
     def kill(self):
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        try:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            self.proc.wait(2.0)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
-        except ProcessLookupError:
-            pass
+        if self.proc is not None and self.proc.returncode is None:
+            proc.stop(self.proc, 2.0, group=True)
 
 
 def kill_all():

@@ -1,6 +1,6 @@
 """sections/daytime.py - daytime, iterative against concurrent servers (Comer): plot and report section."""
 
-from plot_lib import Figure, experiment_series, throughput_latency
+from plot_lib import family_figure
 from report_lib import cell_rps, client_bound_bullets, conns_words, cpu_of, f_ms, f_num, f_pct, f_rps, images, lab, table
 from verdicts import Verdict
 
@@ -8,13 +8,8 @@ NAME = "daytime"
 
 
 def plot(folder, points, terms):
-    fig = Figure(folder, "daytime", 1100, 900)
-    series, levels = experiment_series(fig, points, NAME)
-    if not series:
-        return []
-    throughput_latency(fig, "Daytime: a new connection per request", series, levels,
-                       ylabel="connections per second")
-    return fig.draw(terms)
+    return family_figure(folder, points, terms, NAME, "daytime", "Daytime: a new connection per request",
+                         ["cps", "latency"], height=860)
 
 
 def section(run, made):

@@ -5,7 +5,7 @@ import csv
 import os
 
 import runs
-from plot_lib import Figure, conns_axis, line_plot, series_lines
+from plot_lib import Figure, by_family, experiment_series, small_multiples
 from report_lib import cell_rps, compare, conns_words, cpu_of, f_num, f_pct, f_rps, images, lab, table
 from verdicts import Verdict
 
@@ -19,46 +19,24 @@ LIKE_EVENTS_CPU = 1.1    # and at most this multiple of epoll's server CPU per r
 
 
 def plot(folder, points, terms):
-    fig = Figure(folder, "ousterhout", 1400, 950)
+    """ousterhout: server on one CPU, small multiples by family; rows: server CPU per request
+    (the verdicts' figure: the client was the limit at most points), requests/s, context
+    switches and memory.  ousterhout_2cpus: the setups on two CPUs, CPU per request and requests/s."""
     setups = runs.setups(points, NAME)
-    cpu_sets = sorted({s[2] for s in setups}, key=lambda c: (len(c), c))
     if not setups:
         return []
-    one = cpu_sets[0]
-    panels = []
-    levels = set()
-    for cpus in cpu_sets:
-        ser = []
-        for s in setups:
-            if s[2] != cpus:
-                continue
-            pts = runs.series(points, NAME, s)
-            lines = series_lines(pts)
-            if lines:
-                lab = runs.label(s[0], s[1])
-                ser.append((lab, fig.data(f"{lab}_cpus{cpus}", lines)))
-                levels.update(p.conns for p in pts if p.reps)
-        panels.append((cpus, ser))
-    if not levels:
-        return []
-    fig.add("set multiplot layout 2,2 title 'Events against threads: plaintext keep-alive' font ',12'",
-            *conns_axis(levels), "set key outside right top vertical", "set yrange [0:*]",
-            "set format y '%.0s%c'")
-    for cpus, ser in panels[:2]:
-        fig.add(f"set title 'throughput, server on {cpu_words(cpus)}'",
-                "set ylabel 'requests per second'",
-                "plot " + ", \\\n  ".join(line_plot(ser, "rps", "rps_lo", "rps_hi", bound_col=True)))
-    if len(panels) == 1:
-        fig.add("set multiplot next")
-    ser1 = panels[0][1]
-    fig.add(f"set title 'context switches per request (server on {cpu_words(one)})'",
-            "set ylabel 'switches per request'",
-            "set format y '%g'",
-            "plot " + ", \\\n  ".join(line_plot(ser1, "ctxsw", "ctxsw_lo", "ctxsw_hi")))
-    fig.add(f"set title 'server memory: peak RSS (server on {cpu_words(one)})'", "set ylabel 'MiB (log scale)'",
-            "set logscale y", "set yrange [*:*]",
-            "plot " + ", \\\n  ".join(line_plot(ser1, "rss_mb", "rss_lo", "rss_hi")), "unset logscale y")
-    return fig.draw(terms)
+    cpu_sets = sorted({s[2] for s in setups}, key=lambda c: (len(c), c))
+    made = []
+    for i, cpus in enumerate(cpu_sets[:2]):
+        name = "ousterhout" if i == 0 else "ousterhout_2cpus"
+        rows = ["cpu", "rps", "ctxsw", "rss"] if i == 0 else ["cpu", "rps"]
+        fig = Figure(folder, name, 1500, 240 + 230 * len(rows))
+        series, levels = experiment_series(fig, points, NAME, lambda s, c=cpus: s[2] == c)
+        if series:
+            small_multiples(fig, f"Events against threads: plaintext keep-alive, server on {cpu_words(cpus)}",
+                            by_family(series), rows, levels)
+            made += fig.draw(terms)
+    return made
 
 
 def cpu_words(cpus):
@@ -86,7 +64,7 @@ def section(run, made):
     two = others[0][2] if others else None
     levels = run.levels(exp)
     out = ["## Events against threads (Ousterhout; von Behren, Condit and Brewer)", "",
-           images(made, run.folder, ["ousterhout"]), "",
+           images(made, run.folder, ["ousterhout", "ousterhout_2cpus"]), "",
            "**Published claims.** Ousterhout (\"Why Threads Are A Bad Idea (for most purposes)\", 1995):"
            " threads are hard to program; \"for most purposes proposed for threads, events are better\";"
            " \"threads should be used only when true CPU concurrency is needed\". Von Behren, Condit and"

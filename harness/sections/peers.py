@@ -1,7 +1,7 @@
 """sections/peers.py - our models against their production embodiments (harness/peers/):
 plots peers_file8k and peers_hello and the report section."""
 
-from plot_lib import Figure, experiment_series, throughput_latency
+from plot_lib import family_figure
 from report_lib import compare, f_num, f_rps, images, table
 
 NAME = "peers"
@@ -40,11 +40,8 @@ WHY = {
 def plot(folder, points, terms):
     made = []
     for exp, what in EXPS:
-        fig = Figure(folder, exp.replace("-", "_"), 1100, 900)
-        series, levels = experiment_series(fig, points, exp)
-        if series:
-            throughput_latency(fig, f"Production peers: {what}, keep-alive", series, levels)
-            made += fig.draw(terms)
+        made += family_figure(folder, points, terms, exp, exp.replace("-", "_"),
+                              f"Production peers: {what}, keep-alive", ["rps", "latency"], height=860)
     return made
 
 

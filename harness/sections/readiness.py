@@ -59,12 +59,14 @@ def plot(folder, points, terms):
         ("server CPU busy per request (softirq incl.)", 5, "CPU us per request", bool(cpu)),
         ("system calls per request", 8, "system calls per request", bool(counts))) if have]
     fig.add(f"set multiplot layout 1,{len(panels)} title 'Readiness against completion: plaintext keep-alive,"
-            " one server CPU' font ',12'", *conns_axis(levels), "set key top right", "set yrange [0:*]")
-    for title, col, ylabel in panels:
+            " one server CPU' font ',12'", *conns_axis(levels), "set yrange [0:*]", "set bmargin 6",
+            # one legend for every panel, below them all: it covers no point
+            "set key at screen 0.5, screen 0.01 center bottom horizontal noenhanced")
+    for i, (title, col, ylabel) in enumerate(panels):
         fig.add(f"set title '{title}'", f"set ylabel '{ylabel}'",
                 "plot " + ", \\\n  ".join(
                     f"'{path}' using 1:{col}:{col + 1}:{col + 2} with yerrorlines lc rgb '{color(name)}'"
-                    f" lw 1.5 pt 7 ps 0.6 title '{name}' noenhanced" for name, path in ser))
+                    f" lw 1.5 pt 7 ps 0.6 " + (f"title '{name}'" if i == 0 else "notitle") for name, path in ser))
     return fig.draw(terms)
 
 

@@ -1,6 +1,6 @@
 """sections/seda.py - SEDA figures 2 and 4: plots seda_fig2, seda_fig4, seda_all and the report section."""
 
-from plot_lib import Figure, experiment_series, throughput_latency
+from plot_lib import by_family, experiment_series, Figure, small_multiples
 from report_lib import cell_rps, client_bound_bullets, compare, cpu_of, f_ms, f_num, f_pct, f_rps, images, lab, table
 from runs import SERVED_SHARE_MIN
 from verdicts import Verdict
@@ -10,30 +10,26 @@ NAME = "seda"
 KEEP_WELL = 0.75        # "kept its throughput" = at least 75 % of its own peak
 
 BOUNDED = {"pool", "prefork"}                        # variants with a fixed number of workers
-SEDA_FIG2 = {"thread", "fork"}                       # and their pool/prefork variants
-SEDA_FIG4 = {"select", "epoll", "libevent", "iocp-emul", "pth"}
 
 
 def plot(folder, points, terms):
-    made = []
-    for name, title, keep in (
-            ("seda_fig2", "SEDA figure 2: thread-per-connection, thread pool, fork; 8 KB file, keep-alive",
-             lambda s: s[0] in SEDA_FIG2),
-            ("seda_fig4", "SEDA figure 4: event-driven and completion-port models; 8 KB file, keep-alive",
-             lambda s: s[0] in SEDA_FIG4),
-            ("seda_all", "SEDA task, every model: 8 KB file over keep-alive HTTP", lambda s: True)):
-        fig = Figure(folder, name, 1100, 900)
-        series, levels = experiment_series(fig, points, NAME, keep)
-        if series:
-            throughput_latency(fig, title, series, levels)
-            made += fig.draw(terms)
-    return made
+    """seda_all: small multiples, one column per family (experiments.FAMILIES: figure 2's thread
+    and process per connection first, figure 4's event-driven designs after), throughput above
+    latency, the same axes in every panel."""
+    fig = Figure(folder, "seda_all", 1500, 860)
+    series, levels = experiment_series(fig, points, NAME)
+    if not series:
+        return []
+    small_multiples(fig, "SEDA task: 8 KB file over keep-alive HTTP, by family of models"
+                    " (figure 2: first panel; figure 4: the others)",
+                    by_family(series, max_lines=0), ["rps", "latency"], levels)
+    return fig.draw(terms)
 
 
 def section(run, made):
     exp = NAME
     out = ["## SEDA: throughput and latency against connections (figures 2 and 4)", "",
-           images(made, run.folder, ["seda_fig2", "seda_fig4", "seda_all"]), "",
+           images(made, run.folder, ["seda_all"]), "",
            "**Published claim.** Welsh, Culler and Brewer (SEDA, SOSP 2001), Figure 2, \"Threaded server"
            " throughput degradation\": a server that creates a thread per task, each thread performing an"
            " 8 KB read of a file that stays in the buffer cache, gains throughput as threads are added"
@@ -86,7 +82,7 @@ def section(run, made):
     parts = [x for x in (kept_sentence("thread"), kept_sentence("epoll")) if x]
     if parts:
         bullets.append("; ".join(parts) + ".")
-    for name in ("fork", "libevent", "iocp-emul", "select", "pth"):
+    for name in [lab(s) for s in setups if s[1] not in BOUNDED and lab(s) not in ("thread", "epoll")]:
         x = kept_sentence(name)
         if x:
             bullets.append(x + ".")
