@@ -62,7 +62,7 @@ def plan(args, experiments):
                 client = setup.client or args.client
                 if exp.proto != "http" and client == "wrk":
                     client = "loadgen"          # wrk speaks HTTP only
-                for level in levels:
+                for level in (lv for lv in levels if lv not in setup.skip_levels):
                     p = Point(exp, setup, level, rep,
                               all_cpus if setup.cpus == "all" else cpuset_format(server_cpus),
                               cpuset_format(client_cpus), client)

@@ -76,9 +76,11 @@ def run_all(args, env=None, timeout=300):
 def case_columns_match_contract():
     expect(runs.COLUMNS == CONTRACT_COLUMNS, "harness/runs.py COLUMNS == the contract's columns",
            [c for c in runs.COLUMNS if c not in CONTRACT_COLUMNS] or "a different order")
-    expect(len(CONTRACT_COLUMNS) == 41, "41 contract columns", len(CONTRACT_COLUMNS))
-    expect(CONTRACT_COLUMNS[-3:] == ["conns_served", "fairness_jain", "srv_cpu_us_per_req"],
-           "issue 10's three columns appended at the end", CONTRACT_COLUMNS[-3:])
+    expect(len(CONTRACT_COLUMNS) == 43, "43 contract columns", len(CONTRACT_COLUMNS))
+    expect(CONTRACT_COLUMNS[-5:-2] == ["conns_served", "fairness_jain", "srv_cpu_us_per_req"],
+           "issue 10's three columns appended after started_utc", CONTRACT_COLUMNS[-5:-2])
+    expect(CONTRACT_COLUMNS[-2:] == ["slow_conns", "pipeline"],
+           "issue 18's slow_conns and pipeline appended last, in that order", CONTRACT_COLUMNS[-2:])
 
 
 def case_loadgen_csv_header():

@@ -40,6 +40,7 @@
 #define FD_RESERVE             32                   /* stdio, epoll and event fds, the resolver */
 #define CONNECT_TIMEOUT_MIN_NS (10 * 1000000000ull) /* SYN retries at 1 s, 3 s, 7 s fit */
 #define START_LATE_MAX_S       0.5                  /* --start-at this far in the past: refused */
+#define SLOW_OPEN_WAIT_NS      (1000000000ull)      /* --slow: the normal connections start then at the latest */
 
 static void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -427,10 +428,12 @@ int main(int argc, char **argv)
 	if (o.start_at > 0)
 		r.start_late_s = start_at_wait(&o, &set);
 	uint64_t launch_ns = clock_ns();
-	struct worker **ws = workers_start(&o, &sh);
 	struct slow *slow = o.slow_conns ? slow_create(&sh, &o, o.conns) : NULL;
 	if (o.slow_conns && (!slow || slow_start(slow) != 0))
 		die_usage("--slow: cannot start the slow clients' thread");
+	if (slow) /* the slow clients come first (slow.c) */
+		slow_wait_open(slow, SLOW_OPEN_WAIT_NS);
+	struct worker **ws = workers_start(&o, &sh);
 	r.o = &o;
 	r.threads = o.threads;
 	r.n_src = sh.n_src;

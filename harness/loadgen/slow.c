@@ -12,13 +12,17 @@
  *
  * A connection the server closes counts as closed and reconnects at once (a
  * refused or failed connect waits RETRY_NS first), so K stay present all the
- * run.  The counts are reset when the measured window begins. */
+ * run.  The counts are reset when the measured window begins.  main starts
+ * them before the normal connections and waits (slow_wait_open) until each has
+ * connected once: they are there first, as an attacker's are, so a server
+ * that gives a connection its worker until it closes gives it to them. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 #include "slow.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +53,7 @@ struct slow_conn {
 	uint8_t state;
 	uint8_t served; /* got a whole response in the window */
 	uint8_t closed; /* the server closed it in the window */
+	uint8_t opened; /* has connected at least once */
 	uint32_t off;   /* head: bytes of the request sent */
 	uint64_t due_ns;
 	struct resp_http rsp;
@@ -67,6 +72,7 @@ struct slow {
 	pthread_t thread;
 	struct slow_conn *c;
 	struct slow_result r;
+	_Atomic int n_opened; /* connections that have connected at least once */
 	struct epoll_event events[MAX_EVENTS];
 	char buf[BUF_BYTES];
 };
@@ -132,6 +138,10 @@ fail:
 /* The handshake is done: begin what the mode does. */
 static void slow_begin(struct slow *s, struct slow_conn *c, uint64_t now)
 {
+	if (!c->opened) {
+		c->opened = 1;
+		atomic_fetch_add(&s->n_opened, 1);
+	}
 	resp_http_init(&c->rsp);
 	c->off = 0;
 	c->due_ns = now;
@@ -323,6 +333,15 @@ struct slow *slow_create(struct shared *sh, const struct opts *o, int first_slot
 int slow_start(struct slow *s)
 {
 	return pthread_create(&s->thread, NULL, slow_main, s);
+}
+
+int slow_wait_open(struct slow *s, uint64_t timeout_ns)
+{
+	uint64_t end = clock_ns() + timeout_ns;
+	struct timespec ms = {0, 1000000};
+	while (atomic_load(&s->n_opened) < s->n && clock_ns() < end)
+		nanosleep(&ms, NULL);
+	return atomic_load(&s->n_opened);
 }
 
 void slow_finish(struct slow *s, struct slow_result *r)

@@ -26,6 +26,8 @@ struct slow;
 /* The slow connections use source-address slots first_slot.. (port spreading). */
 struct slow *slow_create(struct shared *sh, const struct opts *o, int first_slot);
 int slow_start(struct slow *s);
+/* Waits until every slow connection has connected once, or timeout_ns; returns how many have. */
+int slow_wait_open(struct slow *s, uint64_t timeout_ns);
 /* Joins the thread (after PHASE_STOP) and fills r. */
 void slow_finish(struct slow *s, struct slow_result *r);
 void slow_destroy(struct slow *s);
