@@ -868,6 +868,32 @@ def case_pipeline_each_response_counted():
     expect_counts(row, {"requests": 30, "err_status": 10})
 
 
+def case_merge_slow_and_pipeline():
+    srv = MockServer("ok")
+    tmp = tempfile.mkdtemp(prefix="loadgen-slow-")
+    files = [os.path.join(tmp, n) for n in ("a", "b", "c")]
+    try:
+        url = "http://127.0.0.1:%d/" % srv.port
+        for f, extra in zip(files, (["--slow", "2:idle"], ["--slow", "3:idle"], ["--pipeline", "2"])):
+            loadgen(url, 20, conns=1, extra=extra + ["--hist-out", f])
+        _, row, err = run_csv([LOADGEN, "--merge", "--csv"] + files[:2])
+        expect_counts(row, {"requests": 40, "slow_conns": 5, "pipeline": 1})
+        slow = slow_summary(err)
+        if slow["open"] != 5:
+            raise Fail("expected the merged summary to count 2 + 3 slow clients still open, got %s" % slow)
+        p = subprocess.run([LOADGEN, "--merge", files[0], files[2]], capture_output=True, text=True,
+                           timeout=RUN_TIMEOUT_S)
+        if p.returncode != 2 or "--pipeline" not in p.stderr:
+            raise Fail("expected runs with different --pipeline refused (exit 2, naming --pipeline), got exit %d: %r"
+                       % (p.returncode, p.stderr[:200]))
+    finally:
+        srv.stop()
+        for f in files:
+            if os.path.exists(f):
+                os.unlink(f)
+        os.rmdir(tmp)
+
+
 def bad_usage_case(argv, word):
     def fn():
         p = subprocess.run([LOADGEN] + argv, stdin=subprocess.DEVNULL, capture_output=True, text=True,
@@ -911,6 +937,8 @@ CASES += [
     ("--pipeline 4 --requests 40: 4 requests per round trip, 40 counted", case_pipeline_batches),
     ("--pipeline 4, 3rd of each batch 500: each response counted in order (30 ok, 10 status)",
      case_pipeline_each_response_counted),
+    ("--hist-out with --slow, --merge: slow_conns and the slow clients' counts summed; --pipeline must match",
+     case_merge_slow_and_pipeline),
 ] + [("bad usage: loadgen %s -> exit 2, one line" % " ".join(a), bad_usage_case(a, w)) for a, w in BAD_USAGE] + [
     ("-c 1 --requests 1 -> requests=1", mock_case("ok", 1, {"requests": 1, "bytes": OKLEN}, conns=1)),
     ("http, closed port -> err_connect=50", refused_case(False)),
