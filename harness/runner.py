@@ -115,7 +115,8 @@ def describe():
             t += f"<{s.stand_in}" if s.stand_in else ""
             setups.append(t)
         lines.append(f"              setups: {' '.join(setups)}")
-        lines.append(f"              conns: {','.join(map(str, e.levels))}   quick: {','.join(map(str, e.quick_levels))}"
+        what = f"slow clients K (beside {e.normal_conns} normal connections)" if e.normal_conns else "conns"
+        lines.append(f"              {what}: {','.join(map(str, e.levels))}   quick: {','.join(map(str, e.quick_levels))}"
                      f"   server flags: {' '.join(e.server_flags) or '-'}")
     lines.append(f"models: {' '.join(MODELS)}")
     lines.append(f"peers (harness/peers/, production servers behind the same command line): {' '.join(PEERS)}")
