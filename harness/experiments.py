@@ -33,6 +33,7 @@ class Setup:
     client_flags: tuple = ()  # extra loadgen flags (slowclients: iterative's --close)
     slow: str = ""          # loadgen --slow LEVEL:<this> (experiments with normal_conns)
     skip_levels: tuple = () # levels this setup does not run (another setup's points stand in)
+    pipeline: int = 1       # loadgen --pipeline N per round trip (runs.csv pipeline); with client="loadgen"
 
 
 @dataclass

@@ -235,6 +235,8 @@ class Runner:
         if p.exp.think_by_conns and p.exp.think_by_conns.get(p.level):
             argv += ["--think-ms", str(p.exp.think_by_conns[p.level])]     # the think experiment
         argv += list(p.setup.client_flags)
+        if p.setup.pipeline > 1:
+            argv += ["--pipeline", str(p.setup.pipeline)]
         if p.exp.normal_conns and p.setup.slow:
             argv += ["--slow", f"{p.level}:{p.setup.slow}"]                # the slowclients experiment
         return pinned(p.client_cpus, argv + [url])
@@ -351,7 +353,7 @@ class Runner:
         row = {c: "" for c in COLUMNS}
         row.update(experiment=p.exp.name, model=p.setup.model, variant=p.setup.variant,
                    proto=p.exp.proto, workload=p.exp.workload, conns=str(p.exp.normal_conns or p.level), rate_rps="",
-                   slow_conns=str(p.level if p.exp.normal_conns else 0), pipeline="1",
+                   slow_conns=str(p.level if p.exp.normal_conns else 0), pipeline=str(p.setup.pipeline),
                    keepalive="1" if p.exp.keepalive else "0", server_cpus=p.server_cpus,
                    client_cpus=p.client_cpus, rep=str(p.rep), client=p.client,
                    started_utc=datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
