@@ -184,7 +184,8 @@ class Runner:
 
     def client_argv(self, p, addr, warmup=False):
         ncpu = len(cpuset_parse(p.client_cpus))
-        threads = max(1, min(ncpu, p.level))
+        conns = p.exp.normal_conns or p.level   # slowclients: the level is K slow clients beside them
+        threads = max(1, min(ncpu, conns))
         warm = warmup_for(self.args, p.level)
         duration = warm if warmup else self.args.duration
         if p.client == "wrk":
@@ -195,7 +196,7 @@ class Runner:
                 argv[1:1] = ["-H", "Connection: close"]
             return pinned(p.client_cpus, argv)
         url = f"daytime://{addr}" if p.exp.proto == "daytime" else f"http://{addr}{p.exp.path}"
-        argv = [os.path.join(self.args.bin, "loadgen"), "-c", str(p.level), "-t", str(threads),
+        argv = [os.path.join(self.args.bin, "loadgen"), "-c", str(conns), "-t", str(threads),
                 "-d", f"{duration:g}", "--warmup", f"{warm:g}", "--timeout", str(REQUEST_TIMEOUT_MS), "--csv"]
         if not p.exp.keepalive and p.exp.proto == "http":
             argv.append("--close")
@@ -203,6 +204,11 @@ class Runner:
             argv += ["--src-addrs", str(math.ceil(p.level / PORTS_PER_SRC_ADDR))]
         if p.exp.think_by_conns and p.exp.think_by_conns.get(p.level):
             argv += ["--think-ms", str(p.exp.think_by_conns[p.level])]     # the think experiment
+        argv += list(p.setup.client_flags)
+        if p.setup.pipeline > 1:
+            argv += ["--pipeline", str(p.setup.pipeline)]
+        if p.exp.normal_conns and p.setup.slow:
+            argv += ["--slow", f"{p.level}:{p.setup.slow}"]                # the slowclients experiment
         return pinned(p.client_cpus, argv + [url])
 
     def start_server(self, p):
@@ -280,7 +286,8 @@ class Runner:
         self.failure = None
         row = {c: "" for c in COLUMNS}
         row.update(experiment=p.exp.name, model=p.setup.model, variant=p.setup.variant,
-                   proto=p.exp.proto, workload=p.exp.workload, conns=str(p.level), rate_rps="",
+                   proto=p.exp.proto, workload=p.exp.workload, conns=str(p.exp.normal_conns or p.level), rate_rps="",
+                   slow_conns=str(p.level if p.exp.normal_conns else 0), pipeline=str(p.setup.pipeline),
                    keepalive="1" if p.exp.keepalive else "0", server_cpus=p.server_cpus,
                    client_cpus=p.client_cpus, rep=str(p.rep), client=p.client,
                    started_utc=datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
@@ -335,7 +342,7 @@ class Runner:
 
 # What a failed point's row keeps: the point's identity; the rest stays empty.
 IDENTITY = ("experiment", "model", "variant", "proto", "workload", "conns", "rate_rps", "keepalive",
-            "server_cpus", "client_cpus", "rep", "client", "started_utc")
+            "server_cpus", "client_cpus", "rep", "client", "started_utc", "slow_conns", "pipeline")
 
 
 def failed_row(row):

@@ -259,15 +259,19 @@ class Hosts:
         n = len(self.clients)
         out = []
         for i, h in enumerate(self.clients):
-            conns = p.level // n + (1 if i < p.level % n else 0)
+            total = p.exp.normal_conns or p.level     # slowclients: the level is K slow clients
+            conns = total // n + (1 if i < total % n else 0)
             base = runner.client_argv(p, f"{self.addr}:{port}")
             argv = base[:3] + [f"{h.dir}/bin/loadgen" if h.name else base[3]]
             rest = base[4:-1]
             j = 0
             while j < len(rest):
                 k = rest[j]
-                if k in ("-c", "-t", "--warmup", "--src-addrs"):
-                    if k == "-c":
+                if k in ("-c", "-t", "--warmup", "--src-addrs", "--slow"):
+                    if k == "--slow":                     # K:MODE split over the clients like -c
+                        slow_k, spec = rest[j + 1].split(":", 1)
+                        argv += [k, f"{int(slow_k) // n + (1 if i < int(slow_k) % n else 0)}:{spec}"]
+                    elif k == "-c":
                         argv += [k, str(conns)]
                     elif k == "-t":
                         argv += [k, str(max(1, min(int(rest[j + 1]), conns)))]

@@ -62,7 +62,7 @@ def plan(args, experiments):
                 client = setup.client or args.client
                 if exp.proto != "http" and client == "wrk":
                     client = "loadgen"          # wrk speaks HTTP only
-                for level in levels:
+                for level in (lv for lv in levels if lv not in setup.skip_levels):
                     p = Point(exp, setup, level, rep,
                               all_cpus if setup.cpus == "all" else cpuset_format(server_cpus),
                               cpuset_format(client_cpus), client)
@@ -115,7 +115,8 @@ def describe():
             t += f"<{s.stand_in}" if s.stand_in else ""
             setups.append(t)
         lines.append(f"              setups: {' '.join(setups)}")
-        lines.append(f"              conns: {','.join(map(str, e.levels))}   quick: {','.join(map(str, e.quick_levels))}"
+        what = f"slow clients K (beside {e.normal_conns} normal connections)" if e.normal_conns else "conns"
+        lines.append(f"              {what}: {','.join(map(str, e.levels))}   quick: {','.join(map(str, e.quick_levels))}"
                      f"   server flags: {' '.join(e.server_flags) or '-'}")
     lines.append(f"models: {' '.join(MODELS)}")
     lines.append(f"peers (harness/peers/, production servers behind the same command line): {' '.join(PEERS)}")

@@ -11,19 +11,25 @@ import os
 import statistics
 from dataclasses import dataclass, field
 
+from experiments import EXP_BY_NAME
+
 # The runs.csv columns, in the contract's order (../shared/contract.md, "Results").
 COLUMNS = (
     "experiment,model,variant,proto,workload,conns,rate_rps,keepalive,server_cpus,client_cpus,rep,"
     "duration_s,requests,bytes,rps,lat_p50_us,lat_p90_us,lat_p99_us,lat_p999_us,lat_max_us,"
     "err_connect,err_read,err_write,err_timeout,err_status,err_invalid,"
     "srv_user_s,srv_sys_s,srv_cpu_pct,srv_ctxsw_vol,srv_ctxsw_invol,srv_rss_kb,srv_threads,srv_procs,"
-    "cli_cpu_pct,client_bound,client,started_utc,conns_served,fairness_jain,srv_cpu_us_per_req"
+    "cli_cpu_pct,client_bound,client,started_utc,conns_served,fairness_jain,srv_cpu_us_per_req,"
+    "slow_conns,pipeline"
 ).split(",")
 
 ERROR_COLUMNS = [c for c in COLUMNS if c.startswith("err_")]
 # runs.csv written before issue 10 appended conns_served, fairness_jain and
 # srv_cpu_us_per_req: still read, those three left empty.
 COLUMNS_BEFORE_ISSUE_10 = COLUMNS[:38]
+# runs.csv written before issue 18 appended slow_conns and pipeline: read as 0 slow
+# clients and 1 request per round trip.
+COLUMNS_BEFORE_ISSUE_18 = COLUMNS[:41]
 
 # cpu.csv, next to runs.csv: how busy the server's and the client's CPUs were
 # (percent of the set's capacity, /proc/stat), softirq included, over the window.
@@ -49,9 +55,10 @@ def load(path):
     with open(path, newline="") as f:
         reader = csv.reader(f)
         header = next(reader, None)
-        if header != COLUMNS and header != COLUMNS_BEFORE_ISSUE_10:
+        if header not in (COLUMNS, COLUMNS_BEFORE_ISSUE_18, COLUMNS_BEFORE_ISSUE_10):
             raise ValueError(f"{path}: header is not the contract's columns:\n  got  {header}\n  want {COLUMNS}")
-        return [dict(dict.fromkeys(COLUMNS, ""), **dict(zip(header, r))) for r in reader if r]
+        old = {} if header == COLUMNS else {"slow_conns": "0", "pipeline": "1"}
+        return [dict(dict.fromkeys(COLUMNS, ""), **old, **dict(zip(header, r))) for r in reader if r]
 
 
 def load_failures(folder):
@@ -152,12 +159,21 @@ class Point:
         return (self.model, self.variant, self.server_cpus, self.client)
 
 
+def level_of(row):
+    """A row's level: its connections, or, in an experiment whose level is the slow clients beside
+    a fixed number of normal ones (experiments.py normal_conns: slowclients), slow_conns."""
+    exp = EXP_BY_NAME.get(row["experiment"])
+    if exp is not None and exp.normal_conns and row.get("slow_conns", "") != "":
+        return int(row["slow_conns"])
+    return int(row["conns"])
+
+
 def aggregate(rows):
     """{(experiment, model, variant, server_cpus, client, conns): Point}, in first-seen order."""
     groups = {}
     for row in rows:
         key = (row["experiment"], row["model"], base_variant(row["variant"]), row["server_cpus"],
-               row["client"], int(row["conns"]))
+               row["client"], level_of(row))
         g = groups.get(key)
         if g is None:
             g = groups[key] = Point(*key)

@@ -15,7 +15,7 @@ to the section of the module that gave it.
 import re
 from dataclasses import dataclass
 
-VERDICTS = ("reproduced", "partly", "not reproduced")
+VERDICTS = ("reproduced", "partly", "not reproduced", "within noise")
 NOT_RUN = "not run"
 
 # (key, the claim as published, the section that decides it)
@@ -28,7 +28,7 @@ CLAIMS = [
     ("von-behren", "von Behren, Condit, Brewer 2003: user-level threads perform like events", "ousterhout"),
     ("iocp", "The IOCP rationale: a completion port activates another thread when one blocks, so blocking"
              " calls do not stall the server", "blocking"),
-    ("comer", "Comer: an iterative server makes clients wait, with poor performance", "daytime"),
+    ("comer", "Comer: an iterative server makes clients wait, with poor performance", "slowclients"),
     ("completion", "Completion beats readiness on Linux: io_uring used as meant (multishot, provided buffers,"
                    " batched submission) serves more than epoll (io_uring-echo-server: about 1.5x)", "readiness"),
 ]

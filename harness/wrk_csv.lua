@@ -23,7 +23,7 @@ local columns = {
    "err_connect", "err_read", "err_write", "err_timeout", "err_status", "err_invalid",
    "srv_user_s", "srv_sys_s", "srv_cpu_pct", "srv_ctxsw_vol", "srv_ctxsw_invol", "srv_rss_kb",
    "srv_threads", "srv_procs", "cli_cpu_pct", "client_bound", "client", "started_utc",
-   "conns_served", "fairness_jain", "srv_cpu_us_per_req",
+   "conns_served", "fairness_jain", "srv_cpu_us_per_req", "slow_conns", "pipeline",
 }
 
 -- wrk's own command line, as a list of arguments.
@@ -73,7 +73,7 @@ function done(summary, latency, requests)
       err_connect = num(summary.errors.connect), err_read = num(summary.errors.read),
       err_write = num(summary.errors.write), err_timeout = num(summary.errors.timeout),
       err_status = num(summary.errors.status), err_invalid = "0",
-      client = "wrk", started_utc = started_utc,
+      client = "wrk", started_utc = started_utc, slow_conns = "0", pipeline = "1",
    }
    if good > 0 then
       cell.lat_p50_us = num(latency:percentile(50))

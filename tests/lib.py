@@ -44,7 +44,8 @@ experiment,model,variant,proto,workload,conns,rate_rps,keepalive,server_cpus,cli
 duration_s,requests,bytes,rps,lat_p50_us,lat_p90_us,lat_p99_us,lat_p999_us,lat_max_us,
 err_connect,err_read,err_write,err_timeout,err_status,err_invalid,
 srv_user_s,srv_sys_s,srv_cpu_pct,srv_ctxsw_vol,srv_ctxsw_invol,srv_rss_kb,srv_threads,srv_procs,
-cli_cpu_pct,client_bound,client,started_utc,conns_served,fairness_jain,srv_cpu_us_per_req
+cli_cpu_pct,client_bound,client,started_utc,conns_served,fairness_jain,srv_cpu_us_per_req,
+slow_conns,pipeline
 """.replace("\n", "").split(",")
 
 

@@ -442,6 +442,10 @@ class Context:
     def count(self, normal, tsan):
         return tsan if self.tsan else normal
 
+    def note(self, msg):
+        """A figure the case reports (not asserted): a '#' line in the model's output, always."""
+        self.out.write("#   %s: %s" % (self.model, msg))
+
     def log(self, msg):
         if self.args.verbose:
             emit(["#   %s: %s" % (self.model, msg)])

@@ -22,7 +22,12 @@ by column name:
     the percentiles of the summed buckets and Jain's index of the union; --start-at
     starts two clients' windows together;
   - the CSV header is the contract's column list, in order, and the columns only
-    the runner knows (experiment, srv_*, ...) are left empty.
+    the runner knows (experiment, srv_*, ...) are left empty;
+  - --slow: slow clients are counted apart (the row's requests and connections are
+    the -c ones, the server sees both; the summary says what the slow ones met), an
+    idle one holds a connection, bad values exit 2 with one line;
+  - --pipeline N: the server receives N requests together per round trip, each of
+    the N responses is counted on its own, in order.
 Prints "ok - loadgen <case>", "not ok - loadgen <case>: expected X, got Y" or
 "skip - loadgen <case>: why"; exits 0 when nothing failed, 1 otherwise. The whole
 file takes about 15 s (60 s at most: past 50 s the remaining cases fail as not
@@ -88,6 +93,8 @@ HTTP_MODES = {
     "close_early": "close without an answer",
     "reset": "RST (SO_LINGER 0) without an answer",
     "never": "no answer, connection held",
+    "batch": "waits 20 ms after a head, then answers every head that arrived (records batch sizes)",
+    "batch500": "as batch, the 3rd request of each batch answered 500",
 }
 DAY_LINES = {
     "day": DAY,
@@ -119,6 +126,7 @@ class MockServer:
         self.requests = 0
         self.stopping = threading.Event()
         self.socks = []
+        self.batches = []     # batch modes: heads that arrived together
         self.lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.lsock.bind(("127.0.0.1", 0))
@@ -177,6 +185,9 @@ class MockServer:
             with self.lock:
                 self.requests += 1
             m = self.mode
+            if m.startswith("batch"):
+                buf = self._answer_batch(s, buf)
+                continue
             if m == "ok":
                 s.sendall(OK)
             elif m == "split":
@@ -213,6 +224,27 @@ class MockServer:
                 return
             else:
                 raise ValueError("unknown mode " + m)
+
+    def _answer_batch(self, s, rest):
+        """A head was read and `rest` follows it: wait for the rest of the batch, answer
+        each head in order; returns the bytes after the last whole head."""
+        time.sleep(0.02)
+        s.setblocking(False)
+        try:
+            while True:
+                rest += s.recv(65536)
+        except (BlockingIOError, OSError):
+            pass
+        s.setblocking(True)
+        heads = rest.split(b"\r\n\r\n")
+        rest = heads.pop()
+        n = 1 + len(heads)
+        with self.lock:
+            self.requests += n - 1
+            self.batches.append(n)
+        for i in range(n):
+            s.sendall(b"HTTP/1.1 500 Oops\r\nContent-Length: 0\r\n\r\n" if self.mode == "batch500" and i == 2 else OK)
+        return rest
 
     def counts(self):
         time.sleep(0.05)   # a request loadgen sent too many would be read by now
@@ -728,7 +760,118 @@ BAD_USAGE = [
     (["--merge", "/proc/self/stat"], "not a loadgen --hist-out file"),
     (["--hist-out", "/nonexistent/dir/x.hist", "http://127.0.0.1:1/"], "--hist-out"),
     (["--start-at", "yesterday", "http://127.0.0.1:1/"], "--start-at"),
+    (["--slow", "x:idle", "http://127.0.0.1:1/"], "--slow"),
+    (["--slow", "-1:idle", "http://127.0.0.1:1/"], "--slow"),
+    (["--slow", "4", "http://127.0.0.1:1/"], "--slow"),
+    (["--slow", "4:fast", "http://127.0.0.1:1/"], "--slow"),
+    (["--slow", "4:head", "http://127.0.0.1:1/"], "--slow"),
+    (["--slow", "4:head:0", "http://127.0.0.1:1/"], "--slow"),
+    (["--slow", "4:idle:5", "http://127.0.0.1:1/"], "--slow"),
+    (["--slow", "4:read:fast", "http://127.0.0.1:1/"], "--slow"),
+    (["--slow", "4:idle", "daytime://127.0.0.1:1"], "--slow"),
+    (["--pipeline", "0", "http://127.0.0.1:1/"], "--pipeline"),
+    (["--pipeline", "4", "--close", "http://127.0.0.1:1/"], "--pipeline"),
+    (["--pipeline", "4", "daytime://127.0.0.1:1"], "--pipeline"),
+    (["--pipeline", "4", "-R", "100", "http://127.0.0.1:1/"], "--pipeline"),
+    (["--pipeline", "4", "--requests", "10", "http://127.0.0.1:1/"], "--requests"),
 ]
+
+
+def slow_summary(stderr):
+    """The summary's 'Slow clients:' line as {served, responses, closed, open}, or a Fail."""
+    import re
+    m = re.search(r"Slow clients: .*: (\d+) served \((\d+) responses\), (\d+) closed by the server "
+                  r"\((\d+) closes\), (\d+) still open", stderr)
+    if not m:
+        raise Fail("expected a 'Slow clients: ... served ... closed by the server ... still open' line, got %r"
+                   % stderr[-400:])
+    return dict(zip(("served", "responses", "closed", "closes", "open"), map(int, m.groups())))
+
+
+def case_slow_head_counted_apart():
+    srv = MockServer("ok")
+    try:
+        _, row, err = loadgen("http://127.0.0.1:%d/" % srv.port, None, conns=2, extra=["--slow", "2:head:5"],
+                              duration="1")
+        conns, requests = srv.counts()
+    finally:
+        srv.stop()
+    slow = slow_summary(err)
+    got = {c: row[c] for c in ("conns", "slow_conns", "conns_served")}
+    if got != {"conns": "2", "slow_conns": "2", "conns_served": "2"}:
+        raise Fail("expected conns=2 slow_conns=2 conns_served=2 (the row describes the -c ones), got %s" % got)
+    if conns != 4:
+        raise Fail("expected the server to accept 2 normal + 2 slow connections, got %d" % conns)
+    if slow["served"] != 2 or slow["responses"] < 2:
+        raise Fail("expected both slow clients served (a ~45-byte head at 5 ms a byte is ~0.25 s), got %s" % slow)
+    if int(row["requests"]) < 100:
+        raise Fail("expected the normal connections to go on at full speed, got %s requests" % row["requests"])
+    extra = requests - int(row["requests"]) - slow["responses"]
+    if not 0 <= extra <= 4:
+        raise Fail("expected the server's %d requests = the row's %s + the slow ones' %d (+ at most 4 in flight at "
+                   "the stop), got %d more" % (requests, row["requests"], slow["responses"], extra))
+
+
+def case_slow_idle_holds_a_connection():
+    srv = MockServer("ok")
+    try:
+        _, row, err = loadgen("http://127.0.0.1:%d/" % srv.port, 50, conns=1, extra=["--slow", "3:idle"])
+        conns, requests = srv.counts()
+    finally:
+        srv.stop()
+    slow = slow_summary(err)
+    expect_counts(row, {"requests": 50, "conns_served": 1, "slow_conns": 3})
+    if conns != 4 or requests != 50:
+        raise Fail("expected the server to see 1 + 3 connections and 50 requests, got %d and %d" % (conns, requests))
+    if slow != {"served": 0, "responses": 0, "closed": 0, "closes": 0, "open": 3}:
+        raise Fail("expected the 3 idle clients unserved, never closed, still open at the end, got %s" % slow)
+
+
+def case_pipeline_batches():
+    srv = MockServer("batch")
+    try:
+        _, row, _ = loadgen("http://127.0.0.1:%d/" % srv.port, 40, conns=2, extra=["--pipeline", "4"])
+        _, requests = srv.counts()
+    finally:
+        srv.stop()
+    expect_counts(row, {"requests": 40, "bytes": 40 * OKLEN, "pipeline": 4})
+    if requests != 40 or sorted(set(srv.batches)) != [4]:
+        raise Fail("expected 40 requests arriving 4 per round trip, got %d in batches %s" % (requests, srv.batches))
+
+
+def case_pipeline_each_response_counted():
+    srv = MockServer("batch500")
+    try:
+        _, row, _ = loadgen("http://127.0.0.1:%d/" % srv.port, 40, conns=2, extra=["--pipeline", "4"])
+    finally:
+        srv.stop()
+    expect_counts(row, {"requests": 30, "err_status": 10})
+
+
+def case_merge_slow_and_pipeline():
+    srv = MockServer("ok")
+    tmp = tempfile.mkdtemp(prefix="loadgen-slow-")
+    files = [os.path.join(tmp, n) for n in ("a", "b", "c")]
+    try:
+        url = "http://127.0.0.1:%d/" % srv.port
+        for f, extra in zip(files, (["--slow", "2:idle"], ["--slow", "3:idle"], ["--pipeline", "2"])):
+            loadgen(url, 20, conns=1, extra=extra + ["--hist-out", f])
+        _, row, err = run_csv([LOADGEN, "--merge", "--csv"] + files[:2])
+        expect_counts(row, {"requests": 40, "slow_conns": 5, "pipeline": 1})
+        slow = slow_summary(err)
+        if slow["open"] != 5:
+            raise Fail("expected the merged summary to count 2 + 3 slow clients still open, got %s" % slow)
+        p = subprocess.run([LOADGEN, "--merge", files[0], files[2]], capture_output=True, text=True,
+                           timeout=RUN_TIMEOUT_S)
+        if p.returncode != 2 or "--pipeline" not in p.stderr:
+            raise Fail("expected runs with different --pipeline refused (exit 2, naming --pipeline), got exit %d: %r"
+                       % (p.returncode, p.stderr[:200]))
+    finally:
+        srv.stop()
+        for f in files:
+            if os.path.exists(f):
+                os.unlink(f)
+        os.rmdir(tmp)
 
 
 def bad_usage_case(argv, word):
@@ -769,6 +912,13 @@ CASES += [
     ("--hist-out of two runs, --merge: summed counts, percentiles of the summed buckets, Jain of the union",
      case_merge_two_runs),
     ("--start-at: two clients start their window together; a moment long past is refused", case_start_at),
+    ("--slow 2:head:5: slow heads counted apart, the server sees them", case_slow_head_counted_apart),
+    ("--slow 3:idle: each holds a connection the server accepted, unserved, open", case_slow_idle_holds_a_connection),
+    ("--pipeline 4 --requests 40: 4 requests per round trip, 40 counted", case_pipeline_batches),
+    ("--pipeline 4, 3rd of each batch 500: each response counted in order (30 ok, 10 status)",
+     case_pipeline_each_response_counted),
+    ("--hist-out with --slow, --merge: slow_conns and the slow clients' counts summed; --pipeline must match",
+     case_merge_slow_and_pipeline),
 ] + [("bad usage: loadgen %s -> exit 2, one line" % " ".join(a), bad_usage_case(a, w)) for a, w in BAD_USAGE] + [
     ("-c 1 --requests 1 -> requests=1", mock_case("ok", 1, {"requests": 1, "bytes": OKLEN}, conns=1)),
     ("http, closed port -> err_connect=50", refused_case(False)),

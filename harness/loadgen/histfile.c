@@ -27,7 +27,7 @@ struct field {
 	void *p;
 };
 
-#define N_FIELDS 40
+#define N_FIELDS 48
 
 /* The file's fields in the order written.  The pointers go into f; the writer
  * only reads through them. */
@@ -73,6 +73,16 @@ static int fields_of(struct histfile *f, struct field *t)
 	F("lat_max_us", K_U64, &st->hist.max_us);
 	F("lat_sum_us", K_U64, &st->hist.sum_us);
 	F("lat_sum_sq_us", K_DBL, &st->hist.sum_sq_us);
+	F("pipeline", K_INT, &o->pipeline);
+	F("slow_conns", K_INT, &o->slow_conns);
+	F("slow_mode", K_INT, &o->slow_mode);
+	F("slow_arg", K_U64, &o->slow_arg);
+	F("slow_served", K_INT, &r->slow.served);
+	F("slow_closed", K_INT, &r->slow.closed);
+	F("slow_still_open", K_INT, &r->slow.still_open);
+	F("slow_responses", K_U64, &r->slow.responses);
+	F("slow_closes", K_U64, &r->slow.closes);
+	F("slow_connect_err", K_U64, &r->slow.connect_err);
 #undef F
 	return n;
 }
@@ -330,6 +340,8 @@ int histfile_read(const char *path, struct histfile *f, char *err, size_t err_ca
 		rc = fail(&rd, "truncated: no 'end' line");
 	if (rc == 0)
 		rc = file_check(&rd, f, n_conn_requests);
+	if (f->o.pipeline == 0)
+		f->o.pipeline = 1; /* a file from before --pipeline */
 	if (rc != 0)
 		histfile_free(f);
 	return rc;
@@ -372,8 +384,10 @@ int histfile_merge(struct histfile *into, const struct histfile *from, char *err
 		a->measured = 1;
 		a->conn_requests = calloc(1, sizeof(uint64_t));
 		a->window_start_s = b->window_start_s;
-	} else if (into->o.proto != from->o.proto || into->o.close_each != from->o.close_each) {
-		snprintf(err, err_cap, "cannot merge %s runs with %s runs (proto, --close)",
+		into->o.slow_conns = 0;
+	} else if (into->o.proto != from->o.proto || into->o.close_each != from->o.close_each ||
+		   into->o.pipeline != from->o.pipeline) {
+		snprintf(err, err_cap, "cannot merge %s runs with %s runs (proto, --close, --pipeline)",
 			 from->url, into->url);
 		return -1;
 	}
@@ -387,6 +401,16 @@ int histfile_merge(struct histfile *into, const struct histfile *from, char *err
 	}
 	into->o.conns += from->o.conns;
 	into->o.rate_rps += from->o.rate_rps;
+	into->o.slow_conns += from->o.slow_conns;
+	if (from->o.slow_conns)
+		into->o.slow_mode = from->o.slow_mode, into->o.slow_arg = from->o.slow_arg;
+	a->slow.conns += b->slow.conns;
+	a->slow.served += b->slow.served;
+	a->slow.closed += b->slow.closed;
+	a->slow.still_open += b->slow.still_open;
+	a->slow.responses += b->slow.responses;
+	a->slow.closes += b->slow.closes;
+	a->slow.connect_err += b->slow.connect_err;
 	a->window_spread_s = last - first > a->window_spread_s ? last - first : a->window_spread_s;
 	a->window_start_s = first;
 	a->start_late_s = b->start_late_s > a->start_late_s ? b->start_late_s : a->start_late_s;

@@ -10,8 +10,9 @@
  * exit 0) or for the workers to finish --requests.  --start-at delays all of it
  * to a CLOCK_REALTIME moment (clients on several hosts start together);
  * --hist-out writes what was counted to a file and --merge adds such files up
- * (histfile.c).  Limits: IPv4 source-address spreading only; one request per
- * connection in flight (no pipelining). */
+ * (histfile.c).  --pipeline N sends N copies of the request together
+ * (worker.c); --slow K:... runs K slow connections on a thread of their own
+ * (slow.c), counted apart.  Limits: IPv4 source-address spreading only. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -32,12 +33,14 @@
 #include "histfile.h"
 #include "opts.h"
 #include "report.h"
+#include "slow.h"
 #include "worker.h"
 
 #define PORTS_FALLBACK         28232                /* ephemeral ports when /proc does not say */
 #define FD_RESERVE             32                   /* stdio, epoll and event fds, the resolver */
 #define CONNECT_TIMEOUT_MIN_NS (10 * 1000000000ull) /* SYN retries at 1 s, 3 s, 7 s fit */
 #define START_LATE_MAX_S       0.5                  /* --start-at this far in the past: refused */
+#define SLOW_OPEN_WAIT_NS      (1000000000ull)      /* --slow: the normal connections start then at the latest */
 
 static void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -68,8 +71,8 @@ static void fds_ensure(const struct opts *o)
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
 	getrlimit(RLIMIT_NOFILE, &rl);
-	unsigned long long need =
-	    (unsigned long long)o->conns + 2ull * (unsigned)o->threads + FD_RESERVE;
+	unsigned long long need = (unsigned long long)o->conns + (unsigned)o->slow_conns +
+				  2ull * (unsigned)o->threads + FD_RESERVE;
 	if (rl.rlim_cur != RLIM_INFINITY && need > rl.rlim_cur)
 		die_usage("-c %d: needs about %llu file descriptors but the limit is %llu (raise "
 			  "ulimit -n, "
@@ -122,7 +125,7 @@ static void sources_setup(const struct opts *o, struct shared *sh)
 	int n = o->src_addrs;
 	if (n == 0) {
 		int per_src = conns_per_source();
-		n = (o->conns + per_src - 1) / per_src;
+		n = (o->conns + o->slow_conns + per_src - 1) / per_src;
 		if (!target_is_loopback(sh) || n < 1)
 			n = 1;
 	} else if (n > 1 && !target_is_loopback(sh)) {
@@ -171,6 +174,21 @@ static char *request_build(const struct opts *o, size_t *len)
 	return req;
 }
 
+/* --pipeline N: the request N times over, sent as one buffer. */
+static char *request_pipeline(char *req, size_t *len, int n)
+{
+	if (n == 1)
+		return req;
+	char *all = malloc(*len * (size_t)n);
+	if (!all)
+		die_usage("out of memory");
+	for (int i = 0; i < n; i++)
+		memcpy(all + *len * (size_t)i, req, *len);
+	free(req);
+	*len *= (size_t)n;
+	return all;
+}
+
 static void shared_setup(const struct opts *o, struct shared *sh)
 {
 	memset(sh, 0, sizeof(*sh));
@@ -189,8 +207,9 @@ static void shared_setup(const struct opts *o, struct shared *sh)
 	atomic_init(&sh->running, o->threads);
 	target_resolve(o, sh);
 	sources_setup(o, sh);
+	sh->pipeline = o->pipeline;
 	if (o->proto == PROTO_HTTP)
-		sh->req = request_build(o, &sh->req_len);
+		sh->req = request_pipeline(request_build(o, &sh->req_len), &sh->req_len, o->pipeline);
 	sh->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (sh->wake_fd < 0)
 		die_usage("eventfd: %s", strerror(errno));
@@ -409,6 +428,11 @@ int main(int argc, char **argv)
 	if (o.start_at > 0)
 		r.start_late_s = start_at_wait(&o, &set);
 	uint64_t launch_ns = clock_ns();
+	struct slow *slow = o.slow_conns ? slow_create(&sh, &o, o.conns) : NULL;
+	if (o.slow_conns && (!slow || slow_start(slow) != 0))
+		die_usage("--slow: cannot start the slow clients' thread");
+	if (slow) /* the slow clients come first (slow.c) */
+		slow_wait_open(slow, SLOW_OPEN_WAIT_NS);
 	struct worker **ws = workers_start(&o, &sh);
 	r.o = &o;
 	r.threads = o.threads;
@@ -417,6 +441,10 @@ int main(int argc, char **argv)
 	stats_reset(&r.total);
 	run_phases(&o, &sh, &r, &set);
 	workers_finish(&o, ws, &r, launch_ns);
+	if (slow) {
+		slow_finish(slow, &r.slow);
+		slow_destroy(slow);
+	}
 	output_write(&o, &r);
 	free(r.conn_requests);
 	free((void *)sh.req);

@@ -41,6 +41,23 @@ static const char usage_text[] =
     "                        histogram buckets summed, percentiles from the merged\n"
     "                        histogram, Jain's index from the summed n, sum x, sum x^2;\n"
     "                        takes only --csv and --hist-out (writes the merged file)\n"
+    "      --pipeline N      keep-alive: send N requests together on each connection\n"
+    "                        and read the N responses, checked in order (wrk's pipeline\n"
+    "                        script); each counts as a request, its latency from the\n"
+    "                        moment the N were sent (default 1; not with --close,\n"
+    "                        daytime or -R; --requests must be a multiple of N)\n"
+    "      --slow K:MODE[:ARG]  K slow connections beside the -c normal ones:\n"
+    "                        head:MS   send the request head one byte every MS ms, read\n"
+    "                                  the response, start again\n"
+    "                        idle      connect and send nothing\n"
+    "                        read:BPS  send requests, read the responses at BPS bytes/s\n"
+    "                                  (a small receive buffer; use --root and a big file)\n"
+    "                        They connect first (the normal ones start when all have, or\n"
+    "                        after 1 s).  A slow connection the server closes reconnects (after 100 ms\n"
+    "                        if the connect failed).  Requests, latency, errors and\n"
+    "                        fairness describe the -c normal connections only; the summary\n"
+    "                        says of the slow ones how many were served, closed by the\n"
+    "                        server and still open at the end (CSV slow_conns = K)\n"
     "  -H, --header 'K: V'   add a request header (repeatable)\n"
     "      --csv             print the runs.csv header and one row on stdout\n"
     "  -h, --help            this text\n"
@@ -68,6 +85,8 @@ enum {
 	OPT_START_AT,
 	OPT_HIST_OUT,
 	OPT_MERGE,
+	OPT_PIPELINE,
+	OPT_SLOW,
 };
 
 static const struct option long_opts[] = {
@@ -87,6 +106,8 @@ static const struct option long_opts[] = {
     {"start-at", required_argument, 0, OPT_START_AT},
     {"hist-out", required_argument, 0, OPT_HIST_OUT},
     {"merge", no_argument, 0, OPT_MERGE},
+    {"pipeline", required_argument, 0, OPT_PIPELINE},
+    {"slow", required_argument, 0, OPT_SLOW},
     {0, 0, 0, 0},
 };
 
@@ -184,6 +205,47 @@ static double parse_start_at(const char *s)
 	return v;
 }
 
+#define SLOW_CONNS_MAX 1000000
+
+/* --slow K:MODE[:ARG]: K from 1, MODE head:MS, idle or read:BPS. */
+static void parse_slow(struct opts *o, const char *s)
+{
+	char *end;
+	errno = 0;
+	long long k = strtoll(s, &end, 10);
+	if (end == s || *s < '0' || *s > '9' || errno || *end != ':' || k < 0 ||
+	    k > SLOW_CONNS_MAX)
+		usage_fail("--slow: bad value '%s': expected K:MODE[:ARG] with K a count from 0 to "
+			   "1000000, e.g. 16:head:100, 64:idle or 8:read:1024%s",
+			   s, "");
+	const char *mode = end + 1, *arg = strchr(mode, ':');
+	size_t mode_len = arg ? (size_t)(arg - mode) : strlen(mode);
+	o->slow_conns = (int)k;
+	if (mode_len == 4 && strncmp(mode, "idle", 4) == 0) {
+		if (arg)
+			usage_fail("--slow: bad value '%s': idle takes no argument%s", s, "");
+		o->slow_mode = SLOW_IDLE;
+		return;
+	}
+	if (mode_len == 4 && strncmp(mode, "head", 4) == 0)
+		o->slow_mode = SLOW_HEAD;
+	else if (mode_len == 4 && strncmp(mode, "read", 4) == 0)
+		o->slow_mode = SLOW_READ;
+	else
+		usage_fail("--slow: bad mode in '%s': expected head:MS, idle or read:BPS%s", s, "");
+	errno = 0;
+	long long v = arg ? strtoll(arg + 1, &end, 10) : 0;
+	if (!arg || end == arg + 1 || arg[1] < '0' || arg[1] > '9' || *end || errno || v < 1 ||
+	    v > 1000000000)
+		usage_fail(o->slow_mode == SLOW_HEAD
+			       ? "--slow: bad value '%s': head needs MS, milliseconds between "
+				 "bytes from 1, e.g. 16:head:100%s"
+			       : "--slow: bad value '%s': read needs BPS, bytes per second from 1, "
+				 "e.g. 8:read:1024%s",
+			   s, "");
+	o->slow_arg = (uint64_t)v;
+}
+
 static void parse_header(struct opts *o, const char *h)
 {
 	const char *colon = strchr(h, ':');
@@ -254,6 +316,7 @@ static void opts_defaults(struct opts *o)
 	o->threads = 2;
 	o->duration_ms = 10000;
 	o->timeout_ms = 2000;
+	o->pipeline = 1;
 }
 
 static void opts_check(struct opts *o, int duration_set)
@@ -267,6 +330,19 @@ static void opts_check(struct opts *o, int duration_set)
 		usage_fail("--requests: cannot be combined with --warmup%s%s", "", "");
 	if (o->proto == PROTO_DAYTIME && o->n_headers)
 		usage_fail("-H: headers make no sense for a daytime URL%s%s", "", "");
+	if (o->pipeline > 1 && o->proto == PROTO_DAYTIME)
+		usage_fail("--pipeline: a daytime server answers once per connection%s%s", "", "");
+	if (o->pipeline > 1 && o->close_each)
+		usage_fail("--pipeline: needs keep-alive connections, not --close%s%s", "", "");
+	if (o->pipeline > 1 && o->rate_rps > 0)
+		usage_fail("--pipeline: only for the closed loop (-R sends each request at its own "
+			   "time)%s%s",
+			   "", "");
+	if (o->pipeline > 1 && o->max_requests % (uint64_t)o->pipeline)
+		usage_fail("--requests: must be a multiple of --pipeline %s%s",
+			   o->pipeline_text, "");
+	if (o->slow_conns && o->proto == PROTO_DAYTIME)
+		usage_fail("--slow: a daytime server reads nothing from its clients%s%s", "", "");
 	if (o->threads > o->conns)
 		o->threads =
 		    o->conns; /* wrk refuses; one thread per connection at most is the same run */
@@ -301,6 +377,11 @@ static void opts_apply(struct opts *o, int c, const char *arg, int *duration_set
 	case OPT_START_AT: o->start_at = parse_start_at(arg); break;
 	case OPT_HIST_OUT: o->hist_out = arg; break;
 	case OPT_MERGE: o->merge = 1; break;
+	case OPT_PIPELINE:
+		o->pipeline = (int)parse_count("--pipeline", arg, 1, 1024);
+		o->pipeline_text = arg;
+		break;
+	case OPT_SLOW: parse_slow(o, arg); break;
 	default: break;
 	}
 }

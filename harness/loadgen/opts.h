@@ -8,6 +8,9 @@
 
 enum proto { PROTO_HTTP, PROTO_DAYTIME };
 
+/* --slow K:MODE[:ARG]: what the K slow connections do (slow.c). */
+enum slow_mode { SLOW_NONE, SLOW_HEAD, SLOW_IDLE, SLOW_READ };
+
 struct opts {
 	int conns;             /* -c */
 	int threads;           /* -t */
@@ -25,6 +28,11 @@ struct opts {
 	int merge;             /* --merge: the arguments are --hist-out files */
 	char **files;          /* --merge: the files */
 	int n_files;
+	int pipeline;             /* --pipeline N: requests sent together per connection (1) */
+	const char *pipeline_text; /* as given, for messages */
+	int slow_conns;           /* --slow K: slow connections beside the -c normal ones */
+	enum slow_mode slow_mode; /* and what they do */
+	uint64_t slow_arg;        /* head: ms between bytes; read: bytes/s */
 	const char *headers[OPTS_MAX_HEADERS]; /* -H, as given */
 	int n_headers;
 	enum proto proto;

@@ -47,6 +47,8 @@ static const char *const csv_columns[] = {
     "conns_served",
     "fairness_jain",
     "srv_cpu_us_per_req",
+    "slow_conns",
+    "pipeline",
 };
 
 #define CSV_COLUMNS (sizeof(csv_columns) / sizeof(csv_columns[0]))
@@ -166,6 +168,30 @@ static void summary_fairness(FILE *f, const struct run_result *r)
 	fprintf(f, "\n");
 }
 
+static const char *slow_mode_name(enum slow_mode m)
+{
+	return m == SLOW_HEAD ? "head" : m == SLOW_IDLE ? "idle" : m == SLOW_READ ? "read" : "?";
+}
+
+/* --slow: what the slow connections met (they are in none of the counts above). */
+static void summary_slow(FILE *f, const struct run_result *r)
+{
+	const struct slow_result *s = &r->slow;
+	const struct opts *o = r->o;
+	if (!o->slow_conns)
+		return;
+	fprintf(f, "Slow clients: %d %s", o->slow_conns, slow_mode_name(o->slow_mode));
+	if (o->slow_mode != SLOW_IDLE)
+		fprintf(f, ":%llu", (unsigned long long)o->slow_arg);
+	fprintf(f, " (not in the figures above): %d served (%llu responses), %d closed by the "
+		   "server (%llu closes), %d still open at the end",
+		s->served, (unsigned long long)s->responses, s->closed,
+		(unsigned long long)s->closes, s->still_open);
+	if (s->connect_err)
+		fprintf(f, ", %llu connects failed", (unsigned long long)s->connect_err);
+	fprintf(f, "\n");
+}
+
 void report_summary(FILE *f, const struct run_result *r)
 {
 	const struct stats *st = &r->total;
@@ -186,6 +212,7 @@ void report_summary(FILE *f, const struct run_result *r)
 	fprintf(f, "Transfer/sec: %10s\n", rate);
 	fprintf(f, "Client CPU:   %9.1f%%\n", 100.0 * r->cpu_s / secs);
 	summary_fairness(f, r);
+	summary_slow(f, r);
 	if (r->clients > 1)
 		fprintf(f, "Merged:       %d clients, measured windows began %.3fs apart\n",
 			r->clients, r->window_spread_s);
@@ -246,6 +273,8 @@ static void cells_fill(char cells[][CELL_BYTES], const struct run_result *r)
 	else
 		cell_str(cells, "client", "loadgen");
 	cell_str(cells, "started_utc", r->started_utc);
+	cell_set(cells, "slow_conns", "%.0f", o->slow_conns);
+	cell_set(cells, "pipeline", "%.0f", o->pipeline > 0 ? o->pipeline : 1);
 }
 
 void report_csv(FILE *f, const struct run_result *r)

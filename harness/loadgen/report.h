@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "opts.h"
+#include "slow.h"
 #include "worker.h"
 
 struct run_result {
@@ -24,6 +25,7 @@ struct run_result {
 	uint64_t *conn_requests; /* per connection slot: requests in the window; or NULL */
 	int clients;             /* client processes merged into this result (1: a run) */
 	double window_spread_s;  /* merged: latest minus earliest window start */
+	struct slow_result slow; /* --slow: the slow connections, apart from the counts above */
 };
 
 void report_summary(FILE *f, const struct run_result *r);

@@ -15,6 +15,10 @@
  * the first requests are spread over one think time, which is also the ramp.
  * Each connection counts the requests it completed in the window
  * (conns_served, Jain's fairness index: stats.h).
+ * --pipeline N: the request buffer holds N copies, sent together; the N
+ * responses are parsed in order from the same bytes, each counted with its
+ * latency from the moment the batch began (wrk's pipeline); a failure ends
+ * the responses still due as errors of its kind, one each.
  * Latency runs from the intended send time (open loop) or the moment the
  * request began, connect included (closed loop).  A request ends in exactly
  * one of: a counted response, or one error kind.  Its timeout runs from the
@@ -63,6 +67,7 @@ struct conn {
 	uint8_t connected; /* the TCP handshake is known to be done */
 	uint8_t busy;      /* a request is in flight */
 	uint8_t opened;    /* has been connected at least once */
+	uint16_t pending;  /* responses still due for the batch in flight (--pipeline) */
 	uint32_t gen;      /* bumped on every close */
 	uint32_t wr_off;
 	uint64_t start_ns; /* latency origin of the request in flight */
@@ -262,7 +267,7 @@ static void conn_connected(struct worker *w, struct conn *c, uint64_t now)
 static void conn_fail(struct worker *w, struct conn *c, enum err_kind kind, uint64_t now)
 {
 	if (c->busy) {
-		w->st.err[kind]++;
+		w->st.err[kind] += c->pending;
 		request_end(w, c);
 	}
 	conn_close(w, c);
@@ -274,9 +279,10 @@ static void conn_fail(struct worker *w, struct conn *c, enum err_kind kind, uint
 	conn_next(w, c, now);
 }
 
-static void conn_done(struct worker *w, struct conn *c, unsigned status, int server_close,
-		      uint64_t now)
+/* One response of the batch in flight ended with `status`. */
+static void conn_count(struct worker *w, struct conn *c, unsigned status, uint64_t now)
 {
+	c->pending--;
 	if (status >= 200 && status < 300) {
 		w->st.requests++;
 		c->served++;
@@ -284,6 +290,13 @@ static void conn_done(struct worker *w, struct conn *c, unsigned status, int ser
 	} else {
 		w->st.err[ERR_STATUS]++;
 	}
+}
+
+/* The batch's last response ended with `status`. */
+static void conn_done(struct worker *w, struct conn *c, unsigned status, int server_close,
+		      uint64_t now)
+{
+	conn_count(w, c, status, now);
 	request_end(w, c);
 	if (!w->sh->keepalive || server_close)
 		conn_close(w, c);
@@ -294,20 +307,31 @@ static void conn_done(struct worker *w, struct conn *c, unsigned status, int ser
 
 /* ---- reading and writing ---- */
 
-/* Feeds n bytes of a response; nonzero while more of it is expected. */
+/* Feeds n bytes of the batch's responses, in order; nonzero while more of
+ * them is expected. */
 static int conn_read_http(struct worker *w, struct conn *c, ssize_t n, uint64_t now)
 {
-	size_t used;
-	int rc = resp_http_feed(&c->rsp.http, w->rbuf, (size_t)n, &used);
-	if (rc == RESP_BAD || (rc == RESP_DONE && used != (size_t)n)) {
-		conn_fail(w, c, ERR_INVALID, now); /* malformed, or bytes nobody asked for */
-		return 0;
+	size_t off = 0, used;
+	for (;;) {
+		int rc = resp_http_feed(&c->rsp.http, w->rbuf + off, (size_t)n - off, &used);
+		off += used;
+		if (rc == RESP_BAD || (rc == RESP_DONE && c->pending == 1 && off != (size_t)n)) {
+			conn_fail(w, c, ERR_INVALID, now); /* malformed, or bytes nobody asked for */
+			return 0;
+		}
+		if (rc == RESP_MORE)
+			return 1;
+		if (c->pending == 1) {
+			conn_done(w, c, c->rsp.http.status, c->rsp.http.flags & RESP_F_CLOSE, now);
+			return 0;
+		}
+		conn_count(w, c, c->rsp.http.status, now);
+		if (c->rsp.http.flags & RESP_F_CLOSE) {
+			conn_fail(w, c, ERR_READ, now); /* the rest of the batch will not come */
+			return 0;
+		}
+		resp_http_init(&c->rsp.http);
 	}
-	if (rc == RESP_DONE) {
-		conn_done(w, c, c->rsp.http.status, c->rsp.http.flags & RESP_F_CLOSE, now);
-		return 0;
-	}
-	return 1;
 }
 
 static int conn_read_day(struct worker *w, struct conn *c, ssize_t n, uint64_t now)
@@ -395,7 +419,8 @@ static int ticket_take(struct worker *w)
 	struct shared *sh = w->sh;
 	if (!sh->max_requests)
 		return 1;
-	if (w->out_of_tickets || atomic_fetch_add(&sh->tickets, 1) >= sh->max_requests) {
+	if (w->out_of_tickets ||
+	    atomic_fetch_add(&sh->tickets, (uint64_t)sh->pipeline) >= sh->max_requests) {
 		w->out_of_tickets = 1;
 		return 0;
 	}
@@ -409,6 +434,7 @@ static int conn_start(struct worker *w, struct conn *c, uint64_t start_ns, uint6
 	if (!ticket_take(w))
 		return 0;
 	c->busy = 1;
+	c->pending = sh->proto == PROTO_HTTP ? (uint16_t)sh->pipeline : 1;
 	w->in_flight++;
 	c->start_ns = start_ns;
 	w->deadline_ns[conn_index(w, c)] =

@@ -22,8 +22,9 @@ enum phase { PHASE_WARMUP, PHASE_MEASURE, PHASE_STOP };
 struct shared {
 	enum proto proto;
 	int keepalive;
-	const char *req; /* the precomputed HTTP request */
-	size_t req_len;
+	const char *req; /* the precomputed HTTP request, `pipeline` copies of it */
+	size_t req_len;  /* of all the copies */
+	int pipeline;    /* requests sent together per connection (--pipeline) */
 	struct sockaddr_storage target;
 	socklen_t target_len;
 	struct sockaddr_in src[SRC_ADDRS_MAX]; /* source addresses; used when n_src > 1 */

@@ -117,7 +117,7 @@ def verdicts(run):
     model (below 70 % of its rate), and do its clients wait (p99 above 1.5x)?  Both: reproduced;
     one: partly; neither: not reproduced."""
     it = run.find(NAME, "iterative")
-    if not it or not run.measured(NAME, it):
+    if run.has("slowclients") or not it or not run.measured(NAME, it):   # slowclients decides it then
         return []
     top = run.measured(NAME, it)[-1]
     best = [run.at(NAME, s, top.conns) for s in run.setups(NAME) if s != it]
