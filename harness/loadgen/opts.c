@@ -41,6 +41,9 @@ static const char usage_text[] =
     "                        histogram buckets summed, percentiles from the merged\n"
     "                        histogram, Jain's index from the summed n, sum x, sum x^2;\n"
     "                        takes only --csv and --hist-out (writes the merged file)\n"
+    "      --io epoll|uring  the threads' loop: epoll and send/recv (default), or io_uring\n"
+    "                        (batched submission, multishot receive, provided buffers;\n"
+    "                        where io_uring is refused, one line and exit 2)\n"
     "  -H, --header 'K: V'   add a request header (repeatable)\n"
     "      --csv             print the runs.csv header and one row on stdout\n"
     "  -h, --help            this text\n"
@@ -68,6 +71,7 @@ enum {
 	OPT_START_AT,
 	OPT_HIST_OUT,
 	OPT_MERGE,
+	OPT_IO,
 };
 
 static const struct option long_opts[] = {
@@ -87,6 +91,7 @@ static const struct option long_opts[] = {
     {"start-at", required_argument, 0, OPT_START_AT},
     {"hist-out", required_argument, 0, OPT_HIST_OUT},
     {"merge", no_argument, 0, OPT_MERGE},
+    {"io", required_argument, 0, OPT_IO},
     {0, 0, 0, 0},
 };
 
@@ -301,6 +306,11 @@ static void opts_apply(struct opts *o, int c, const char *arg, int *duration_set
 	case OPT_START_AT: o->start_at = parse_start_at(arg); break;
 	case OPT_HIST_OUT: o->hist_out = arg; break;
 	case OPT_MERGE: o->merge = 1; break;
+	case OPT_IO:
+		if (strcmp(arg, "epoll") != 0 && strcmp(arg, "uring") != 0)
+			usage_fail("--io: bad value '%s': expected epoll or uring%s", arg, "");
+		o->io = strcmp(arg, "uring") == 0 ? IO_URING : IO_EPOLL;
+		break;
 	default: break;
 	}
 }

@@ -7,6 +7,7 @@
 #define OPTS_MAX_HEADERS 32
 
 enum proto { PROTO_HTTP, PROTO_DAYTIME };
+enum io_kind { IO_EPOLL, IO_URING };
 
 struct opts {
 	int conns;             /* -c */
@@ -28,6 +29,7 @@ struct opts {
 	const char *headers[OPTS_MAX_HEADERS]; /* -H, as given */
 	int n_headers;
 	enum proto proto;
+	enum io_kind io;       /* --io epoll|uring */
 	const char *url;
 	char host[256];
 	char port[8];
