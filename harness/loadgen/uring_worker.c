@@ -527,7 +527,7 @@ static void worker_loop(struct worker *w)
 	worker_begin(w, now);
 	io_uring_prep_poll_multishot(sqe_get(w, NULL, OP_WAKE), w->sh->wake_fd, POLLIN);
 	while (!worker_check_phase(w)) {
-		int rc = uring_wait(&w->ring, worker_wait_ns(w, now), 0, w->reg_ring);
+		int rc = uring_wait(&w->ring, worker_wait_ns(w, now), 0, 1, w->reg_ring);
 		if (rc < 0 && rc != -ETIME && rc != -EINTR && rc != -EBUSY && rc != -EAGAIN)
 			break; /* cannot happen on a working ring; the run ends with what it has */
 		worker_reap(w);

@@ -120,12 +120,14 @@ struct uring_getevents_arg {
 
 /* One io_uring_enter: submit what is queued, wait for a completion or
  * timeout_ns (< 0: no timeout), and with min_wait_us > 0 (the caller checked
- * IORING_FEAT_MIN_TIMEOUT) gather more for up to min_wait_us after the first.
+ * IORING_FEAT_MIN_TIMEOUT) wait for up to `batch` completions, but return once
+ * min_wait_us has passed with at least one (the kernel's rule: min_wait_usec
+ * bounds the wait for min_complete once one has arrived).
  * reg_ring: the ring fd was registered (io_uring_register_ring_fd said 1).
  * Returns >= 0, or -errno (-ETIME on the timeout, -EINTR): liburing's
  * io_uring_enter2 already returns -errno. */
 static inline int uring_wait(struct io_uring *ring, long long timeout_ns, unsigned min_wait_us,
-			     int reg_ring)
+			     unsigned batch, int reg_ring)
 {
 	if (!min_wait_us) {
 		struct io_uring_cqe *cqe;
@@ -147,7 +149,7 @@ static inline int uring_wait(struct io_uring *ring, long long timeout_ns, unsign
 	unsigned flags = IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG |
 			 (reg_ring ? IORING_ENTER_REGISTERED_RING : 0);
 	int rc = io_uring_enter2((unsigned)(reg_ring ? ring->enter_ring_fd : ring->ring_fd), submit,
-				 io_uring_cq_ready(ring) ? 0 : 1, flags, (sigset_t *)&arg,
+				 io_uring_cq_ready(ring) ? 0 : batch, flags, (sigset_t *)&arg,
 				 sizeof(arg));
 	return rc;
 }
