@@ -54,11 +54,13 @@ class Point:
     client_cpus: str
     client: str
     ceiling: int = 0          # > 0: level above the model's ceiling, not run
+    rate: int = 0             # > 0: open loop at this offered load (loadgen -R)
 
     def label(self):
         v = f" {self.setup.variant}" if self.setup.variant else ""
         cpus = f" cpus={self.server_cpus}" if self.setup.cpus != "default" else ""
-        return f"{self.exp.name} {self.setup.model}{v}{cpus} c={self.level} {self.client} rep {self.rep}"
+        rate = f" R={self.rate}" if self.rate else ""
+        return f"{self.exp.name} {self.setup.model}{v}{cpus} c={self.level}{rate} {self.client} rep {self.rep}"
 
 
 def warmup_for(args, level):
@@ -227,6 +229,10 @@ class Runner:
         url = f"daytime://{addr}" if p.exp.proto == "daytime" else f"http://{addr}{p.exp.path}"
         argv = [os.path.join(self.args.bin, "loadgen"), "-c", str(p.level), "-t", str(threads),
                 "-d", f"{duration:g}", "--warmup", f"{warm:g}", "--timeout", str(REQUEST_TIMEOUT_MS), "--csv"]
+        if p.client == "loadgen-uring":
+            argv += ["--io", "uring"]
+        if p.rate:
+            argv += ["-R", str(p.rate)]
         if not p.exp.keepalive and p.exp.proto == "http":
             argv.append("--close")
         if p.level > PORTS_PER_SRC_ADDR:
@@ -346,7 +352,8 @@ class Runner:
         self.failure = None
         row = {c: "" for c in COLUMNS}
         row.update(experiment=p.exp.name, model=p.setup.model, variant=p.setup.variant,
-                   proto=p.exp.proto, workload=p.exp.workload, conns=str(p.level), rate_rps="",
+                   proto=p.exp.proto, workload=p.exp.workload, conns=str(p.level),
+                   rate_rps=str(p.rate) if p.rate else "",
                    keepalive="1" if p.exp.keepalive else "0", server_cpus=p.server_cpus,
                    client_cpus=p.client_cpus, rep=str(p.rep), client=p.client,
                    started_utc=datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
@@ -368,7 +375,7 @@ class Runner:
                 self.run_client(p, self.client_argv(p, addr, warmup=True), srv, None, 0)
                 sample_at = 0.0
             else:
-                sample_at = warm if p.client == "loadgen" else 0.0
+                sample_at = warm if p.client.startswith("loadgen") else 0.0
             text, status, cpu_s, wall = self.run_client(p, self.client_argv(p, addr), srv, window, sample_at)
             if srv.poll() is not None:
                 died = returncode_text(srv.returncode)
@@ -410,10 +417,11 @@ class Runner:
             row["client_bound"] = "1" if bound else "0"
         row["srv_cpu_us_per_req"] = cpu_us_per_req(sbusy, len(scpus), row["rps"])
         row["client"] = p.client
+        variant = f"{p.setup.variant}@R{p.rate}" if p.rate else p.setup.variant   # as runs.rate_variant
         if self.syscalls:
-            self.syscall_rows.append([p.exp.name, p.setup.model, p.setup.variant, p.server_cpus,
+            self.syscall_rows.append([p.exp.name, p.setup.model, variant, p.server_cpus,
                                       p.client_cpus, p.level, p.rep] + self.syscalls.result(row["rps"]))
-        self.cpu_rows.append([p.exp.name, p.setup.model, p.setup.variant, p.server_cpus, p.client_cpus,
+        self.cpu_rows.append([p.exp.name, p.setup.model, variant, p.server_cpus, p.client_cpus,
                               p.level, p.rep] + ["" if v is None else f"{v:.1f}" for v in (sbusy, ssoft, cbusy, csoft)])
         return row
 
