@@ -250,10 +250,12 @@ def parse_args(argv):
         args.duration = (QUICK if args.quick else DEFAULT)["duration_s"]
     if args.warmup is None:
         args.warmup = (QUICK if args.quick else DEFAULT)["warmup_s"]
-    args.uring_ok = uring_ok(args.bin)
+    # Remote client hosts are not probed for io_uring: they run loadgen's epoll loop.
+    args.uring_ok = not remote.wanted(args) and uring_ok(args.bin)
     if not args.uring_ok and args.client == "loadgen-uring":
-        print("run_all.sh: loadgen --io uring refused here (io_uring blocked): the client is loadgen's epoll"
-              " loop", file=sys.stderr)
+        print("run_all.sh: " + ("clients on other hosts: loadgen's epoll loop" if remote.wanted(args) else
+              "loadgen --io uring refused here (io_uring blocked): the client is loadgen's epoll loop"),
+              file=sys.stderr)
         args.client = "loadgen"
     if args.reps < 1 or args.duration <= 0 or args.warmup < 0:
         ap.error("--reps >= 1, --duration > 0 and --warmup >= 0, please")
