@@ -36,9 +36,9 @@
 #include "worker.h"
 
 #define SQ_ENTRIES     4096
-#define CQ_ENTRIES     16384
-#define BUF_SIZE       4096
-#define NBUFS_MAX      4096 /* provided buffers per thread (a power of 2) */
+#define CQ_ENTRIES     65536
+#define BUF_SIZE       2048
+#define NBUFS_MAX      16384 /* provided buffers per thread (a power of 2): 32 MiB at most */
 #define NBUFS_MIN      64
 #define BGID           1
 #define BACKOFF_NS     (10 * 1000000ull)
