@@ -87,7 +87,7 @@ $(MODEL_BINS): $(BIN)/%: $$(addprefix $(BUILD)/,$$(subst .c,.o,$$(wildcard $$(ca
 
 $(BIN)/loadgen: $(LOADGEN_SRC:%.c=$(BUILD)/%.o)
 	@mkdir -p $(BIN)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_uring) $(LDLIBS)
 
 $(UNIT_BIN): $(BIN)/tests/%: $(BUILD)/tests/unit/%.o $(COMMON_OBJ) $(IOCP_LIB_OBJ)
 	@mkdir -p $(BIN)/tests

@@ -1,8 +1,8 @@
 #!/bin/sh
 # run_all.sh - the full experiment sweep (what `make bench` runs).
 #
-#   ./run_all.sh            default sweep (about 20 minutes on 2 cores)
-#   ./run_all.sh --quick    every experiment and model, reduced (under 2 minutes)
+#   ./run_all.sh            default sweep (at most 35 minutes on 2 cores: --dry-run says)
+#   ./run_all.sh --quick    every experiment and model, reduced (under 3 minutes)
 #   ./run_all.sh --help     experiments, models, levels, repetitions, durations, flags
 #
 # Results: results/<UTC time>_<name>/ (runs.csv, meta.txt, plots, REPORT.md), results/latest -> it.

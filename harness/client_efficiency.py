@@ -2,13 +2,16 @@
 """client_efficiency.py - how much work bin/loadgen needs per request, against wrk.
 
     python3 harness/client_efficiency.py [--conns 100,1000] [--reps 3] [-d 5]
+                                         [--clients loadgen-uring,wrk,loadgen]
                                          [--server epoll] [--loadgen-args '...']
 
 For each connection count and repetition, and for each client in turn (the order
-alternates between repetitions), a fresh `bin/<server> -p 0 --quiet` runs pinned
-to CPU 0 and the client (`bin/loadgen -t 1 -c N -d D --csv`, or
-`wrk -t 1 -c N -d D -s harness/wrk_csv.lua`) pinned alone to CPU 1, keep-alive,
-GET /.  Both count every response over their whole run (no warm-up), so the
+rotates between repetitions), a fresh `bin/<server> -p 0 --quiet` runs pinned
+to CPU 0 and the client (`bin/loadgen -t 1 -c N -d D --csv`, `loadgen-uring`: the
+same with --io uring, or `wrk -t 1 -c N -d D -s harness/wrk_csv.lua`) pinned
+alone to CPU 1, keep-alive, GET /.  The goal of issue 20 (a benchmark figure,
+never a test): loadgen-uring >= 1.6x wrk's requests per (process + softirq)
+CPU-second, at no lower requests/s.  Both count every response over their whole run (no warm-up), so the
 figures compare like with like.  Per run:
 
   rps          requests / the client's measured seconds
@@ -22,7 +25,7 @@ figures compare like with like.  Per run:
   cpu0 us/req  CPU 0 (server) busy microseconds per request
 
 Printed: one line per run, then per connection count the median [min-max] over
-the repetitions of each figure and of the loadgen/wrk ratios (per repetition).
+the repetitions of each figure and of each client's ratio to wrk (per repetition).
 Exit 0; 2 on bad usage or a missing binary.
 """
 
@@ -41,6 +44,7 @@ import proc
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.abspath(os.environ.get("BIN") or os.path.join(ROOT, "bin"))
 HZ = os.sysconf("SC_CLK_TCK")
+CLIENTS = ["loadgen-uring", "wrk", "loadgen"]   # loadgen: its epoll loop (the default --io)
 
 
 def cpu_times_s(cpu):
@@ -76,7 +80,8 @@ def client_argv(client, conns, duration, port, loadgen_args):
     if client == "wrk":
         return ["wrk", "-t", "1", "-c", str(conns), "-d", "%ds" % duration,
                 "-s", os.path.join(ROOT, "harness", "wrk_csv.lua"), url]
-    return [os.path.join(BIN, "loadgen"), "-t", "1", "-c", str(conns), "-d", str(duration), "--csv"] + \
+    io = ["--io", "uring"] if client == "loadgen-uring" else []
+    return [os.path.join(BIN, "loadgen"), "-t", "1", "-c", str(conns), "-d", str(duration), "--csv"] + io + \
         shlex.split(loadgen_args) + [url]
 
 
@@ -127,40 +132,49 @@ def main():
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("-d", "--duration", type=int, default=5, help="seconds per run")
     ap.add_argument("--server", default="epoll", help="model binary in bin/")
-    ap.add_argument("--loadgen-args", default="", help="extra loadgen flags, e.g. '--engine uring'")
+    ap.add_argument("--clients", default=",".join(CLIENTS), help="comma list of " + ", ".join(CLIENTS))
+    ap.add_argument("--loadgen-args", default="", help="extra loadgen flags, e.g. '--timeout 2000'")
     args = ap.parse_args()
     for need in (os.path.join(BIN, args.server), os.path.join(BIN, "loadgen")):
         if not os.access(need, os.X_OK):
             print("client_efficiency: no %s (make builds it)" % need, file=sys.stderr)
             return 2
     levels = [int(c) for c in args.conns.split(",")]
+    clients = [c for c in args.clients.split(",") if c]
+    bad = [c for c in clients if c not in CLIENTS]
+    if bad or not clients:
+        print("client_efficiency: --clients: unknown %s; known: %s" % (",".join(bad), ",".join(CLIENTS)),
+              file=sys.stderr)
+        return 2
     print("# %s, %s; load average %s; loadgen args %r" % (time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
           os.uname().release, open("/proc/loadavg").read().split()[0], args.loadgen_args), flush=True)
     for conns in levels:
-        res = {"loadgen": [], "wrk": []}
+        res = {c: [] for c in clients}
         for rep in range(args.reps):
-            order = ("loadgen", "wrk") if rep % 2 == 0 else ("wrk", "loadgen")
+            order = clients[rep % len(clients):] + clients[:rep % len(clients)]
             for client in order:
                 r = run_one(client, conns, args)
                 res[client].append(r)
-                print("c=%d rep=%d %-7s %s" % (conns, rep + 1, client, "failed" if r is None else
+                print("c=%d rep=%d %-13s %s" % (conns, rep + 1, client, "failed" if r is None else
                       "rps=%.0f req/cpu1-s=%.0f req/(proc+sirq)-s=%.0f proc_us/req=%.2f sirq_us/req=%.2f"
                       " cpu1=%.0f%% srv_us/req=%.2f errors=%d"
                       % (r["rps"], r["req_cpu1"], r["req_proc_sirq"], r["cli_us"], r["sirq_us"], r["cpu1_pct"],
                          r["cpu0_us"], r["errors"])),
                       flush=True)
-        pairs = [(a, b) for a, b in zip(res["loadgen"], res["wrk"]) if a and b]
-        if not pairs:
+        reps = [i for i in range(args.reps) if all(res[c][i] for c in clients)]
+        if not reps:
             continue
-        print("## -c %d, %d reps, median [min-max]" % (conns, len(pairs)))
-        print("| figure | loadgen | wrk | loadgen/wrk |")
-        print("|---|---|---|---|")
+        base = "wrk" if "wrk" in clients else clients[0]
+        others = [c for c in clients if c != base]
+        print("## -c %d, %d reps, median [min-max]" % (conns, len(reps)))
+        print("| figure | " + " | ".join(clients) + " | " + " | ".join("%s/%s" % (c, base) for c in others) + " |")
+        print("|---" * (1 + len(clients) + len(others)) + "|")
         for key, label in (("rps", "requests/s"), ("req_cpu1", "requests per CPU-1 busy s (incl. softirq)"),
                            ("req_proc_sirq", "requests per (client process + CPU-1 softirq) s"),
                            ("req_proc", "requests per client-process CPU s"), ("cpu0_us", "server CPU us/request")):
-            a = [p[0][key] for p in pairs]
-            b = [p[1][key] for p in pairs]
-            print("| %s | %s | %s | %s |" % (label, mmm(a), mmm(b), mmm([x / y for x, y in zip(a, b)])))
+            col = {c: [res[c][i][key] for i in reps] for c in clients}
+            print("| %s | %s | %s |" % (label, " | ".join(mmm(col[c]) for c in clients),
+                                       " | ".join(mmm([x / y for x, y in zip(col[c], col[base])]) for c in others)))
     return 0
 
 

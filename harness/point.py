@@ -53,11 +53,13 @@ class Point:
     client_cpus: str
     client: str
     ceiling: int = 0          # > 0: level above the model's ceiling, not run
+    rate: int = 0             # > 0: open loop at this offered load (loadgen -R)
 
     def label(self):
         v = f" {self.setup.variant}" if self.setup.variant else ""
         cpus = f" cpus={self.server_cpus}" if self.setup.cpus != "default" else ""
-        return f"{self.exp.name} {self.setup.model}{v}{cpus} c={self.level} {self.client} rep {self.rep}"
+        rate = f" R={self.rate}" if self.rate else ""
+        return f"{self.exp.name} {self.setup.model}{v}{cpus} c={self.level}{rate} {self.client} rep {self.rep}"
 
 
 def warmup_for(args, level):
@@ -198,6 +200,10 @@ class Runner:
         url = f"daytime://{addr}" if p.exp.proto == "daytime" else f"http://{addr}{p.exp.path}"
         argv = [os.path.join(self.args.bin, "loadgen"), "-c", str(conns), "-t", str(threads),
                 "-d", f"{duration:g}", "--warmup", f"{warm:g}", "--timeout", str(REQUEST_TIMEOUT_MS), "--csv"]
+        if p.client == "loadgen-uring":
+            argv += ["--io", "uring"]
+        if p.rate:
+            argv += ["-R", str(p.rate)]
         if not p.exp.keepalive and p.exp.proto == "http":
             argv.append("--close")
         if p.level > PORTS_PER_SRC_ADDR:
@@ -286,7 +292,8 @@ class Runner:
         self.failure = None
         row = {c: "" for c in COLUMNS}
         row.update(experiment=p.exp.name, model=p.setup.model, variant=p.setup.variant,
-                   proto=p.exp.proto, workload=p.exp.workload, conns=str(p.exp.normal_conns or p.level), rate_rps="",
+                   proto=p.exp.proto, workload=p.exp.workload, conns=str(p.exp.normal_conns or p.level),
+                   rate_rps=str(p.rate) if p.rate else "",
                    slow_conns=str(p.level if p.exp.normal_conns else 0), pipeline=str(p.setup.pipeline),
                    keepalive="1" if p.exp.keepalive else "0", server_cpus=p.server_cpus,
                    client_cpus=p.client_cpus, rep=str(p.rep), client=p.client,
@@ -309,7 +316,7 @@ class Runner:
                 self.run_client(p, self.client_argv(p, addr, warmup=True), srv, None, 0)
                 sample_at = 0.0
             else:
-                sample_at = warm if p.client == "loadgen" else 0.0
+                sample_at = warm if p.client.startswith("loadgen") else 0.0
             text, status, cpu_s, wall = self.run_client(p, self.client_argv(p, addr), srv, window, sample_at)
             if srv.poll() is not None:
                 died = returncode_text(srv.returncode)
@@ -334,7 +341,7 @@ class Runner:
                                 client_cpus_busy=cbusy if not scpus & ccpus else None)
         row["client"] = p.client
         if self.syscalls:
-            self.syscall_rows.append([p.exp.name, p.setup.model, p.setup.variant, p.server_cpus,
+            self.syscall_rows.append([p.exp.name, p.setup.model, point_variant(p), p.server_cpus,
                                       p.client_cpus, p.level, p.rep] + self.syscalls.result(row["rps"]))
         self.cpu_rows.append(cpu_row(p, sbusy, ssoft, cbusy, csoft))
         return row
@@ -408,9 +415,15 @@ def fill_row(row, got, window, p, planned_s, n_clients=1, cli_cpu_pct=None, clie
     return sbusy, ssoft
 
 
+def point_variant(p):
+    """The variant as cpu.csv and syscalls.csv key it: an open-loop point's carries its offered load
+    ('half@R30000', as runs.rate_variant does for runs.csv rows)."""
+    return f"{p.setup.variant}@R{p.rate}" if p.rate else p.setup.variant
+
+
 def cpu_row(p, sbusy, ssoft, cbusy=None, csoft=None):
     """A cpu.csv row: the point, then the server's and the client's CPU sets' busy and softirq %."""
-    return [p.exp.name, p.setup.model, p.setup.variant, p.server_cpus, p.client_cpus, p.level, p.rep] + \
+    return [p.exp.name, p.setup.model, point_variant(p), p.server_cpus, p.client_cpus, p.level, p.rep] + \
         ["" if v is None else f"{v:.1f}" for v in (sbusy, ssoft, cbusy, csoft)]
 
 

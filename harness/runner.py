@@ -33,7 +33,8 @@ import sys
 import time
 from dataclasses import replace
 
-from experiments import CEILINGS, DEFAULT, EXP_BY_NAME, EXPERIMENTS, GROUPS, MODELS, PEERS, QUICK, WARMUP_CONNS_PER_S
+from experiments import CEILINGS, DEFAULT, EXP_BY_NAME, EXPERIMENTS, GROUPS, MODELS, PEERS, QUICK, SATURATED, \
+    WARMUP_CONNS_PER_S
 from meta import run_cmd, write_meta, write_model_sizes
 import remote
 from point import ROOT, Point, Runner, fd_limit, model_binary, warmup_for
@@ -42,6 +43,8 @@ from runs import COLUMNS, CPU_COLUMNS, FAILURE_COLUMNS, SYSCALL_COLUMNS
 from sampling import cpuset_format, cpuset_parse
 
 OVERHEAD_GUESS_S = 0.2   # start, ready line, stop, per point (refined while running)
+URING_CLIENT_MAX_CONNS = 8192   # above: loadgen's epoll loop (--io uring saw more timeouts at 16384
+                                # than epoll on a loaded machine; not yet understood)
 
 
 # ---------------------------------------------------------------- plan
@@ -54,7 +57,9 @@ def plan(args, experiments):
     names = {e.name for e in experiments}
     for exp in experiments:
         levels = args.conns or (exp.quick_levels if args.quick else exp.levels)
-        setups = [s for s in exp.setups if s.model in args.models and s.stand_in not in names]
+        rates = (exp.quick_rates if args.quick else exp.rates) or [0]
+        setups = [s for s in exp.setups if s.model in args.models and s.stand_in not in names
+                  and (s.quick or not args.quick)]
         for label, (_, base) in getattr(args, "extra_models", {}).items():
             setups += [replace(s, model=label) for s in exp.setups if s.model == base]
         for rep in range(1, args.reps + 1):
@@ -62,16 +67,45 @@ def plan(args, experiments):
                 client = setup.client or args.client
                 if exp.proto != "http" and client == "wrk":
                     client = "loadgen"          # wrk speaks HTTP only
-                for level in (lv for lv in levels if lv not in setup.skip_levels):
-                    p = Point(exp, setup, level, rep,
-                              all_cpus if setup.cpus == "all" else cpuset_format(server_cpus),
-                              cpuset_format(client_cpus), client)
-                    if exp.keepalive:
-                        limit = min(CEILINGS.get(setup.model, fd_limit() - 100), fd_limit() - 100)
-                        if level > limit:
-                            p.ceiling = limit
-                    points.append(p)
+                if client == "loadgen-uring" and not getattr(args, "uring_ok", True):
+                    client = "loadgen"          # io_uring refused here (said once at the start)
+                for level in ([c for c in setup.conns if not args.conns or c in args.conns] or
+                              ([] if setup.conns else levels)):
+                    if level in setup.skip_levels:
+                        continue
+                    for rate in setup.rates or rates:
+                        cl = client
+                        if rate and cl == "wrk":
+                            cl = "loadgen-uring" if getattr(args, "uring_ok", True) else "loadgen"
+                        if cl == "loadgen-uring" and level > URING_CLIENT_MAX_CONNS:
+                            cl = "loadgen"
+                        p = Point(exp, setup, level, rep,
+                                  all_cpus if setup.cpus == "all" else cpuset_format(server_cpus),
+                                  cpuset_format(client_cpus), cl, rate=rate)
+                        if exp.keepalive:
+                            limit = min(CEILINGS.get(setup.model, fd_limit() - 100), fd_limit() - 100)
+                            if level > limit:
+                                p.ceiling = limit
+                        points.append(p)
     return points
+
+
+def curve_key(p):
+    """The open-loop curve a point belongs to: a saturated point ends it for that repetition."""
+    return (p.exp.name, p.setup.model, p.setup.variant, p.setup.cpus, p.level, p.rep)
+
+
+def saturated(p, row):
+    """An open-loop point that did not get its offered load through: achieved under
+    SATURATED of it, errors, or no result at all."""
+    if not p.rate or p.ceiling:
+        return False
+    try:
+        rps = float(row["rps"])
+    except ValueError:
+        return True
+    errs = sum(int(row[c] or 0) for c in COLUMNS if c.startswith("err_"))
+    return errs > 0 or rps < SATURATED * p.rate
 
 
 def point_seconds(p, args, overhead):
@@ -113,14 +147,26 @@ def describe():
             t += "@all" if s.cpus == "all" else ""
             t += f"[{s.client}]" if s.client else ""
             t += f"<{s.stand_in}" if s.stand_in else ""
+            t += f"{{c={','.join(map(str, s.conns))}}}" if s.conns else ""
+            t += f"{{R={','.join(str(r) if r else 'closed' for r in s.rates)}}}" if s.rates else ""
+            t += "" if s.quick else "{not quick}"
             setups.append(t)
         lines.append(f"              setups: {' '.join(setups)}")
         what = f"slow clients K (beside {e.normal_conns} normal connections)" if e.normal_conns else "conns"
         lines.append(f"              {what}: {','.join(map(str, e.levels))}   quick: {','.join(map(str, e.quick_levels))}"
                      f"   server flags: {' '.join(e.server_flags) or '-'}")
+        if e.rates:
+            lines.append(f"              open loop, offered loads (-R): {','.join(map(str, e.rates))}"
+                         f"   quick: {','.join(map(str, e.quick_rates or e.rates))};"
+                         f" a point under {SATURATED:.0%} of its load, or with errors, ends its curve")
     lines.append(f"models: {' '.join(MODELS)}")
     lines.append(f"peers (harness/peers/, production servers behind the same command line): {' '.join(PEERS)}")
-    lines.append("setup<exp: not run when exp is in the same sweep, whose points of it stand in")
+    lines.append("setup<exp: not run when exp is in the same sweep, whose points of it stand in;"
+                 " {c=...}: only those levels; {R=...}: only those offered loads (closed: closed loop);"
+                 " [client]: that client always")
+    lines.append("clients: loadgen-uring (bin/loadgen --io uring, the default, up to"
+                 f" {URING_CLIENT_MAX_CONNS} connections; above, loadgen), loadgen (its epoll loop), wrk"
+                 " (--client); open-loop points always loadgen")
     lines.append("experiment groups: " + ", ".join(f"{g} = {','.join(v)}" for g, v in GROUPS.items()))
     lines.append("ceilings (keep-alive levels above are marked, not run): "
                  + ", ".join(f"{m} {c}" for m, c in CEILINGS.items()))
@@ -135,6 +181,7 @@ def describe():
         a.quick, a.conns, a.reps = quick, None, QUICK["reps"] if quick else DEFAULT['reps']
         a.models, a.client = MODELS + list(PEERS), "loadgen"
         a.server_cpus, a.client_cpus = "0", "1"
+        a.uring_ok = True
         a.duration = (QUICK if quick else DEFAULT)["duration_s"]
         a.warmup = (QUICK if quick else DEFAULT)["warmup_s"]
         pts = plan(a, EXPERIMENTS)
@@ -162,8 +209,12 @@ def parse_args(argv):
     ap.add_argument("--warmup", type=float, help=f"warm-up seconds before measuring (default {DEFAULT['warmup_s']:g},"
                                                  f" quick {QUICK['warmup_s']:g}), plus 1 s per"
                                                  f" {WARMUP_CONNS_PER_S} connections")
-    ap.add_argument("--client", choices=["loadgen", "wrk"], default="loadgen",
-                    help="client for HTTP points (daytime always uses loadgen)")
+    ap.add_argument("--client", choices=["loadgen-uring", "loadgen", "wrk"], default="loadgen-uring",
+                    help="client for HTTP points: loadgen-uring (bin/loadgen --io uring, the default: the"
+                         " cheapest client a request, so fewer points are client-bound; loadgen where this"
+                         " kernel refuses io_uring, said at the start), loadgen (its epoll loop) or wrk;"
+                         " daytime always uses loadgen, open-loop points (-R) loadgen-uring; setups that name"
+                         " their client keep it (crosscheck, think)")
     ap.add_argument("--server-cpus", default="0", help="CPUs for the server (taskset list, default 0)")
     ap.add_argument("--client-cpus", default="1", help="CPUs for the client (default 1)")
     ap.add_argument("--out", help="result folder (default results/<UTC time>_<name>; results/latest is only"
@@ -208,6 +259,13 @@ def parse_args(argv):
         args.duration = (QUICK if args.quick else DEFAULT)["duration_s"]
     if args.warmup is None:
         args.warmup = (QUICK if args.quick else DEFAULT)["warmup_s"]
+    # Remote client hosts are not probed for io_uring: they run loadgen's epoll loop.
+    args.uring_ok = not remote.wanted(args) and uring_ok(args.bin)
+    if not args.uring_ok and args.client == "loadgen-uring":
+        print("run_all.sh: " + ("clients on other hosts: loadgen's epoll loop" if remote.wanted(args) else
+              "loadgen --io uring refused here (io_uring blocked): the client is loadgen's epoll loop"),
+              file=sys.stderr)
+        args.client = "loadgen"
     if args.reps < 1 or args.duration <= 0 or args.warmup < 0:
         ap.error("--reps >= 1, --duration > 0 and --warmup >= 0, please")
     if args.client_hosts and not args.server_host:
@@ -224,6 +282,16 @@ def parse_args(argv):
     return args
 
 
+def uring_ok(bin_dir):
+    """Whether bin/loadgen --io uring runs here (a kernel or container may refuse io_uring: exit 2)."""
+    lg = os.path.join(bin_dir, "loadgen")
+    if not os.access(lg, os.X_OK):
+        return True                     # preflight says it is missing
+    r = subprocess.run([lg, "--io", "uring", "--requests", "1", "--timeout", "100", "http://127.0.0.1:1/"],
+                       stdin=subprocess.DEVNULL, capture_output=True, timeout=10)
+    return r.returncode == 0
+
+
 def preflight(args, points):
     """Everything the sweep needs, checked before the first point."""
     missing = []
@@ -232,7 +300,7 @@ def preflight(args, points):
         if not os.access(model_binary(args, m), os.X_OK):
             missing.append(model_binary(args, m))
     clients = {p.client for p in points if not p.ceiling}
-    if "loadgen" in clients and not os.access(os.path.join(args.bin, "loadgen"), os.X_OK):
+    if any(c.startswith("loadgen") for c in clients) and not os.access(os.path.join(args.bin, "loadgen"), os.X_OK):
         missing.append(f"{args.bin}/loadgen")
     if "wrk" in clients:
         if not shutil.which("wrk"):
@@ -376,8 +444,13 @@ def main(argv):
     t_sweep = time.monotonic()
     done_runs, spent_runs = 0, 0.0
     code = 0
+    ended = {}                          # curve_key -> the offered load that saturated it
     try:
         for i, p in enumerate(points, 1):
+            if p.rate and curve_key(p) in ended:
+                print(f"[{i:3d}/{len(points)}] {p.label()}: skipped, the curve ended at R={ended[curve_key(p)]}"
+                      " (saturated)", flush=True)
+                continue
             t0 = time.monotonic()
             row = runner.measure(p)
             writer.writerow(row)
@@ -399,6 +472,9 @@ def main(argv):
                 overhead = max(0.0, spent_runs / done_runs)
             left = sum(point_seconds(q, args, overhead) for q in points[i:])
             result = f"FAILED: {runner.failure}" if runner.failure else summary(row)
+            if saturated(p, row):
+                ended[curve_key(p)] = p.rate
+                result += " SATURATED"
             print(f"[{i:3d}/{len(points)}] {p.label()}: {result}  ({took:.1f} s, ETA {fmt_duration(left)})",
                   flush=True)
     except KeyboardInterrupt:

@@ -168,12 +168,26 @@ def level_of(row):
     return int(row["conns"])
 
 
+def rate_variant(variant, row):
+    """An open-loop row's variant carries its offered load, so that each load is a point of its
+    own: 'half' at -R 30000 -> 'half@R30000' (closed-loop rows: the variant as it is)."""
+    rate = num(row, "rate_rps")
+    return f"{variant}@R{rate:.0f}" if rate else variant
+
+
+def split_rate(variant):
+    """'off-batch@R30000' -> ('off-batch', 30000); 'pool' -> ('pool', 0)."""
+    v, _, r = variant.partition("@R")
+    return v, int(r) if r.isdigit() else 0
+
+
 def aggregate(rows):
-    """{(experiment, model, variant, server_cpus, client, conns): Point}, in first-seen order."""
+    """{(experiment, model, variant, server_cpus, client, conns): Point}, in first-seen order;
+    open-loop rows apart per offered load (rate_variant)."""
     groups = {}
     for row in rows:
-        key = (row["experiment"], row["model"], base_variant(row["variant"]), row["server_cpus"],
-               row["client"], level_of(row))
+        key = (row["experiment"], row["model"], rate_variant(base_variant(row["variant"]), row),
+               row["server_cpus"], row["client"], level_of(row))
         g = groups.get(key)
         if g is None:
             g = groups[key] = Point(*key)

@@ -40,6 +40,7 @@ class Verdict:
     verdict: str        # one of VERDICTS
     figure: str         # the figure that decides it, from the run
     section: str = ""   # filled in from the module that gave it
+    extends: bool = False   # adds its figure to the claim's row another section decides (cost: equal load)
 
 
 def anchor(markdown):
@@ -54,14 +55,20 @@ def anchor(markdown):
 
 def collect(run, modules):
     """{claim key: Verdict} from every module's verdicts(run)."""
-    got = {}
+    got, extra = {}, []
     for m in modules:
         fn = getattr(m, "verdicts", None)
         for v in (fn(run) if fn else []):
             if v.verdict not in VERDICTS:
                 raise ValueError(f"{m.__name__}: verdict {v.verdict!r} for {v.claim} is not one of {VERDICTS}")
             v.section = v.section or m.NAME
-            got[v.claim] = v
+            if v.extends:
+                extra.append(v)
+            else:
+                got[v.claim] = v
+    for v in extra:
+        if v.claim in got:
+            got[v.claim].figure += f" {v.figure} ([{v.section}])"
     return got
 
 

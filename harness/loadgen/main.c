@@ -3,7 +3,8 @@
  * wrk's -c -t -d, plus an open loop (-R, coordinated omission corrected), a new
  * connection per request (--close), daytime://, a warmup, per-request timeouts,
  * response validation with errors counted by kind, and a runs.csv row (--csv).
- * Threads each run an epoll loop over their share of the connections (worker.c).
+ * Threads each run an epoll loop over their share of the connections (worker.c),
+ * or with --io uring an io_uring loop (uring_worker.c).
  * main resolves the target, builds the one request every connection sends,
  * starts the threads, then only waits: for the warmup to end (it resets the
  * counters), for -d, for SIGINT/SIGTERM (stop early, report what was measured,
@@ -295,19 +296,38 @@ static double cpu_seconds(void)
 	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
+static const struct worker_ops epoll_worker_ops = {
+    worker_create, worker_start,  worker_join,    worker_stats,
+    worker_conn_requests, worker_opened, worker_destroy,
+};
+static const struct worker_ops *ops = &epoll_worker_ops; /* --io */
+
+/* --io uring where the kernel refuses io_uring: say so and exit 2 (no fallback:
+ * a run must be the client it says it is). */
+static void io_select(const struct opts *o)
+{
+	if (o->io != IO_URING)
+		return;
+	int rc = uring_worker_probe();
+	if (rc < 0)
+		die_usage("--io uring: io_uring refused here (%s%s); use --io epoll", strerror(-rc),
+			  rc == -EPERM || rc == -ENOSYS ? ": seccomp or kernel.io_uring_disabled" : "");
+	ops = &uring_worker_ops;
+}
+
 static struct worker **workers_start(const struct opts *o, struct shared *sh)
 {
 	struct worker **ws = calloc((size_t)o->threads, sizeof(*ws));
 	int first = 0;
 	for (int t = 0; ws && t < o->threads; t++) {
 		int n = o->conns / o->threads + (t < o->conns % o->threads);
-		ws[t] = worker_create(sh, t, first, n);
+		ws[t] = ops->create(sh, t, first, n);
 		if (!ws[t])
 			die_usage("cannot set up thread %d: %s", t, strerror(errno));
 		first += n;
 	}
 	for (int t = 0; ws && t < o->threads; t++)
-		if (worker_start(ws[t]) != 0)
+		if (ops->start(ws[t]) != 0)
 			die_usage("cannot start thread %d", t);
 	if (!ws)
 		die_usage("out of memory");
@@ -345,18 +365,18 @@ static void workers_finish(const struct opts *o, struct worker **ws, struct run_
 		die_usage("out of memory");
 	for (int t = 0, first = 0; t < o->threads; t++) {
 		uint64_t all_open_ns;
-		worker_join(ws[t]);
-		r->conns_opened += worker_opened(ws[t], &all_open_ns);
+		ops->join(ws[t]);
+		r->conns_opened += ops->opened(ws[t], &all_open_ns);
 		if (all_open_ns == 0 || r->open_s < 0)
 			r->open_s = -1.0;
 		else if ((double)(all_open_ns - launch_ns) / 1e9 > r->open_s)
 			r->open_s = (double)(all_open_ns - launch_ns) / 1e9;
 		if (r->measured) {
-			stats_merge(&r->total, worker_stats(ws[t]));
-			worker_conn_requests(ws[t], r->conn_requests + first);
+			stats_merge(&r->total, ops->stats(ws[t]));
+			ops->conn_requests(ws[t], r->conn_requests + first);
 		}
 		first += o->conns / o->threads + (t < o->conns % o->threads);
-		worker_destroy(ws[t]);
+		ops->destroy(ws[t]);
 	}
 	free(ws);
 }
@@ -414,6 +434,7 @@ int main(int argc, char **argv)
 	if (o.merge)
 		return merge_main(&o);
 	hist_out_check(&o);
+	io_select(&o);
 	fds_ensure(&o);
 	shared_setup(&o, &sh);
 	signal(SIGPIPE, SIG_IGN);

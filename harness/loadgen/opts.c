@@ -58,6 +58,9 @@ static const char usage_text[] =
     "                        fairness describe the -c normal connections only; the summary\n"
     "                        says of the slow ones how many were served, closed by the\n"
     "                        server and still open at the end (CSV slow_conns = K)\n"
+    "      --io epoll|uring  the threads' loop: epoll and send/recv (default), or io_uring\n"
+    "                        (batched submission, multishot receive, provided buffers;\n"
+    "                        where io_uring is refused, one line and exit 2)\n"
     "  -H, --header 'K: V'   add a request header (repeatable)\n"
     "      --csv             print the runs.csv header and one row on stdout\n"
     "  -h, --help            this text\n"
@@ -87,6 +90,7 @@ enum {
 	OPT_MERGE,
 	OPT_PIPELINE,
 	OPT_SLOW,
+	OPT_IO,
 };
 
 static const struct option long_opts[] = {
@@ -108,6 +112,7 @@ static const struct option long_opts[] = {
     {"merge", no_argument, 0, OPT_MERGE},
     {"pipeline", required_argument, 0, OPT_PIPELINE},
     {"slow", required_argument, 0, OPT_SLOW},
+    {"io", required_argument, 0, OPT_IO},
     {0, 0, 0, 0},
 };
 
@@ -382,6 +387,11 @@ static void opts_apply(struct opts *o, int c, const char *arg, int *duration_set
 		o->pipeline_text = arg;
 		break;
 	case OPT_SLOW: parse_slow(o, arg); break;
+	case OPT_IO:
+		if (strcmp(arg, "epoll") != 0 && strcmp(arg, "uring") != 0)
+			usage_fail("--io: bad value '%s': expected epoll or uring%s", arg, "");
+		o->io = strcmp(arg, "uring") == 0 ? IO_URING : IO_EPOLL;
+		break;
 	default: break;
 	}
 }

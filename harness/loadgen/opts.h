@@ -7,6 +7,7 @@
 #define OPTS_MAX_HEADERS 32
 
 enum proto { PROTO_HTTP, PROTO_DAYTIME };
+enum io_kind { IO_EPOLL, IO_URING };
 
 /* --slow K:MODE[:ARG]: what the K slow connections do (slow.c). */
 enum slow_mode { SLOW_NONE, SLOW_HEAD, SLOW_IDLE, SLOW_READ };
@@ -36,6 +37,7 @@ struct opts {
 	const char *headers[OPTS_MAX_HEADERS]; /* -H, as given */
 	int n_headers;
 	enum proto proto;
+	enum io_kind io;       /* --io epoll|uring */
 	const char *url;
 	char host[256];
 	char port[8];

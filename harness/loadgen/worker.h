@@ -55,4 +55,19 @@ void worker_conn_requests(const struct worker *w, uint64_t *out);
 int worker_opened(const struct worker *w, uint64_t *all_open_ns);
 void worker_destroy(struct worker *w);
 
+/* The same seven calls for either loop (--io): worker.c's epoll loop, or
+ * uring_worker.c's io_uring loop (which has its own struct worker). */
+struct worker_ops {
+	struct worker *(*create)(struct shared *sh, int id, int first_conn, int n_conns);
+	int (*start)(struct worker *w);
+	void (*join)(struct worker *w);
+	const struct stats *(*stats)(const struct worker *w);
+	void (*conn_requests)(const struct worker *w, uint64_t *out);
+	int (*opened)(const struct worker *w, uint64_t *all_open_ns);
+	void (*destroy)(struct worker *w);
+};
+extern const struct worker_ops uring_worker_ops;
+/* 0 where this process may have an io_uring; else -errno (EPERM, ENOSYS). */
+int uring_worker_probe(void);
+
 #endif

@@ -20,6 +20,7 @@ from sections import peers
 from sections import readiness
 from sections import think
 from sections import slowclients
+from sections import cost
 
 SECTIONS = [
     seda,
@@ -31,4 +32,5 @@ SECTIONS = [
     readiness,
     think,
     slowclients,
+    cost,
 ]

@@ -3,6 +3,7 @@ backends): requests/s, server CPU and system calls per request; the plot and the
 against issue 9's goal."""
 
 import runs
+from experiments import ABLATION_VARIANTS, HALF_LOAD_RPS, URING_OFF
 from sampling import cpuset_parse
 from plot_lib import Figure, color, conns_axis, fmt
 from report_lib import cell_rps, compare, conns_words, f_num, images, lab, table
@@ -32,8 +33,13 @@ def syscalls(counts, p, what=""):
         "syscalls_per_req" + what)
 
 
+def main_setups(setups):
+    """The setups of the main comparison: not the ablation's (experiments.ABLATION)."""
+    return [s for s in setups if runs.split_rate(s[1])[0] not in ABLATION_VARIANTS]
+
+
 def plot(folder, points, terms):
-    setups = runs.setups(points, NAME)
+    setups = main_setups(runs.setups(points, NAME))
     if not setups:
         return []
     counts, cpu = runs.load_syscalls(folder), runs.load_cpu(folder)
@@ -75,7 +81,7 @@ def ratio(a, b):
 
 
 def section(run, made):
-    setups = run.setups(NAME)
+    setups = main_setups(run.setups(NAME))
     if not setups:
         return ""
     counts = runs.load_syscalls(run.folder)
@@ -114,7 +120,57 @@ def section(run, made):
         out.append("System calls not counted where the column is empty: " + "; ".join(sorted(notes)) + ".")
         out.append("")
     out.append(verdict(run, counts))
+    out += ablation(run, counts)
     return "\n".join(out)
+
+
+ABLATION_ROWS = [("uring (everything on)", "uring", "", "half")] + \
+    [(f"uring --uring-off {f}", "uring", f"off-{f}", f"off-{f}") for f in URING_OFF] + \
+    [(f"uring --min-wait-us {v[7:]}", "uring", v, v) for v in sorted(ABLATION_VARIANTS) if v.startswith("minwait")] + \
+    [("epoll (for reference)", "epoll", "", "half")]
+
+
+def ablation_cells(run, counts, p, base):
+    """System calls, server CPU busy µs (and against uring's), p99 of one point; dashes when absent."""
+    if not (p and p.reps):
+        return ["–", "–", "–"]
+    cpu, b = run.cpu_per_req(p), run.cpu_per_req(base) if base and base.reps else None
+    sc = syscalls(counts, p)
+    cpu_cell = "–" if cpu is None else f"{cpu:.1f} [{f_num(p.get('srv_cpu_us_per_req', 'lo'), 1)}–" \
+        f"{f_num(p.get('srv_cpu_us_per_req', 'hi'), 1)}]" + (f" ({cpu / b:.2f}x)" if b else "")
+    p99 = p.get("lat_p99_us")
+    late = "" if not p.variant.count("@R") or (p.get("rps") or 0) >= 0.97 * HALF_LOAD_RPS else " sat."
+    return ["–" if sc is None else f"{sc:.3f}", cpu_cell + (" ★" if p.client_bound else ""),
+            ("–" if p99 is None else f"{p99 / 1000:.2f} ms") + late]
+
+
+def ablation(run, counts):
+    """uring's features turned off one at a time (--uring-off), and the kernel's min-wait, at 1,000
+    connections saturated (closed loop) and at a fixed half load (-R HALF_LOAD_RPS)."""
+    half = f"@R{HALF_LOAD_RPS}"
+    found = lambda m, v: run.find(NAME, m, v)
+    point = lambda s: run.at(NAME, s, GOAL_CONNS) if s else None
+    base_sat, base_half = point(found("uring", "")), point(found("uring", "half" + half))
+    rows = []
+    for name, model, sat_v, half_v in ABLATION_ROWS:
+        ps, ph = point(found(model, sat_v)), point(found(model, half_v + half))
+        if not ((ps and ps.reps) or (ph and ph.reps)):
+            continue
+        rows.append([name, f_num(ps.get("rps"), 0) if ps and ps.reps else "–"] +
+                    ablation_cells(run, counts, ps, base_sat) + ablation_cells(run, counts, ph, base_half))
+    if not rows:
+        return []
+    return ["", "### uring one feature at a time", "",
+            f"Each of uring's features turned off in turn (`--uring-off`), and the kernel's min-wait"
+            f" (`--min-wait-us`), at {conns_words(GOAL_CONNS)}: closed loop (the server saturated), and at a"
+            f" fixed {HALF_LOAD_RPS:,} requests/s (about half of its capacity on one CPU of the reference"
+            " machine). System calls per request from `perf stat -e raw_syscalls:sys_enter` on the server;"
+            " CPU: the server CPU's busy µs per request, softirq included, median [min–max] (and against"
+            " uring with everything on); p99 latency (at the fixed load from each request's intended send"
+            " time; sat.: the load was not sustained). Medians of the repetitions; ★ client-bound.", "",
+            table(["setup", "requests/s (saturated)", "syscalls/req", "CPU µs/req", "p99",
+                   f"syscalls/req at {HALF_LOAD_RPS // 1000}k/s", f"CPU µs/req at {HALF_LOAD_RPS // 1000}k/s",
+                   f"p99 at {HALF_LOAD_RPS // 1000}k/s"], rows)]
 
 
 def verdict(run, counts):

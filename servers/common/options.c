@@ -29,6 +29,8 @@ enum {
 	OPT_BLOCK_US,
 	OPT_QUIET,
 	OPT_BACKEND,
+	OPT_URING_OFF,
+	OPT_MIN_WAIT_US,
 };
 
 static const struct option long_opts[] = {
@@ -44,6 +46,8 @@ static const struct option long_opts[] = {
     {"block-us", required_argument, NULL, OPT_BLOCK_US},
     {"quiet", no_argument, NULL, OPT_QUIET},
     {"backend", required_argument, NULL, OPT_BACKEND},
+    {"uring-off", required_argument, NULL, OPT_URING_OFF},
+    {"min-wait-us", required_argument, NULL, OPT_MIN_WAIT_US},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -77,6 +81,30 @@ static int parse_int(const char *flag, const char *s, long lo, long hi, int *out
 	return OPTIONS_OK;
 }
 
+static const char *const uring_off_names[] = {"batch", "multishot", "bufring", "defer", "fixed"};
+
+/* --uring-off LIST: a comma list of uring_off_names into URING_OFF_* bits. */
+static int parse_uring_off(const char *s, unsigned *out, char *err, size_t n)
+{
+	*out = 0;
+	for (const char *p = s;; p++) {
+		size_t len = strcspn(p, ",");
+		unsigned bit = 0;
+		for (unsigned i = 0; i < sizeof uring_off_names / sizeof uring_off_names[0]; i++)
+			if (len == strlen(uring_off_names[i]) && strncmp(p, uring_off_names[i], len) == 0)
+				bit = 1u << i;
+		if (!bit)
+			return bad(err, n,
+				   "--uring-off: '%.*s' is not one of batch, multishot, bufring, "
+				   "defer, fixed",
+				   (int)len, p);
+		*out |= bit;
+		p += len;
+		if (!*p)
+			return OPTIONS_OK;
+	}
+}
+
 static void print_help(const struct model_info *m, const struct server_opts *o, const char *prog)
 {
 	printf("%s - %s\n\n", m->name, m->summary);
@@ -108,6 +136,15 @@ static void print_help(const struct model_info *m, const struct server_opts *o, 
 	printf("  --quiet            no informational logging on stderr\n");
 	if (m->backends)
 		printf("  --backend B        %s\n", m->backends);
+	if (m->uring_knobs)
+		printf("  --uring-off LIST   turn features off, for the ablation (comma list):\n"
+		       "                     batch (one io_uring_enter per operation), multishot\n"
+		       "                     (single-shot receives), bufring (a buffer per connection;\n"
+		       "                     implies multishot), defer (no SINGLE_ISSUER|DEFER_TASKRUN),\n"
+		       "                     fixed (no registered files)\n"
+		       "  --min-wait-us N    once a completion has arrived, let the wait gather more for\n"
+		       "                     up to N us (the kernel's min-wait, Linux >= 6.12; said and\n"
+		       "                     ignored where the kernel lacks it; default 0)\n");
 	printf("  -h, --help         this help\n");
 	if (m->extra_help)
 		printf("\n%s\n", m->extra_help);
@@ -168,6 +205,16 @@ static int apply_opt(int c, char *arg, const char *flag, const struct model_info
 			return bad(err, n, "--backend: %s has only one backend", m->name);
 		o->backend = arg;
 		return OPTIONS_OK;
+	case OPT_URING_OFF:
+		if (!m->uring_knobs)
+			return bad(err, n, "--uring-off: unknown option for %s (only uring has it)",
+				   m->name);
+		return parse_uring_off(arg, &o->uring_off, err, n);
+	case OPT_MIN_WAIT_US:
+		if (!m->uring_knobs)
+			return bad(err, n, "--min-wait-us: unknown option for %s (only uring has it)",
+				   m->name);
+		return parse_int("--min-wait-us", arg, 0, 1000000, &o->min_wait_us, err, n);
 	case 'h': return OPTIONS_HELP;
 	case ':': return bad(err, n, "%s: missing value", flag);
 	default: return bad(err, n, "%s: unknown option (see --help)", flag);

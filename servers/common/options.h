@@ -27,6 +27,17 @@ struct server_opts {
 	int quiet;           /* --quiet: no per-connection logging */
 	int force_close;     /* set by a model (iterative): always Connection: close */
 	const char *backend; /* --backend NAME (models that have several; NULL = default) */
+	unsigned uring_off;  /* --uring-off LIST: URING_OFF_* bits (models with uring_knobs) */
+	int min_wait_us;     /* --min-wait-us N (models with uring_knobs; 0 = none) */
+};
+
+/* --uring-off's features, for the ablation (uring's --help says what each is). */
+enum {
+	URING_OFF_BATCH = 1,     /* one io_uring_enter per operation, not one per loop turn */
+	URING_OFF_MULTISHOT = 2, /* a single-shot receive re-armed after each completion */
+	URING_OFF_BUFRING = 4,   /* a buffer per connection, not the provided-buffer ring */
+	URING_OFF_DEFER = 8,     /* no SINGLE_ISSUER | DEFER_TASKRUN */
+	URING_OFF_FIXED = 16,    /* no registered files */
 };
 
 /* What a model tells the parser about itself. */
@@ -40,6 +51,7 @@ struct model_info {
 	int max_conns_limit;    /* hard upper bound for --max-conns, 0 = none */
 	const char *extra_help; /* extra lines for --help (limits, stack size, ...), may be NULL */
 	const char *backends;   /* "io_uring|epoll" if --backend is accepted, else NULL */
+	int uring_knobs;        /* accepts --uring-off LIST and --min-wait-us N (uring) */
 };
 
 /* Parse argv into *o; on error print one line and exit 2; on -h print help and exit 0.

@@ -25,14 +25,22 @@
  *   - --root files read with IORING_OP_READ, so a page-cache miss does not
  *     stall the loop;
  *   - the ring is SINGLE_ISSUER | DEFER_TASKRUN (completion work runs in
- *     our io_uring_enter, in a batch); its fd is registered (kept without a
- *     measurement of its own: one fd lookup per turn, far below the noise,
- *     and it costs nothing); and each connection's socket is a registered
- *     file (slot = fd, two io_uring_register calls per connection), so its
- *     receives and sends skip the fd lookup and reference count (fget was
- *     4% of the profile). Measured, 3 alternating runs at 1000 keep-alive
- *     connections on a loaded machine: with registered files 6.1 us of
- *     server CPU a request (median), without 7.8, epoll 7.6: kept.
+ *     our io_uring_enter, in a batch); its fd is registered; and each
+ *     connection's socket is a registered file (slot = fd, two
+ *     io_uring_register calls per connection), so its receives and sends
+ *     skip the fd lookup and reference count;
+ *   - --min-wait-us N (off by default): one wait gathers completions for up
+ *     to N us once one has arrived (the kernel's min-wait, Linux >= 6.12).
+ * What each buys (--uring-off, the readiness section's ablation table):
+ * 1000 keep-alive connections, closed loop, 3 alternating repetitions,
+ * medians, the server process's CPU a request, on a machine loaded by other
+ * work (the server got ~25% of its CPU; the lead's quiet re-run decides):
+ * everything on 8.5 us and 0.075 system calls a request; batch off (one
+ * io_uring_enter per operation) 13.9 us, 1.08 calls (1.6x: batching is
+ * most of the lead); multishot off 9.8 us (1.15x); bufring off 9.1 (1.07x);
+ * defer off 8.1 and fixed off 8.3 (within the spread, ~1 us: kept, they
+ * cost nothing); --min-wait-us 50: 7.5 us (0.88x, near the spread); epoll
+ * 16.8 us and 2.1 calls. At a fixed 30,000/s the same order.
  *
  * Cost per connection: ~9 KiB (the head buffer), the kernel's socket buffers,
  * a 4 MiB buffer ring per reactor. Limits: the fd limit (--max-conns, 503).
@@ -64,6 +72,7 @@
 #include "net.h"
 #include "options.h"
 #include "server.h"
+#include "uring_setup.h"
 
 #define MODEL      "uring"
 #define SQ_ENTRIES 4096
@@ -81,6 +90,7 @@ enum { RECV_ON = 1, SEND_ON = 2, FILE_ON = 4, IN_CQE = 8, DYING = 16, FIXED = 32
 struct extra { /* c->ev, for a sendmsg of head and large body, allocated when first needed */
 	struct msghdr msg;
 	struct iovec iov[2];
+	char rbuf[BUF_SIZE]; /* --uring-off bufring: this connection's receive buffer */
 };
 
 struct reactor {
@@ -90,11 +100,15 @@ struct reactor {
 	long long paused_until; /* ms; 0 = accepting */
 	struct conn_loop loop;
 	struct io_uring ring;
-	struct io_uring_buf_ring *br;
-	char *bufs;
+	struct uring_bufs bufs;
+	unsigned off;        /* --uring-off: URING_OFF_* */
+	unsigned min_wait_us; /* --min-wait-us, where the kernel has it */
+	int reg_ring;
 };
 
 static void pump(struct reactor *r, struct conn *c);
+static struct extra *extra(struct conn *c);
+static void die(struct reactor *r, struct conn *c);
 
 /* ---- submission: every SQE is prepared here ---- */
 
@@ -107,6 +121,13 @@ static struct io_uring_sqe *sqe_get(struct reactor *r, void *p, enum tag t)
 	}
 	io_uring_sqe_set_data64(sqe, (uint64_t)(uintptr_t)p | t);
 	return sqe;
+}
+
+/* After an SQE is prepared: --uring-off batch hands it over at once. */
+static void sqe_ready(struct reactor *r)
+{
+	if (r->off & URING_OFF_BATCH)
+		io_uring_submit(&r->ring);
 }
 
 /* After io_uring_prep_* (which clears the flags): c's socket as its registered file (slot fd). */
@@ -130,16 +151,32 @@ static void arm_accept(struct reactor *r)
 {
 	io_uring_prep_multishot_accept(sqe_get(r, NULL, T_ACCEPT), r->lfd, NULL, NULL, SOCK_CLOEXEC);
 	r->accept_on = 1;
+	sqe_ready(r);
 }
 
+/* A multishot receive into the buffer ring; or, turned off, a single-shot one
+ * (into the ring, or into the connection's own buffer). */
 static void arm_recv(struct reactor *r, struct conn *c)
 {
+	struct extra *x = r->off & URING_OFF_BUFRING ? extra(c) : NULL;
+	if ((r->off & URING_OFF_BUFRING) && !x) {
+		die(r, c);
+		return;
+	}
 	struct io_uring_sqe *sqe = sqe_get(r, c, T_RECV);
-	io_uring_prep_recv_multishot(sqe, c->fd, NULL, 0, 0);
+	if (x) {
+		io_uring_prep_recv(sqe, c->fd, x->rbuf, BUF_SIZE, 0);
+	} else {
+		if (r->off & URING_OFF_MULTISHOT)
+			io_uring_prep_recv(sqe, c->fd, NULL, 0, 0);
+		else
+			io_uring_prep_recv_multishot(sqe, c->fd, NULL, 0, 0);
+		sqe->flags |= IOSQE_BUFFER_SELECT;
+		sqe->buf_group = BGID;
+	}
 	on_fd(sqe, c);
-	sqe->flags |= IOSQE_BUFFER_SELECT;
-	sqe->buf_group = BGID;
 	c->mask |= RECV_ON;
+	sqe_ready(r);
 }
 
 static struct extra *extra(struct conn *c)
@@ -164,6 +201,7 @@ static void send_out(struct reactor *r, struct conn *c)
 	}
 	on_fd(sqe, c);
 	c->mask |= SEND_ON;
+	sqe_ready(r);
 }
 
 static void read_file(struct reactor *r, struct conn *c)
@@ -171,6 +209,7 @@ static void read_file(struct reactor *r, struct conn *c)
 	io_uring_prep_read(sqe_get(r, c, T_FILE), c->big.file_fd, c->big.body_buf + c->big_off,
 			   (unsigned)(c->big.body_len - c->big_off), c->big_off);
 	c->mask |= FILE_ON;
+	sqe_ready(r);
 }
 
 /* Cancel one operation (c: NULL for the listener's accept), or all on c's fd. */
@@ -182,6 +221,7 @@ static void cancel(struct reactor *r, struct conn *c, enum tag t)
 						    (c->mask & FIXED ? IORING_ASYNC_CANCEL_FD_FIXED : 0));
 	else
 		io_uring_prep_cancel64(sqe, (uint64_t)(uintptr_t)c | t, 0);
+	sqe_ready(r);
 }
 
 /* ---- connections ---- */
@@ -274,24 +314,23 @@ static void on_accept(struct reactor *r, int res, unsigned flags)
 static void on_recv(struct reactor *r, struct conn *c, int res, unsigned flags)
 {
 	unsigned short bid = (unsigned short)(flags >> IORING_CQE_BUFFER_SHIFT);
-	char *buf = flags & IORING_CQE_F_BUFFER ? r->bufs + (size_t)bid * BUF_SIZE : NULL;
+	char *buf = flags & IORING_CQE_F_BUFFER ? uring_bufs_addr(&r->bufs, bid) : NULL;
+	const char *own = r->off & URING_OFF_BUFRING && c->ev ? ((struct extra *)c->ev)->rbuf : NULL;
 	if (!(flags & IORING_CQE_F_MORE))
 		c->mask &= ~RECV_ON;
 	c->mask |= IN_CQE; /* c stays while this runs */
 	if (c->mask & DYING)
 		;
 	else if (res >= 0)
-		feed(r, c, buf, (size_t)res); /* 0: EOF */
+		feed(r, c, buf ? buf : own, (size_t)res); /* 0: EOF */
 	else if (res == -ENOBUFS || res == -ECANCELED) { /* the ring ran dry; or spilled */
 		if (!(c->mask & (SEND_ON | FILE_ON)))
 			pump(r, c); /* re-armed there when it may read again */
 	} else {
 		die(r, c); /* ECONNRESET and the like */
 	}
-	if (buf) { /* parsed (or copied aside): back to the kernel */
-		io_uring_buf_ring_add(r->br, buf, BUF_SIZE, bid, io_uring_buf_ring_mask(NBUFS), 0);
-		io_uring_buf_ring_advance(r->br, 1);
-	}
+	if (buf) /* parsed (or copied aside): back to the kernel */
+		uring_bufs_put(&r->bufs, bid);
 	c->mask &= ~IN_CQE;
 	free_if_done(r, c);
 }
@@ -348,64 +387,38 @@ static void reap(struct reactor *r)
 
 /* ---- the loop ---- */
 
-/* One io_uring_enter: submit everything queued, wait for a completion or wait_ms. */
+/* One io_uring_enter: submit everything queued, wait for a completion or
+ * wait_ms (and with --min-wait-us, for more, up to that long after the first). */
 static void turn(struct reactor *r, int wait_ms)
 {
-	struct io_uring_cqe *cqe;
-	struct __kernel_timespec ts = {.tv_sec = wait_ms / 1000, .tv_nsec = wait_ms % 1000 * 1000000L};
-	int rc = wait_ms < 0 ? io_uring_submit_and_wait(&r->ring, 1)
-			     : io_uring_submit_and_wait_timeout(&r->ring, &cqe, 1, &ts, NULL);
+	int rc = uring_wait(&r->ring, wait_ms < 0 ? -1 : wait_ms * 1000000LL, r->min_wait_us,
+			    CQ_ENTRIES, r->reg_ring);
 	if (rc < 0 && rc != -ETIME && rc != -EINTR && rc != -EBUSY && rc != -EAGAIN)
 		log_fatal("io_uring_enter: %s", strerror(-rc));
 	reap(r);
 }
 
-static int ring_init(struct reactor *r)
-{
-	static const unsigned flags[] = {
-	    IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_CQSIZE,
-	    IORING_SETUP_CQSIZE,
-	};
-	int rc = -EINVAL;
-	for (size_t i = 0; i < sizeof flags / sizeof flags[0] && rc == -EINVAL; i++) {
-		struct io_uring_params p = {.flags = flags[i], .cq_entries = CQ_ENTRIES};
-		rc = io_uring_queue_init_params(SQ_ENTRIES, &r->ring, &p);
-	}
-	return rc;
-}
-
-static int bufs_init(struct reactor *r)
-{
-	size_t len = NBUFS * sizeof(struct io_uring_buf);
-	r->br = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	r->bufs = malloc((size_t)NBUFS * BUF_SIZE);
-	if (r->br == MAP_FAILED || !r->bufs)
-		return -ENOMEM;
-	struct io_uring_buf_reg reg = {.ring_addr = (uintptr_t)r->br, .ring_entries = NBUFS, .bgid = BGID};
-	int rc = io_uring_register_buf_ring(&r->ring, &reg, 0);
-	if (rc < 0)
-		return rc;
-	io_uring_buf_ring_init(r->br);
-	for (int i = 0; i < NBUFS; i++)
-		io_uring_buf_ring_add(r->br, r->bufs + (size_t)i * BUF_SIZE, BUF_SIZE,
-				      (unsigned short)i, io_uring_buf_ring_mask(NBUFS), i);
-	io_uring_buf_ring_advance(r->br, NBUFS);
-	return 0;
-}
-
 static void *reactor_run(void *arg)
 {
 	struct reactor *r = arg;
-	int rc = ring_init(r); /* here: this thread is the ring's single issuer */
+	unsigned features = 0; /* here: this thread is the ring's single issuer */
+	int rc = uring_ring_init(&r->ring, SQ_ENTRIES, CQ_ENTRIES, !(r->off & URING_OFF_DEFER), NULL,
+				 &features);
 	if (rc < 0)
 		log_fatal("io_uring unavailable: io_uring_queue_init: %s", strerror(-rc));
-	if ((rc = bufs_init(r)) < 0)
+	if (!(r->off & URING_OFF_BUFRING) &&
+	    (rc = uring_bufs_init(&r->ring, &r->bufs, NBUFS, BUF_SIZE, BGID)) < 0)
 		log_fatal("io_uring unavailable: provided buffer ring: %s", strerror(-rc));
-	io_uring_register_ring_fd(&r->ring); /* optimisations: ignore a refusal */
-	struct rlimit rl;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (1u << 20) &&
-	    io_uring_register_files_sparse(&r->ring, (unsigned)rl.rlim_cur) == 0)
-		r->nslots = (unsigned)rl.rlim_cur;
+	r->reg_ring = io_uring_register_ring_fd(&r->ring) == 1; /* optimisations: ignore a refusal */
+	if (!(r->off & URING_OFF_FIXED))
+		r->nslots = uring_files_init(&r->ring);
+	r->min_wait_us = (unsigned)r->o->min_wait_us;
+	if (r->min_wait_us && !(features & IORING_FEAT_MIN_TIMEOUT)) {
+		log_warn("--min-wait-us %u: this kernel has no min-wait (IORING_FEAT_MIN_TIMEOUT, "
+			 "Linux >= 6.12): ignored",
+			 r->min_wait_us);
+		r->min_wait_us = 0;
+	}
 	io_uring_prep_poll_add(sqe_get(r, NULL, T_STOP), r->stop_fd, POLLIN);
 	arm_accept(r);
 
@@ -427,8 +440,7 @@ static void *reactor_run(void *arg)
 	for (long long end = now_ms() + 1000; r->dying > 0 && now_ms() < end;)
 		turn(r, 100);
 	io_uring_queue_exit(&r->ring); /* cancels the rest */
-	free(r->bufs);
-	munmap(r->br, NBUFS * sizeof(struct io_uring_buf));
+	uring_bufs_free(&r->bufs);
 	close(r->lfd);
 	return NULL;
 }
@@ -442,6 +454,7 @@ int main(int argc, char **argv)
 	    .workers_default = 1,
 	    .max_conns_default = conn_default_max(0),
 	    .extra_help = "Needs io_uring (Linux >= 6.0): exits 1 where it is refused.",
+	    .uring_knobs = 1,
 	};
 	struct server_opts o;
 	options_parse(argc, argv, &m, &o);
@@ -459,6 +472,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < o.workers; i++) {
 		struct reactor *r = &rs[i];
 		r->o = &o;
+		r->off = o.uring_off | (o.uring_off & URING_OFF_BUFRING ? URING_OFF_MULTISHOT : 0);
 		r->stop_fd = stop_fd;
 		r->lfd = server_listen(&o, o.workers > 1, 0); /* the first resolves -p 0 */
 		conn_loop_init(&r->loop, &o, MODEL);
