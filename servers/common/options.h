@@ -27,7 +27,12 @@ struct server_opts {
 	int quiet;           /* --quiet: no per-connection logging */
 	int force_close;     /* set by a model (iterative): always Connection: close */
 	const char *backend; /* --backend NAME (models that have several; NULL = default) */
+	int pending_reads;   /* iocp-emul --pending-reads N, default 1 */
+	int zero_byte_read;  /* iocp-emul --zero-byte-read */
+	int buffer_budget;   /* iocp-emul --buffer-budget BYTES, 0 = none */
 };
+
+#define OPT_MAX_PENDING_READS 64
 
 /* What a model tells the parser about itself. */
 struct model_info {
@@ -40,6 +45,7 @@ struct model_info {
 	int max_conns_limit;    /* hard upper bound for --max-conns, 0 = none */
 	const char *extra_help; /* extra lines for --help (limits, stack size, ...), may be NULL */
 	const char *backends;   /* "io_uring|epoll" if --backend is accepted, else NULL */
+	int iocp_flags;         /* accepts --pending-reads, --zero-byte-read, --buffer-budget */
 };
 
 /* Parse argv into *o; on error print one line and exit 2; on -h print help and exit 0.
