@@ -42,9 +42,10 @@ struct iocp_port {
 	_Atomic size_t posted, posted_peak; /* bytes held by posted receives */
 	_Atomic long nobufs;
 
-	int nfds; /* descriptor -> key table */
-	_Atomic uintptr_t *keys;
-	_Atomic unsigned char *bound;
+	int nfds;
+	struct { /* per descriptor: associated (1 + key), or 0 */
+		uintptr_t key1;
+	} *fds;
 
 	const struct iocp_backend_ops *be;
 	void *be_state;
@@ -56,36 +57,18 @@ struct iocp_thread {
 	int blocked;
 };
 
-static __thread struct iocp_thread *self;
+static __thread struct iocp_thread self; /* key destructor: leave at exit */
 static pthread_key_t self_key;
 static pthread_once_t self_once = PTHREAD_ONCE_INIT;
 static pthread_condattr_t cond_mono;
 
-static void thread_leave(struct iocp_thread *t);
-
-static void self_destroy(void *p)
-{
-	struct iocp_thread *t = p;
-	thread_leave(t);
-	free(t);
-}
+static void thread_leave(void *t);
 
 static void self_init_once(void)
 {
-	pthread_key_create(&self_key, self_destroy);
+	pthread_key_create(&self_key, thread_leave);
 	pthread_condattr_init(&cond_mono);
 	pthread_condattr_setclock(&cond_mono, CLOCK_MONOTONIC);
-}
-
-static struct iocp_thread *self_get(void)
-{
-	if (!self) {
-		self = calloc(1, sizeof(*self));
-		if (!self)
-			return NULL;
-		pthread_setspecific(self_key, self);
-	}
-	return self;
 }
 
 /* ---- the queue and the release rule (call with port->lock held) ---- */
@@ -142,8 +125,9 @@ static void queue_push(struct iocp_port *p, struct iocp_packet *pk)
 /* ---- threads joining, leaving and blocking ---- */
 
 /* The thread no longer counts where it counted (exit, or moving to another port). */
-static void thread_leave(struct iocp_thread *t)
+static void thread_leave(void *arg)
 {
+	struct iocp_thread *t = arg;
 	struct iocp_port *p = t->port;
 	if (!p)
 		return;
@@ -159,8 +143,8 @@ static void thread_leave(struct iocp_thread *t)
 
 void iocp_block_begin(void)
 {
-	struct iocp_thread *t = self;
-	if (!t || !t->port || !t->counted || t->blocked)
+	struct iocp_thread *t = &self;
+	if (!t->port || !t->counted || t->blocked)
 		return;
 	struct iocp_port *p = t->port;
 	pthread_mutex_lock(&p->lock);
@@ -176,8 +160,8 @@ void iocp_block_begin(void)
  * Windows; the port then releases nobody until the count drops). */
 void iocp_block_end(void)
 {
-	struct iocp_thread *t = self;
-	if (!t || !t->port || !t->blocked)
+	struct iocp_thread *t = &self;
+	if (!t->port || !t->blocked)
 		return;
 	struct iocp_port *p = t->port;
 	pthread_mutex_lock(&p->lock);
@@ -213,15 +197,14 @@ static void waiter_remove(struct iocp_port *p, struct waiter *w)
 int iocp_get(struct iocp_port *p, uint32_t *bytes, uintptr_t *key, struct iocp_overlapped **ov,
 	     int timeout_ms)
 {
-	struct iocp_thread *t = self_get();
+	struct iocp_thread *t = &self;
 	struct iocp_packet pk;
 
 	*ov = NULL;
-	if (!t)
-		return -ENOMEM;
 	if (t->port != p) {
 		thread_leave(t);
 		t->port = p;
+		pthread_setspecific(self_key, t);
 	}
 
 	pthread_mutex_lock(&p->lock);
@@ -337,11 +320,10 @@ static struct iocp_port *port_new(int concurrency, const struct iocp_backend_ops
 	}
 	p->concurrency = concurrency;
 	p->nfds = iocp_nfds();
-	p->keys = calloc(p->nfds, sizeof(*p->keys));
-	p->bound = calloc(p->nfds, sizeof(*p->bound));
+	p->fds = calloc(p->nfds, sizeof(*p->fds));
 	pthread_mutex_init(&p->lock, NULL);
 	p->be = be;
-	if (!p->keys || !p->bound) {
+	if (!p->fds) {
 		snprintf(err, errlen, "out of memory");
 		rc = -ENOMEM;
 		goto fail;
@@ -351,8 +333,7 @@ static struct iocp_port *port_new(int concurrency, const struct iocp_backend_ops
 		goto fail;
 	return p;
 fail:
-	free(p->keys);
-	free(p->bound);
+	free(p->fds);
 	pthread_mutex_destroy(&p->lock);
 	free(p);
 	errno = -rc;
@@ -381,14 +362,13 @@ struct iocp_port *iocp_create_backend(int concurrency, const char *backend, char
 
 void iocp_close(struct iocp_port *p)
 {
-	if (self && self->port == p)
-		self->port = NULL, self->counted = self->blocked = 0;
+	if (self.port == p)
+		self.port = NULL, self.counted = self.blocked = 0;
 
 	p->be->stop(p->be_state);
 	while (p->head)
 		packet_take(&(struct iocp_packet){0}, queue_pop(p));
-	free(p->keys);
-	free(p->bound);
+	free(p->fds);
 	pthread_mutex_destroy(&p->lock);
 	free(p);
 }
@@ -426,8 +406,7 @@ int iocp_associate(struct iocp_port *p, int fd, uintptr_t key)
 	if (fd < 0 || fd >= p->nfds)
 		return -EBADF;
 	p->be->associate(p->be_state, fd);
-	p->keys[fd] = key;
-	p->bound[fd] = 1;
+	p->fds[fd].key1 = 1 + key;
 	return 0;
 }
 
@@ -436,12 +415,12 @@ static int start(struct iocp_port *p, int fd, struct iocp_overlapped *ov, enum i
 {
 	if (!ov)
 		return -EINVAL;
-	if (fd < 0 || fd >= p->nfds || !p->bound[fd])
+	if (fd < 0 || fd >= p->nfds || !p->fds[fd].key1)
 		return -EBADF;
 	ov->res = 0;
 	ov->internal.op = op;
 	ov->internal.fd = fd;
-	ov->internal.key = p->keys[fd];
+	ov->internal.key = p->fds[fd].key1 - 1;
 	ov->internal.next = NULL;
 	p->be->submit(p->be_state, ov);
 	return 0;

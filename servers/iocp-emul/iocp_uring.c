@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -39,9 +40,6 @@ struct uring {
 	struct io_uring ring;
 	pthread_t thread;
 	pthread_mutex_t lock;
-	pthread_cond_t started_cond;
-	int state; /* 0 starting, 1 running, -errno failed */
-	char err[160];
 	struct iocp_overlapped *head, *tail; /* queued by workers, not yet in the SQ */
 	int sleeping;                        /* poller is (about to be) in io_uring_enter */
 	int stop;
@@ -144,17 +142,18 @@ static void reap(struct uring *u)
 	iocp_complete_list(u->port, done.head);
 }
 
+/* The best set-up first; older kernels refuse the newer flags (EINVAL).
+ * R_DISABLED: the poller enables the ring and so becomes its single issuer. */
 static int ring_init(struct uring *u)
 {
-	/* The best setup first; older kernels refuse the newer flags (EINVAL). */
 	static const unsigned flags[] = {
-	    IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_CQSIZE,
-	    IORING_SETUP_CQSIZE,
+	    IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_R_DISABLED,
 	    0,
 	};
 	int rc = -EINVAL;
 	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]) && rc == -EINVAL; i++) {
-		struct io_uring_params prm = {.flags = flags[i], .cq_entries = 4 * RING_ENTRIES};
+		struct io_uring_params prm = {.flags = flags[i] | IORING_SETUP_CQSIZE,
+					      .cq_entries = 4 * RING_ENTRIES};
 		rc = io_uring_queue_init_params(RING_ENTRIES, &u->ring, &prm);
 	}
 	return rc;
@@ -164,20 +163,11 @@ static void *poller(void *arg)
 {
 	struct uring *u = arg;
 	sigset_t all;
-	int rc;
 
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
-	rc = ring_init(u); /* created here: this thread is the ring's single issuer */
-	pthread_mutex_lock(&u->lock);
-	if (rc < 0)
-		snprintf(u->err, sizeof(u->err), "io_uring_queue_init: %s", strerror(-rc));
-	u->state = rc < 0 ? rc : 1;
-	pthread_cond_signal(&u->started_cond);
-	pthread_mutex_unlock(&u->lock);
-	if (rc < 0)
-		return NULL;
-
+	if (u->ring.flags & IORING_SETUP_R_DISABLED) /* (liburing's io_uring_enable_rings) */
+		syscall(__NR_io_uring_register, u->ring.ring_fd, IORING_REGISTER_ENABLE_RINGS, 0, 0);
 	io_uring_register_ring_fd(&u->ring); /* saves the fd lookup of every enter */
 	arm_wake(u);
 	for (;;) {
@@ -193,7 +183,7 @@ static void *poller(void *arg)
 			next = ov->internal.next;
 			queue_op(u, ov);
 		}
-		rc = io_uring_submit_and_wait(&u->ring, 1);
+		int rc = io_uring_submit_and_wait(&u->ring, 1);
 		if (rc < 0 && rc != -EINTR && rc != -EBUSY && rc != -EAGAIN) {
 			fprintf(stderr, "iocp: io_uring_submit_and_wait: %s\n", strerror(-rc));
 			break;
@@ -213,48 +203,33 @@ static void *poller(void *arg)
 static int uring_start(struct iocp_port *port, void **state, char *err, size_t errlen)
 {
 	struct uring *u = calloc(1, sizeof(*u));
-	int rc;
+	int rc = -ENOMEM;
 
-	if (!u) {
+	if (!u || !(u->rx = calloc((size_t)(u->nfds = iocp_nfds()), sizeof(*u->rx)))) {
+		free(u);
 		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
+		return rc;
 	}
 	u->port = port;
-	u->nfds = iocp_nfds();
-	u->rx = calloc((size_t)u->nfds, sizeof(*u->rx));
 	pthread_mutex_init(&u->lock, NULL);
-	pthread_cond_init(&u->started_cond, NULL);
-	u->efd = eventfd(0, EFD_CLOEXEC);
-	if (u->efd < 0 || !u->rx) {
+	if ((rc = ring_init(u)) < 0) {
+		snprintf(err, errlen, "io_uring_queue_init: %s", strerror(-rc));
+	} else if ((u->efd = eventfd(0, EFD_CLOEXEC)) < 0 ||
+		   (errno = pthread_create(&u->thread, NULL, poller, u))) {
 		rc = -errno;
-		snprintf(err, errlen, "eventfd: %s", strerror(errno));
-		goto fail;
+		snprintf(err, errlen, "poller: %s", strerror(errno));
+		if (u->efd >= 0)
+			close(u->efd);
+		io_uring_queue_exit(&u->ring);
 	}
-	rc = -pthread_create(&u->thread, NULL, poller, u);
 	if (rc < 0) {
-		snprintf(err, errlen, "pthread_create: %s", strerror(-rc));
-		goto fail;
-	}
-	pthread_mutex_lock(&u->lock);
-	while (u->state == 0)
-		pthread_cond_wait(&u->started_cond, &u->lock);
-	rc = u->state < 0 ? u->state : 0;
-	pthread_mutex_unlock(&u->lock);
-	if (rc < 0) {
-		pthread_join(u->thread, NULL);
-		snprintf(err, errlen, "%s", u->err);
-		goto fail;
+		pthread_mutex_destroy(&u->lock);
+		free(u->rx);
+		free(u);
+		return rc;
 	}
 	*state = u;
 	return 0;
-fail:
-	if (u->efd >= 0)
-		close(u->efd);
-	pthread_cond_destroy(&u->started_cond);
-	pthread_mutex_destroy(&u->lock);
-	free(u->rx);
-	free(u);
-	return rc;
 }
 
 static void wake(struct uring *u)
@@ -273,7 +248,6 @@ static void uring_stop(void *state)
 	wake(u);
 	pthread_join(u->thread, NULL);
 	close(u->efd);
-	pthread_cond_destroy(&u->started_cond);
 	pthread_mutex_destroy(&u->lock);
 	free(u->rx);
 	free(u);
