@@ -30,6 +30,7 @@ class Setup:
     cpus: str = "default"   # "default": --server-cpus; "all": server and client CPUs together
     client: str = ""        # "" = --client; else forced ("loadgen" or "wrk")
     stand_in: str = ""      # not run when this experiment is in the same sweep: its points stand in
+    client_flags: tuple = ()  # extra loadgen flags (slowclients: iterative's --close)
 
 
 @dataclass
@@ -171,6 +172,31 @@ EXPERIMENTS = [
         ],
         think_by_conns=THINK_BY_CONNS),
 ]
+
+# The hassles experiment (issue 19, the IOCP article's four hassles): iocp-emul on
+# io_uring with 1 and 4 pending reads, zero-byte reads, 1 and 2 workers (and the
+# default, 2 x CPUs), plain and pipelined clients (8 requests in flight), and
+# uring's provided-buffer ring beside it.  Its section reads the posted-buffer
+# bytes from each server's exit line in server-stderr.log.
+PIPE8 = ("--pipeline", "8")
+IOCP_URING = ("--backend", "io_uring") + IOCP_16K
+HASSLES_SETUPS = [
+    Setup("iocp-emul", "r1", IOCP_URING),
+    Setup("iocp-emul", "r4", IOCP_URING + ("--pending-reads", "4")),
+    Setup("iocp-emul", "zero", IOCP_URING + ("--zero-byte-read",)),
+    Setup("iocp-emul", "r1-p8", IOCP_URING, client_flags=PIPE8),
+    Setup("iocp-emul", "r4-p8", IOCP_URING + ("--pending-reads", "4"), client_flags=PIPE8),
+    Setup("iocp-emul", "zero-p8", IOCP_URING + ("--zero-byte-read",), client_flags=PIPE8),
+    Setup("iocp-emul", "w1", IOCP_URING + ("--workers", "1")),
+    Setup("iocp-emul", "w2", IOCP_URING + ("--workers", "2")),
+    Setup("uring", "bufring"),
+    Setup("uring", "bufring-p8", client_flags=PIPE8),
+]
+EXPERIMENTS.append(Experiment(
+    "hassles", "The IOCP article's hassles: pending reads, zero-byte reads, I/O workers (plaintext keep-alive)",
+    "http", "hello", True,
+    [1000, 16384], [1000],
+    HASSLES_SETUPS))
 
 # The peers experiments: the production embodiments of three models, behind the
 # same command line through the wrappers in harness/peers/ (a "model" here is a

@@ -233,6 +233,7 @@ class Runner:
             argv += ["--src-addrs", str(math.ceil(p.level / PORTS_PER_SRC_ADDR))]
         if p.exp.think_by_conns and p.exp.think_by_conns.get(p.level):
             argv += ["--think-ms", str(p.exp.think_by_conns[p.level])]     # the think experiment
+        argv += list(p.setup.client_flags)
         return pinned(p.client_cpus, argv + [url])
 
     def start_server(self, p):

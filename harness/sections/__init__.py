@@ -19,6 +19,7 @@ from sections import crosscheck
 from sections import peers
 from sections import readiness
 from sections import think
+from sections import hassles
 
 SECTIONS = [
     seda,
@@ -29,4 +30,5 @@ SECTIONS = [
     peers,
     readiness,
     think,
+    hassles,
 ]
