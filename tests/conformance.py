@@ -328,8 +328,9 @@ def pipelined_split(ctx):
         time.sleep(0.0005)  # two segments, likely two receives
         c.send(stream[cut:])
         answers("split at byte %d" % cut)
-    c.send_slowly(stream, chunk=1, delay=0)
-    answers("a byte at a time")
+    for rnd in range(30):  # many receives in flight at once: the likeliest to be handled out of order
+        c.send_slowly(stream, chunk=1, delay=0)
+        answers("a byte at a time, round %d" % (rnd + 1))
     c.expect_open()
 
 
