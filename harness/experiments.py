@@ -264,6 +264,29 @@ EXPERIMENTS.append(Experiment(
     slow_setups(),
     server_flags=("--idle-ms", str(SLOW_IDLE_MS)),
     path="/file8k.html", needs_file=True, normal_conns=SLOW_NORMAL_CONNS))
+# The hassles experiment (issue 19, the IOCP article's four hassles): iocp-emul on
+# io_uring with 1 and 4 pending reads, zero-byte reads, 1 and 2 workers (and the
+# default, 2 x CPUs), plain and pipelined clients (8 requests in flight), and
+# uring's provided-buffer ring beside it.  Its section reads the posted-buffer
+# bytes from each server's exit line in server-stderr.log.
+IOCP_URING = ("--backend", "io_uring") + IOCP_16K
+HASSLES_SETUPS = [
+    Setup("iocp-emul", "r1", IOCP_URING),
+    Setup("iocp-emul", "r4", IOCP_URING + ("--pending-reads", "4")),
+    Setup("iocp-emul", "zero", IOCP_URING + ("--zero-byte-read",)),
+    Setup("iocp-emul", "r1-p8", IOCP_URING, pipeline=8),
+    Setup("iocp-emul", "r4-p8", IOCP_URING + ("--pending-reads", "4"), pipeline=8),
+    Setup("iocp-emul", "zero-p8", IOCP_URING + ("--zero-byte-read",), pipeline=8),
+    Setup("iocp-emul", "w1", IOCP_URING + ("--workers", "1")),
+    Setup("iocp-emul", "w2", IOCP_URING + ("--workers", "2")),
+    Setup("uring", "bufring"),
+    Setup("uring", "bufring-p8", pipeline=8),
+]
+EXPERIMENTS.append(Experiment(
+    "hassles", "The IOCP article's hassles: pending reads, zero-byte reads, I/O workers (plaintext keep-alive)",
+    "http", "hello", True,
+    [1000, 16384], [1000],
+    HASSLES_SETUPS))
 
 # The peers experiments: the production embodiments of three models, behind the
 # same command line through the wrappers in harness/peers/ (a "model" here is a

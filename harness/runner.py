@@ -77,8 +77,9 @@ def plan(args, experiments):
                         cl = client
                         if rate and cl == "wrk":
                             cl = "loadgen-uring" if getattr(args, "uring_ok", True) else "loadgen"
-                        if cl == "loadgen-uring" and level > URING_CLIENT_MAX_CONNS:
-                            cl = "loadgen"
+                        if cl == "loadgen-uring" and (level > URING_CLIENT_MAX_CONNS or setup.slow or
+                                                      setup.pipeline > 1):
+                            cl = "loadgen"              # the io_uring loop has no --slow, --pipeline
                         p = Point(exp, setup, level, rep,
                                   all_cpus if setup.cpus == "all" else cpuset_format(server_cpus),
                                   cpuset_format(client_cpus), cl, rate=rate)

@@ -31,6 +31,12 @@ CLAIMS = [
     ("comer", "Comer: an iterative server makes clients wait, with poor performance", "slowclients"),
     ("completion", "Completion beats readiness on Linux: io_uring used as meant (multishot, provided buffers,"
                    " batched submission) serves more than epoll (io_uring-echo-server: about 1.5x)", "readiness"),
+    ("a6-pending-reads", "IOCP article FAQ A6: several pending reads raise the throughput for clients that send"
+                         " in bursts", "hassles"),
+    ("enobufs-zero-byte", "IOCP article 3.6.1: zero-byte reads hold no locked buffer (no WSAENOBUFS), at a cost"
+                          " in throughput", "hassles"),
+    ("a5-one-worker", "IOCP article FAQ A5: on an ordinary computer one I/O worker gives the best performance",
+     "hassles"),
 ]
 
 

@@ -13,7 +13,7 @@ the keep-alive and pipelining cases check that instead for it.
 import os
 import time
 
-from lib import Case, CaseFail, expect, request_bytes, short
+from lib import Case, CaseFail, CaseSkip, expect, request_bytes, short
 
 HELLO = b"Hello, World!"
 
@@ -307,6 +307,33 @@ def pipelined(ctx):
     c.expect_open()
 
 
+def pipelined_split(ctx):
+    """Three pipelined requests split in two at every byte boundary, then sent a
+    byte at a time: several receives (iocp-emul --pending-reads) may each hold a
+    piece, handled by different workers; the answers must come whole, in order."""
+    if is_iterative(ctx):
+        raise CaseSkip("the iterative server answers one request per connection")
+    paths = ["/a.txt", "/sub/x.css", "/index.html"]
+    stream = b"".join(request_bytes("GET", p) for p in paths)
+    c = ctx.conn()
+
+    def answers(how):
+        for i, p in enumerate(paths):
+            r = c.read_response(what="response %d of 3 pipelined requests (%s)" % (i + 1, how))
+            expect(r.status == 200, "200 for pipelined request %d (%s)" % (i + 1, how), r.status)
+            check_bytes(r.body, ctx.fixture.files[p], "%s as response %d of 3 (%s)" % (p, i + 1, how))
+
+    for cut in range(1, len(stream)):
+        c.send(stream[:cut])
+        time.sleep(0.0005)  # two segments, likely two receives
+        c.send(stream[cut:])
+        answers("split at byte %d" % cut)
+    for rnd in range(30):  # many receives in flight at once: the likeliest to be handled out of order
+        c.send_slowly(stream, chunk=1, delay=0)
+        answers("a byte at a time, round %d" % (rnd + 1))
+    c.expect_open()
+
+
 def not_found(ctx):
     r = ctx.get("/no-such-file.txt")
     status_in(r, (404,), "a missing file")
@@ -508,6 +535,8 @@ CASES = [
 
     # --root server
     Case("16 pipelined requests in one write answered in order", pipelined, server="root"),
+    Case("3 pipelined requests split at every byte boundary answered whole and in order",
+         pipelined_split, server="root"),
     Case("404 for a missing file", not_found, server="root"),
     Case("Content-Type text/html for .html", content_type("/index.html", "text/html"), server="root"),
     Case("Content-Type text/plain for .txt", content_type("/a.txt", "text/plain"), server="root"),

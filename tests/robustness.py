@@ -302,6 +302,52 @@ def idle_round(ctx, s, base, n):
         expect(r.status == 200 and r.body == HELLO, "normal GET %d of 20 served 200 beside %d idle connections"
                % (i + 1, n), "%d %s" % (r.status, short(r.body)))
     crowd.close()
+# ---------------------------------------------------------------- iocp-emul's hassles (issue 19)
+
+def exit_figures(s):
+    """key=value figures of the server's exit line ('stopped; ...'), after a clean stop."""
+    rc = s.stop()
+    expect(rc == 0, "exit 0 on SIGTERM", lib.describe_status(rc))
+    lines = [l for l in s.stderr().splitlines() if "stopped;" in l]
+    expect(lines, "an exit line with 'stopped;'", s.stderr_tail())
+    return {k: int(v) for k, v in (w.split("=") for w in lines[-1].split() if "=" in w)}
+
+
+def past_buffer_budget(ctx):
+    """WSAENOBUFS: 20 keep-alive clients, 4 receives of 4 KiB each wanted, a budget of
+    two connections' worth: receives are refused, the server falls back to zero-byte
+    reads and answers everyone, never hangs."""
+    s = ctx.start_default("--pending-reads", "4", "--buffer-budget", "32768")
+    conns = [ctx.conn(s.port) for _ in range(20)]
+    for rnd in range(3):
+        for c in conns:
+            c.send(GET_KEEP)
+        for i, c in enumerate(conns):
+            r = c.read_response(what="round %d, client %d of 20 past the budget" % (rnd + 1, i + 1))
+            expect(r.status == 200, "200 past the buffer budget", r.status)
+    f = exit_figures(s)
+    expect(f.get("nobufs", 0) > 0 and f.get("zero_byte_fallbacks", 0) > 0,
+           "receives refused (nobufs > 0) and zero-byte fallbacks > 0", f)
+    expect(f.get("posted_buffer_peak_bytes", 1 << 30) <= 32768, "at most 32768 bytes posted", f)
+
+
+def resets_with_reads_pending(ctx):
+    """The access violation: clients reset while 4 receives are pending on their
+    connection, with 4 workers, thousands of times; every context must outlive its
+    last completion (ASan: no use-after-free) and be freed (no leak at exit)."""
+    s = ctx.start_default("--pending-reads", "4", "--workers", "4")
+    n = ctx.count(3000, 300)
+    for i in range(n):
+        c = ctx.conn(s.port)
+        if i % 3 == 0:
+            c.send(GET_KEEP)
+        elif i % 3 == 1:
+            c.send(b"GET / HT")
+        c.close(linger0=True)
+        ctx._conns.remove(c)
+    serves_again(ctx, s.port)
+    f = exit_figures(s)
+    expect("posted_buffer_peak_bytes" in f, "the exit line's figures", f)
 
 
 # ---------------------------------------------------------------- processes and threads
@@ -662,6 +708,10 @@ CASES = [
     Case("a client that resets mid-request (SO_LINGER 0)", reset_mid_request, server="plain"),
     Case("a client that resets mid-response (1 MiB file)", reset_mid_response, server="root"),
     Case("a half-sent head is closed after --idle-ms", idle_head),
+    Case("past --buffer-budget receives fail as WSAENOBUFS and the server keeps serving",
+         past_buffer_budget, models=("iocp-emul",)),
+    Case("resets while 4 receives are pending, thousands of times (context lifetime)",
+         resets_with_reads_pending, models=("iocp-emul",)),
     Case("an idle keep-alive connection is closed after --idle-ms", idle_keepalive, exclude=("iterative",)),
     Case("a head dripped a byte every 150 ms is closed ~--idle-ms 500 after its first byte (total deadline)",
          head_deadline_total),

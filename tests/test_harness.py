@@ -610,7 +610,7 @@ def case_starved_marker_and_fairness_lines():
                         if l.startswith("| ") and not l.startswith("| claim")]
         expect(len(verdict_rows) == len(verdicts.CLAIMS), "one verdict row per published claim", len(verdict_rows))
         for claim, verdict in (("SEDA fig. 2", None), ("SEDA fig. 4", "partly"), ("Ousterhout 1995", "not run"),
-                               ("von Behren", "not run"), ("IOCP", "not run"), ("Comer", "not run")):
+                               ("von Behren", "not run"), ("The IOCP rationale", "not run"), ("Comer", "not run")):
             row = [l for l in verdict_rows if claim in l]
             expect(len(row) == 1, f"one verdict row for {claim}", len(row))
             if verdict:

@@ -21,6 +21,7 @@ from sections import readiness
 from sections import think
 from sections import slowclients
 from sections import cost
+from sections import hassles
 
 SECTIONS = [
     seda,
@@ -33,4 +34,5 @@ SECTIONS = [
     think,
     slowclients,
     cost,
+    hassles,
 ]

@@ -26,6 +26,14 @@ def iocp_checks():
         check("concurrent clients all served", h, variant=("--backend", "epoll")),
         check("GET / -> 200 with body", h, variant=("--backend", "io_uring")),
         check("1 MiB to a slow reader", h, variant=("--backend", "io_uring"), quick=False),
+        *[check("3 pipelined requests split at every byte boundary",
+                "package reordering (hassle 2): look at on_receive(): with several receives posted, workers "
+                "handle their completions in any order; keep early ones sorted by sequence number and hand "
+                "the core only c->next_seq", variant=("--backend", b, "--pending-reads", "8", "--workers", "8"),
+                quick=False) for b in ("io_uring", "epoll")],
+        check("resets while 4 receives are pending",
+              "the access violation (hassle 4): look at drive() and release(): a connection may be reused "
+              "only when its last operation has completed (c->inflight == 0)", quick=False),
         check("SIGTERM: exit 0 within 2 s", "look at release_waiters(): shutdown posts one packet per worker; "
               "each must wake one", variant=("--backend", "epoll"), quick=False),
     ]

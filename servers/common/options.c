@@ -31,6 +31,9 @@ enum {
 	OPT_BACKEND,
 	OPT_URING_OFF,
 	OPT_MIN_WAIT_US,
+	OPT_PENDING_READS,
+	OPT_ZERO_BYTE_READ,
+	OPT_BUFFER_BUDGET,
 };
 
 static const struct option long_opts[] = {
@@ -48,6 +51,9 @@ static const struct option long_opts[] = {
     {"backend", required_argument, NULL, OPT_BACKEND},
     {"uring-off", required_argument, NULL, OPT_URING_OFF},
     {"min-wait-us", required_argument, NULL, OPT_MIN_WAIT_US},
+    {"pending-reads", required_argument, NULL, OPT_PENDING_READS},
+    {"zero-byte-read", no_argument, NULL, OPT_ZERO_BYTE_READ},
+    {"buffer-budget", required_argument, NULL, OPT_BUFFER_BUDGET},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -145,6 +151,14 @@ static void print_help(const struct model_info *m, const struct server_opts *o, 
 		       "  --min-wait-us N    once a completion has arrived, let the wait gather more for\n"
 		       "                     up to N us (the kernel's min-wait, Linux >= 6.12; said and\n"
 		       "                     ignored where the kernel lacks it; default 0)\n");
+	if (m->iocp_flags)
+		printf("  --pending-reads N  receives posted per connection (default 1, at most "
+		       "%d), put back in order by sequence numbers\n"
+		       "  --zero-byte-read   post a zero-length receive, read only once data is "
+		       "there (no buffer held while idle)\n"
+		       "  --buffer-budget B  receives fail as WSAENOBUFS past B bytes posted in all "
+		       "(default: none)\n",
+		       OPT_MAX_PENDING_READS);
 	printf("  -h, --help         this help\n");
 	if (m->extra_help)
 		printf("\n%s\n", m->extra_help);
@@ -215,6 +229,17 @@ static int apply_opt(int c, char *arg, const char *flag, const struct model_info
 			return bad(err, n, "--min-wait-us: unknown option for %s (only uring has it)",
 				   m->name);
 		return parse_int("--min-wait-us", arg, 0, 1000000, &o->min_wait_us, err, n);
+	case OPT_PENDING_READS:
+	case OPT_ZERO_BYTE_READ:
+	case OPT_BUFFER_BUDGET:
+		if (!m->iocp_flags)
+			return bad(err, n, "%s: unknown option (see --help)", flag);
+		if (c == OPT_ZERO_BYTE_READ)
+			return o->zero_byte_read = 1, OPTIONS_OK;
+		if (c == OPT_PENDING_READS)
+			return parse_int("--pending-reads", arg, 1, OPT_MAX_PENDING_READS,
+					 &o->pending_reads, err, n);
+		return parse_int("--buffer-budget", arg, 1, INT_MAX, &o->buffer_budget, err, n);
 	case 'h': return OPTIONS_HELP;
 	case ':': return bad(err, n, "%s: missing value", flag);
 	default: return bad(err, n, "%s: unknown option (see --help)", flag);
@@ -233,6 +258,7 @@ int options_parse_args(int argc, char **argv, const struct model_info *m, struct
 	    .max_conns = m->max_conns_default,
 	    .idle_ms = 10000,
 	    .backlog = OPT_DEFAULT_BACKLOG,
+	    .pending_reads = 1,
 	};
 	int c, rc;
 

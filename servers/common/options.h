@@ -29,6 +29,9 @@ struct server_opts {
 	const char *backend; /* --backend NAME (models that have several; NULL = default) */
 	unsigned uring_off;  /* --uring-off LIST: URING_OFF_* bits (models with uring_knobs) */
 	int min_wait_us;     /* --min-wait-us N (models with uring_knobs; 0 = none) */
+	int pending_reads;   /* iocp-emul --pending-reads N, default 1 */
+	int zero_byte_read;  /* iocp-emul --zero-byte-read */
+	int buffer_budget;   /* iocp-emul --buffer-budget BYTES, 0 = none */
 };
 
 /* --uring-off's features, for the ablation (uring's --help says what each is). */
@@ -39,6 +42,8 @@ enum {
 	URING_OFF_DEFER = 8,     /* no SINGLE_ISSUER | DEFER_TASKRUN */
 	URING_OFF_FIXED = 16,    /* no registered files */
 };
+
+#define OPT_MAX_PENDING_READS 64
 
 /* What a model tells the parser about itself. */
 struct model_info {
@@ -52,6 +57,7 @@ struct model_info {
 	const char *extra_help; /* extra lines for --help (limits, stack size, ...), may be NULL */
 	const char *backends;   /* "io_uring|epoll" if --backend is accepted, else NULL */
 	int uring_knobs;        /* accepts --uring-off LIST and --min-wait-us N (uring) */
+	int iocp_flags;         /* accepts --pending-reads, --zero-byte-read, --buffer-budget */
 };
 
 /* Parse argv into *o; on error print one line and exit 2; on -h print help and exit 0.

@@ -1,17 +1,20 @@
 /* iocp.c - the completion port itself: a FIFO of packets, a LIFO of waiting
  * threads and a count of running threads held under `concurrency`, as the
- * Windows kernel's KQUEUE does it (see iocp.h). The backends (iocp_uring.c,
- * iocp_epoll.c) feed it completions through iocp_complete_list().
+ * Windows kernel's KQUEUE does it (see iocp.h); and the budget of bytes held
+ * by posted receives. The backends (iocp_uring.c, iocp_epoll.c) feed it
+ * completions through iocp_complete_list().
  *
- * Bookkeeping per thread (thread-local, freed by a pthread key destructor,
- * which is also how a thread that exits stops counting): which port it
- * belongs to, whether it counts as running there, whether it is blocked.
+ * Per thread (thread-local, freed by a pthread key destructor, which is also
+ * how a thread that exits stops counting): its port, whether it counts as
+ * running there, whether it is blocked. A thread leaves its port before the
+ * port is closed (joined first: iocp.h), so no registry of live ports.
  */
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdatomic.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
@@ -35,12 +38,14 @@ struct iocp_port {
 	int nwaiting;
 	int running;
 	int concurrency;
-	unsigned id; /* for threads that outlive an association */
-	struct iocp_port *live_next;
+	size_t budget;                     /* 0: none */
+	_Atomic size_t posted, posted_peak; /* bytes held by posted receives */
+	_Atomic long nobufs;
 
-	int nfds; /* descriptor -> key table */
-	_Atomic uintptr_t *keys;
-	_Atomic unsigned char *bound;
+	int nfds;
+	struct { /* per descriptor: associated (1 + key), or 0 */
+		uintptr_t key1;
+	} *fds;
 
 	const struct iocp_backend_ops *be;
 	void *be_state;
@@ -48,47 +53,22 @@ struct iocp_port {
 
 struct iocp_thread {
 	struct iocp_port *port;
-	unsigned port_id;
 	int counted;
 	int blocked;
 };
 
-static __thread struct iocp_thread *self;
+static __thread struct iocp_thread self; /* key destructor: leave at exit */
 static pthread_key_t self_key;
 static pthread_once_t self_once = PTHREAD_ONCE_INIT;
 static pthread_condattr_t cond_mono;
 
-/* Live ports, so that a thread leaving a port it no longer knows is alive
- * does not touch freed memory. */
-static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct iocp_port *live_ports;
-static unsigned next_port_id = 1;
-
-static void thread_leave(struct iocp_thread *t);
-
-static void self_destroy(void *p)
-{
-	struct iocp_thread *t = p;
-	thread_leave(t);
-	free(t);
-}
+static void thread_leave(void *t);
 
 static void self_init_once(void)
 {
-	pthread_key_create(&self_key, self_destroy);
+	pthread_key_create(&self_key, thread_leave);
 	pthread_condattr_init(&cond_mono);
 	pthread_condattr_setclock(&cond_mono, CLOCK_MONOTONIC);
-}
-
-static struct iocp_thread *self_get(void)
-{
-	if (!self) {
-		self = calloc(1, sizeof(*self));
-		if (!self)
-			return NULL;
-		pthread_setspecific(self_key, self);
-	}
-	return self;
 }
 
 /* ---- the queue and the release rule (call with port->lock held) ---- */
@@ -145,31 +125,26 @@ static void queue_push(struct iocp_port *p, struct iocp_packet *pk)
 /* ---- threads joining, leaving and blocking ---- */
 
 /* The thread no longer counts where it counted (exit, or moving to another port). */
-static void thread_leave(struct iocp_thread *t)
+static void thread_leave(void *arg)
 {
-	if (!t->port)
+	struct iocp_thread *t = arg;
+	struct iocp_port *p = t->port;
+	if (!p)
 		return;
-	pthread_mutex_lock(&live_lock);
-	for (struct iocp_port *p = live_ports; p; p = p->live_next) {
-		if (p == t->port && p->id == t->port_id) {
-			pthread_mutex_lock(&p->lock);
-			if (t->counted && !t->blocked) {
-				p->running--;
-				release_waiters(p);
-			}
-			pthread_mutex_unlock(&p->lock);
-			break;
-		}
+	pthread_mutex_lock(&p->lock);
+	if (t->counted && !t->blocked) {
+		p->running--;
+		release_waiters(p);
 	}
-	pthread_mutex_unlock(&live_lock);
+	pthread_mutex_unlock(&p->lock);
 	t->port = NULL;
 	t->counted = t->blocked = 0;
 }
 
 void iocp_block_begin(void)
 {
-	struct iocp_thread *t = self;
-	if (!t || !t->port || !t->counted || t->blocked)
+	struct iocp_thread *t = &self;
+	if (!t->port || !t->counted || t->blocked)
 		return;
 	struct iocp_port *p = t->port;
 	pthread_mutex_lock(&p->lock);
@@ -185,8 +160,8 @@ void iocp_block_begin(void)
  * Windows; the port then releases nobody until the count drops). */
 void iocp_block_end(void)
 {
-	struct iocp_thread *t = self;
-	if (!t || !t->port || !t->blocked)
+	struct iocp_thread *t = &self;
+	if (!t->port || !t->blocked)
 		return;
 	struct iocp_port *p = t->port;
 	pthread_mutex_lock(&p->lock);
@@ -222,16 +197,14 @@ static void waiter_remove(struct iocp_port *p, struct waiter *w)
 int iocp_get(struct iocp_port *p, uint32_t *bytes, uintptr_t *key, struct iocp_overlapped **ov,
 	     int timeout_ms)
 {
-	struct iocp_thread *t = self_get();
+	struct iocp_thread *t = &self;
 	struct iocp_packet pk;
 
 	*ov = NULL;
-	if (!t)
-		return -ENOMEM;
 	if (t->port != p) {
 		thread_leave(t);
 		t->port = p;
-		t->port_id = p->id;
+		pthread_setspecific(self_key, t);
 	}
 
 	pthread_mutex_lock(&p->lock);
@@ -303,6 +276,8 @@ void iocp_complete_list(struct iocp_port *p, struct iocp_overlapped *first)
 		    .key = ov->internal.key,
 		    .ov = ov,
 		};
+		if (ov->internal.op == IOCP_OP_RECV)
+			atomic_fetch_sub(&p->posted, ov->internal.len);
 		ov->internal.op = IOCP_OP_NONE;
 		queue_push(p, pk);
 	}
@@ -319,11 +294,18 @@ void iocp_complete(struct iocp_port *p, struct iocp_overlapped *ov, int res)
 
 /* ---- creating, associating, starting operations ---- */
 
+int iocp_nfds(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur < 1024)
+		return 1024;
+	return rl.rlim_cur > (1u << 20) ? (1 << 20) : (int)rl.rlim_cur;
+}
+
 static struct iocp_port *port_new(int concurrency, const struct iocp_backend_ops *be, char *err,
 				  size_t errlen)
 {
 	struct iocp_port *p = calloc(1, sizeof(*p));
-	struct rlimit rl;
 	int rc;
 
 	pthread_once(&self_once, self_init_once);
@@ -337,15 +319,11 @@ static struct iocp_port *port_new(int concurrency, const struct iocp_backend_ops
 		concurrency = n > 0 ? (int)n : 1;
 	}
 	p->concurrency = concurrency;
-	p->nfds = 1024;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-	    rl.rlim_cur > 1024)
-		p->nfds = rl.rlim_cur > (1u << 20) ? (1 << 20) : (int)rl.rlim_cur;
-	p->keys = calloc(p->nfds, sizeof(*p->keys));
-	p->bound = calloc(p->nfds, sizeof(*p->bound));
+	p->nfds = iocp_nfds();
+	p->fds = calloc(p->nfds, sizeof(*p->fds));
 	pthread_mutex_init(&p->lock, NULL);
 	p->be = be;
-	if (!p->keys || !p->bound) {
+	if (!p->fds) {
 		snprintf(err, errlen, "out of memory");
 		rc = -ENOMEM;
 		goto fail;
@@ -353,15 +331,9 @@ static struct iocp_port *port_new(int concurrency, const struct iocp_backend_ops
 	rc = be->start(p, &p->be_state, err, errlen);
 	if (rc < 0)
 		goto fail;
-	pthread_mutex_lock(&live_lock);
-	p->id = next_port_id++;
-	p->live_next = live_ports;
-	live_ports = p;
-	pthread_mutex_unlock(&live_lock);
 	return p;
 fail:
-	free(p->keys);
-	free(p->bound);
+	free(p->fds);
 	pthread_mutex_destroy(&p->lock);
 	free(p);
 	errno = -rc;
@@ -388,33 +360,15 @@ struct iocp_port *iocp_create_backend(int concurrency, const char *backend, char
 	return NULL;
 }
 
-struct iocp_port *iocp_create(int concurrency)
-{
-	char err[256];
-	struct iocp_port *p = iocp_create_backend(concurrency, NULL, err, sizeof(err));
-	if (!p)
-		fprintf(stderr, "iocp: %s\n", err);
-	return p;
-}
-
 void iocp_close(struct iocp_port *p)
 {
-	pthread_mutex_lock(&live_lock);
-	for (struct iocp_port **pp = &live_ports; *pp; pp = &(*pp)->live_next) {
-		if (*pp == p) {
-			*pp = p->live_next;
-			break;
-		}
-	}
-	pthread_mutex_unlock(&live_lock);
-	if (self && self->port == p)
-		self->port = NULL, self->counted = self->blocked = 0;
+	if (self.port == p)
+		self.port = NULL, self.counted = self.blocked = 0;
 
 	p->be->stop(p->be_state);
 	while (p->head)
 		packet_take(&(struct iocp_packet){0}, queue_pop(p));
-	free(p->keys);
-	free(p->bound);
+	free(p->fds);
 	pthread_mutex_destroy(&p->lock);
 	free(p);
 }
@@ -437,6 +391,14 @@ void iocp_get_stats(struct iocp_port *p, struct iocp_stats *st)
 	st->waiting = p->nwaiting;
 	st->queued = p->queued;
 	pthread_mutex_unlock(&p->lock);
+	st->posted_bytes = p->posted;
+	st->posted_peak = p->posted_peak;
+	st->nobufs = p->nobufs;
+}
+
+void iocp_set_budget(struct iocp_port *p, size_t bytes)
+{
+	p->budget = bytes;
 }
 
 int iocp_associate(struct iocp_port *p, int fd, uintptr_t key)
@@ -444,8 +406,7 @@ int iocp_associate(struct iocp_port *p, int fd, uintptr_t key)
 	if (fd < 0 || fd >= p->nfds)
 		return -EBADF;
 	p->be->associate(p->be_state, fd);
-	p->keys[fd] = key;
-	p->bound[fd] = 1;
+	p->fds[fd].key1 = 1 + key;
 	return 0;
 }
 
@@ -454,45 +415,48 @@ static int start(struct iocp_port *p, int fd, struct iocp_overlapped *ov, enum i
 {
 	if (!ov)
 		return -EINVAL;
-	if (fd < 0 || fd >= p->nfds || !p->bound[fd])
+	if (fd < 0 || fd >= p->nfds || !p->fds[fd].key1)
 		return -EBADF;
 	ov->res = 0;
 	ov->internal.op = op;
 	ov->internal.fd = fd;
-	ov->internal.key = p->keys[fd];
-	ov->internal.next = ov->internal.tprev = ov->internal.tnext = NULL;
-	ov->internal.deadline_ms = 0;
-	ov->internal.timed_out = 0;
-	if (op == IOCP_OP_DISCONNECT)
-		p->bound[fd] = 0; /* closing the handle ends its association */
+	ov->internal.key = p->fds[fd].key1 - 1;
+	ov->internal.next = NULL;
 	p->be->submit(p->be_state, ov);
 	return 0;
 }
 
 int iocp_accept(struct iocp_port *p, int listen_fd, struct iocp_overlapped *ov)
 {
-	if (ov)
-		ov->internal.timeout_ms = 0;
 	return start(p, listen_fd, ov, IOCP_OP_ACCEPT);
 }
 
-int iocp_recv(struct iocp_port *p, int fd, void *buf, size_t len, int timeout_ms,
-	      struct iocp_overlapped *ov)
+/* WSARecv: the buffer counts against the budget until the completion. */
+int iocp_recv(struct iocp_port *p, int fd, void *buf, size_t len, struct iocp_overlapped *ov)
 {
-	if (ov) {
-		ov->internal.buf = buf;
-		ov->internal.len = len;
-		ov->internal.timeout_ms = timeout_ms;
+	if (!ov)
+		return -EINVAL;
+	size_t now = atomic_fetch_add(&p->posted, len) + len, peak = p->posted_peak;
+	if (p->budget && len && now > p->budget) {
+		atomic_fetch_sub(&p->posted, len);
+		atomic_fetch_add(&p->nobufs, 1);
+		return -ENOBUFS;
 	}
-	return start(p, fd, ov, IOCP_OP_RECV);
+	while (now > peak && !atomic_compare_exchange_weak(&p->posted_peak, &peak, now))
+		;
+	ov->internal.buf = buf;
+	ov->internal.len = len;
+	int rc = start(p, fd, ov, IOCP_OP_RECV);
+	if (rc < 0)
+		atomic_fetch_sub(&p->posted, len);
+	return rc;
 }
 
-int iocp_send(struct iocp_port *p, int fd, const struct iovec *iov, int iovcnt, int timeout_ms,
+int iocp_send(struct iocp_port *p, int fd, const struct iovec *iov, int iovcnt,
 	      struct iocp_overlapped *ov)
 {
 	if (!ov || iovcnt < 1 || iovcnt > IOCP_MAX_IOV)
 		return -EINVAL;
-	ov->internal.timeout_ms = timeout_ms;
 	memcpy(ov->internal.iov, iov, sizeof(*iov) * iovcnt);
 	memset(&ov->internal.msg, 0, sizeof(ov->internal.msg));
 	ov->internal.msg.msg_iov = ov->internal.iov;
@@ -507,17 +471,6 @@ int iocp_read(struct iocp_port *p, int fd, void *buf, size_t len, off_t offset,
 		ov->internal.buf = buf;
 		ov->internal.len = len;
 		ov->internal.offset = offset;
-		ov->internal.timeout_ms = 0;
 	}
 	return start(p, fd, ov, IOCP_OP_READ);
-}
-
-int iocp_disconnect(struct iocp_port *p, int fd, enum iocp_disconnect_how how,
-		    struct iocp_overlapped *ov)
-{
-	if (ov) {
-		ov->internal.how = how;
-		ov->internal.timeout_ms = 0;
-	}
-	return start(p, fd, ov, IOCP_OP_DISCONNECT);
 }

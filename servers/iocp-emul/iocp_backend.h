@@ -14,7 +14,7 @@ struct iocp_backend_ops {
 	int (*start)(struct iocp_port *port, void **state, char *err, size_t errlen);
 	/* Stop the threads and free everything; pending operations are dropped. */
 	void (*stop)(void *state);
-	/* A new association of fd (set its blocking mode, forget an old fd's state). */
+	/* A new association of fd (its blocking mode; forget a closed one's state). */
 	void (*associate)(void *state, int fd);
 	/* Start the operation described in ov->internal; its result must reach
 	 * the port through iocp_complete(), exactly once. */
@@ -28,6 +28,8 @@ extern const struct iocp_backend_ops iocp_epoll_ops;
  * internal.next, results in ->res) under one lock, waking waiters. */
 void iocp_complete_list(struct iocp_port *port, struct iocp_overlapped *first);
 void iocp_complete(struct iocp_port *port, struct iocp_overlapped *ov, int res);
+/* Descriptors a per-fd table must cover: the fd limit, at most 2^20. */
+int iocp_nfds(void);
 
 /* A list of finished operations, built by a backend before delivery. */
 struct iocp_done {

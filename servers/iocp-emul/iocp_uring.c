@@ -8,16 +8,14 @@
  * loops: move the list into SQEs, one io_uring_enter (on the registered ring
  * fd) to submit them all and wait for at least one completion, move every
  * CQE into the port's FIFO under one lock: the batched submission the
- * native uring model also uses. (Holding a handler's wake back until its
- * worker runs out of packets, to batch more, was tried and measured: no
- * gain at 1000 connections, the port's mutex taken twice more per wait.)
+ * native uring model also uses.
  *
- * Timeouts are the poller's too, as a Windows program's timer thread would
- * call CancelIoEx: operations with a timeout sit in a list sorted by
- * deadline (only the poller touches it: no lock), the poller's wait ends at
- * the first deadline, and an expired operation gets an IORING_OP_ASYNC_CANCEL
- * and completes with -ETIMEDOUT. (A linked IORING_OP_LINK_TIMEOUT per
- * operation costs an hrtimer and an extra CQE on every request.)
+ * Receives posted on one socket must fill in posting order (Windows does;
+ * io_uring does not promise it: its poll wake-ups run newest first), so only
+ * the oldest receive of a socket is in the kernel; the others wait in that
+ * socket's queue (the poller's alone: no lock) and the next goes in when the
+ * CQE of the one before is reaped, in the same turn. A zero-length receive
+ * with POLL_FIRST completes when data is there, taking no buffer.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -35,31 +34,22 @@
 
 #define RING_ENTRIES 4096
 #define TAG_WAKE     ((uint64_t)1) /* user_data of the eventfd read */
-#define TAG_CANCEL   ((uint64_t)2) /* user_data of a timeout's cancel (ignored) */
 
 struct uring {
 	struct iocp_port *port;
 	struct io_uring ring;
 	pthread_t thread;
 	pthread_mutex_t lock;
-	pthread_cond_t started_cond;
-	int state; /* 0 starting, 1 running, -errno failed */
-	char err[160];
 	struct iocp_overlapped *head, *tail; /* queued by workers, not yet in the SQ */
 	int sleeping;                        /* poller is (about to be) in io_uring_enter */
 	int stop;
 	int efd;
 	uint64_t efd_val;
-	/* the poller's own */
-	struct iocp_overlapped *thead, *ttail; /* pending operations with a deadline */
+	int nfds;
+	struct rxq { /* the poller's own: receives per socket, head in the kernel */
+		struct iocp_overlapped *head, *tail;
+	} *rx;
 };
-
-static long long mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
 
 static struct io_uring_sqe *sqe_get(struct uring *u)
 {
@@ -76,54 +66,6 @@ static void arm_wake(struct uring *u)
 	struct io_uring_sqe *sqe = sqe_get(u);
 	io_uring_prep_read(sqe, u->efd, &u->efd_val, sizeof(u->efd_val), 0);
 	io_uring_sqe_set_data64(sqe, TAG_WAKE);
-}
-
-/* ---- timers (poller only) ---- */
-
-static void timer_add(struct uring *u, struct iocp_overlapped *ov)
-{
-	struct iocp_overlapped *after = u->ttail;
-	/* Every timeout is usually the same: the new deadline is the latest. */
-	while (after && after->internal.deadline_ms > ov->internal.deadline_ms)
-		after = after->internal.tprev;
-	ov->internal.tprev = after;
-	ov->internal.tnext = after ? after->internal.tnext : u->thead;
-	if (ov->internal.tnext)
-		ov->internal.tnext->internal.tprev = ov;
-	else
-		u->ttail = ov;
-	if (after)
-		after->internal.tnext = ov;
-	else
-		u->thead = ov;
-}
-
-static void timer_del(struct uring *u, struct iocp_overlapped *ov)
-{
-	if (ov->internal.tprev)
-		ov->internal.tprev->internal.tnext = ov->internal.tnext;
-	else
-		u->thead = ov->internal.tnext;
-	if (ov->internal.tnext)
-		ov->internal.tnext->internal.tprev = ov->internal.tprev;
-	else
-		u->ttail = ov->internal.tprev;
-	ov->internal.deadline_ms = 0;
-}
-
-/* Cancel the operations whose deadline passed; ms until the next one (-1: none). */
-static long long expire(struct uring *u)
-{
-	long long now = mono_ms();
-	struct iocp_overlapped *ov;
-	while ((ov = u->thead) && ov->internal.deadline_ms <= now) {
-		timer_del(u, ov);
-		ov->internal.timed_out = 1;
-		struct io_uring_sqe *sqe = sqe_get(u);
-		io_uring_prep_cancel(sqe, ov, 0);
-		io_uring_sqe_set_data64(sqe, TAG_CANCEL);
-	}
-	return ov ? ov->internal.deadline_ms - now : -1;
 }
 
 /* ---- submitting and reaping ---- */
@@ -150,12 +92,25 @@ static void prep(struct uring *u, struct iocp_overlapped *ov)
 		io_uring_prep_read(sqe, ov->internal.fd, ov->internal.buf, ov->internal.len,
 				   ov->internal.offset);
 		break;
-	case IOCP_OP_DISCONNECT: io_uring_prep_close(sqe, ov->internal.fd); break;
 	default: io_uring_prep_nop(sqe); break;
 	}
 	io_uring_sqe_set_data(sqe, ov);
-	if (ov->internal.deadline_ms)
-		timer_add(u, ov);
+}
+
+/* A receive goes into the kernel only behind none of its socket's. */
+static void queue_op(struct uring *u, struct iocp_overlapped *ov)
+{
+	struct rxq *q = &u->rx[ov->internal.fd % u->nfds];
+	ov->internal.next = NULL;
+	if (ov->internal.op != IOCP_OP_RECV || ov->internal.fd >= u->nfds) {
+		prep(u, ov);
+	} else if (q->head) {
+		q->tail->internal.next = ov;
+		q->tail = ov;
+	} else {
+		q->head = q->tail = ov;
+		prep(u, ov);
+	}
 }
 
 /* Move every CQE into the port, in the order the kernel posted them. */
@@ -172,14 +127,13 @@ static void reap(struct uring *u)
 		n++;
 		if (tag == TAG_WAKE) {
 			rearm = 1;
-		} else if (tag != TAG_CANCEL) {
+		} else {
 			struct iocp_overlapped *ov = io_uring_cqe_get_data(cqe);
-			int res = cqe->res;
-			if (ov->internal.deadline_ms)
-				timer_del(u, ov);
-			if (ov->internal.timed_out && (res == -ECANCELED || res == -EINTR))
-				res = -ETIMEDOUT;
-			iocp_done_add(&done, ov, res);
+			struct rxq *q = &u->rx[ov->internal.fd % u->nfds];
+			if (ov->internal.op == IOCP_OP_RECV && q->head == ov &&
+			    (q->head = ov->internal.next))
+				prep(u, q->head); /* the socket's next receive */
+			iocp_done_add(&done, ov, cqe->res);
 		}
 	}
 	io_uring_cq_advance(&u->ring, n);
@@ -188,17 +142,18 @@ static void reap(struct uring *u)
 	iocp_complete_list(u->port, done.head);
 }
 
+/* The best set-up first; older kernels refuse the newer flags (EINVAL).
+ * R_DISABLED: the poller enables the ring and so becomes its single issuer. */
 static int ring_init(struct uring *u)
 {
-	/* The best setup first; older kernels refuse the newer flags (EINVAL). */
 	static const unsigned flags[] = {
-	    IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_CQSIZE,
-	    IORING_SETUP_CQSIZE,
+	    IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_R_DISABLED,
 	    0,
 	};
 	int rc = -EINVAL;
 	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]) && rc == -EINVAL; i++) {
-		struct io_uring_params prm = {.flags = flags[i], .cq_entries = 4 * RING_ENTRIES};
+		struct io_uring_params prm = {.flags = flags[i] | IORING_SETUP_CQSIZE,
+					      .cq_entries = 4 * RING_ENTRIES};
 		rc = io_uring_queue_init_params(RING_ENTRIES, &u->ring, &prm);
 	}
 	return rc;
@@ -208,20 +163,11 @@ static void *poller(void *arg)
 {
 	struct uring *u = arg;
 	sigset_t all;
-	int rc;
 
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
-	rc = ring_init(u); /* created here: this thread is the ring's single issuer */
-	pthread_mutex_lock(&u->lock);
-	if (rc < 0)
-		snprintf(u->err, sizeof(u->err), "io_uring_queue_init: %s", strerror(-rc));
-	u->state = rc < 0 ? rc : 1;
-	pthread_cond_signal(&u->started_cond);
-	pthread_mutex_unlock(&u->lock);
-	if (rc < 0)
-		return NULL;
-
+	if (u->ring.flags & IORING_SETUP_R_DISABLED) /* (liburing's io_uring_enable_rings) */
+		syscall(__NR_io_uring_register, u->ring.ring_fd, IORING_REGISTER_ENABLE_RINGS, 0, 0);
 	io_uring_register_ring_fd(&u->ring); /* saves the fd lookup of every enter */
 	arm_wake(u);
 	for (;;) {
@@ -235,18 +181,10 @@ static void *poller(void *arg)
 			break;
 		for (struct iocp_overlapped *ov = list, *next; ov; ov = next) {
 			next = ov->internal.next;
-			prep(u, ov);
+			queue_op(u, ov);
 		}
-		long long wait_ms = expire(u);
-		if (wait_ms < 0) {
-			rc = io_uring_submit_and_wait(&u->ring, 1);
-		} else {
-			struct io_uring_cqe *cqe;
-			struct __kernel_timespec ts = {.tv_sec = wait_ms / 1000,
-						       .tv_nsec = (wait_ms % 1000) * 1000000};
-			rc = io_uring_submit_and_wait_timeout(&u->ring, &cqe, 1, &ts, NULL);
-		}
-		if (rc < 0 && rc != -EINTR && rc != -EBUSY && rc != -EAGAIN && rc != -ETIME) {
+		int rc = io_uring_submit_and_wait(&u->ring, 1);
+		if (rc < 0 && rc != -EINTR && rc != -EBUSY && rc != -EAGAIN) {
 			fprintf(stderr, "iocp: io_uring_submit_and_wait: %s\n", strerror(-rc));
 			break;
 		}
@@ -265,45 +203,33 @@ static void *poller(void *arg)
 static int uring_start(struct iocp_port *port, void **state, char *err, size_t errlen)
 {
 	struct uring *u = calloc(1, sizeof(*u));
-	int rc;
+	int rc = -ENOMEM;
 
-	if (!u) {
+	if (!u || !(u->rx = calloc((size_t)(u->nfds = iocp_nfds()), sizeof(*u->rx)))) {
+		free(u);
 		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
+		return rc;
 	}
 	u->port = port;
 	pthread_mutex_init(&u->lock, NULL);
-	pthread_cond_init(&u->started_cond, NULL);
-	u->efd = eventfd(0, EFD_CLOEXEC);
-	if (u->efd < 0) {
+	if ((rc = ring_init(u)) < 0) {
+		snprintf(err, errlen, "io_uring_queue_init: %s", strerror(-rc));
+	} else if ((u->efd = eventfd(0, EFD_CLOEXEC)) < 0 ||
+		   (errno = pthread_create(&u->thread, NULL, poller, u))) {
 		rc = -errno;
-		snprintf(err, errlen, "eventfd: %s", strerror(errno));
-		goto fail;
+		snprintf(err, errlen, "poller: %s", strerror(errno));
+		if (u->efd >= 0)
+			close(u->efd);
+		io_uring_queue_exit(&u->ring);
 	}
-	rc = -pthread_create(&u->thread, NULL, poller, u);
 	if (rc < 0) {
-		snprintf(err, errlen, "pthread_create: %s", strerror(-rc));
-		goto fail;
-	}
-	pthread_mutex_lock(&u->lock);
-	while (u->state == 0)
-		pthread_cond_wait(&u->started_cond, &u->lock);
-	rc = u->state < 0 ? u->state : 0;
-	pthread_mutex_unlock(&u->lock);
-	if (rc < 0) {
-		pthread_join(u->thread, NULL);
-		snprintf(err, errlen, "%s", u->err);
-		goto fail;
+		pthread_mutex_destroy(&u->lock);
+		free(u->rx);
+		free(u);
+		return rc;
 	}
 	*state = u;
 	return 0;
-fail:
-	if (u->efd >= 0)
-		close(u->efd);
-	pthread_cond_destroy(&u->started_cond);
-	pthread_mutex_destroy(&u->lock);
-	free(u);
-	return rc;
 }
 
 static void wake(struct uring *u)
@@ -322,8 +248,8 @@ static void uring_stop(void *state)
 	wake(u);
 	pthread_join(u->thread, NULL);
 	close(u->efd);
-	pthread_cond_destroy(&u->started_cond);
 	pthread_mutex_destroy(&u->lock);
+	free(u->rx);
 	free(u);
 }
 
@@ -341,12 +267,6 @@ static void uring_submit(void *state, struct iocp_overlapped *ov)
 	struct uring *u = state;
 	int do_wake;
 
-	if (ov->internal.op == IOCP_OP_DISCONNECT && ov->internal.how == IOCP_DISCONNECT_RESET) {
-		struct linger lg = {.l_onoff = 1, .l_linger = 0};
-		setsockopt(ov->internal.fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-	}
-	if (ov->internal.timeout_ms > 0)
-		ov->internal.deadline_ms = mono_ms() + ov->internal.timeout_ms;
 	ov->internal.next = NULL;
 	pthread_mutex_lock(&u->lock);
 	if (u->tail)
