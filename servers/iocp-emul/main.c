@@ -258,6 +258,8 @@ static void drive(struct connection *c)
 		} else {
 			if (w == CONN_CLOSE)
 				shut(c);
+			else if (w == CONN_LINGER) /* after an error: stop sending, drop input until EOF */
+				shutdown(c->core->fd, SHUT_WR);
 			break;
 		}
 	}
