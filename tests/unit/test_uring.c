@@ -21,8 +21,7 @@
 #include <unistd.h>
 
 #include "conn.h"
-
-static int test_no, failures, skips;
+#include "tap.h"
 
 #define EXPECT(cond, ...)                                                                          \
 	do {                                                                                       \
@@ -146,11 +145,9 @@ static void refused_case(int err, const char *errname)
 	char name[128], exe[PATH_MAX], said[1024] = "";
 	int fds[2], status = -1;
 	snprintf(name, sizeof name, "uring with io_uring refused (%s): exit 1, one line saying so", errname);
-	test_no++;
 	ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 16);
 	if (k <= 0 || pipe(fds) < 0) {
-		failures++;
-		printf("not ok %d - %s: readlink/pipe failed\n", test_no, name);
+		tap_check(0, name, "expected readlink and pipe to work");
 		return;
 	}
 	exe[k] = '\0';
@@ -188,30 +185,23 @@ static void refused_case(int err, const char *errname)
 	char *nl = strchr(said, '\n');
 	int one_line = nl && nl[1] == '\0';
 	if (code == 77) {
-		skips++;
-		printf("ok %d - %s # SKIP seccomp unavailable\n", test_no, name);
-	} else if (code == 1 && one_line && strstr(said, "io_uring unavailable") && strstr(said, strerror(err))) {
-		printf("ok %d - %s\n", test_no, name);
-	} else {
-		failures++;
-		if (nl)
-			*nl = '\0';
-		printf("not ok %d - %s: expected exit 1 and one line 'uring: io_uring unavailable: ... %s', "
-		       "got exit %d (76: exec %s failed), stderr '%s'%s\n",
-		       test_no, name, strerror(err), code, path, said, one_line || !nl ? "" : " (and more lines)");
+		tap_skip(name, "seccomp unavailable");
+		return;
 	}
+	if (nl && !one_line)
+		*nl = '\0';
+	tap_check(code == 1 && one_line && strstr(said, "io_uring unavailable") && strstr(said, strerror(err)),
+		  name,
+		  "expected exit 1 and one line 'uring: io_uring unavailable: ... %s', got exit %d "
+		  "(76: exec %s failed), stderr '%s'%s",
+		  strerror(err), code, path, said, one_line || !nl ? "" : " (and more lines)");
 }
 
 static void run_case(const char *name, int (*fn)(char *, size_t))
 {
 	char msg[512] = "";
-	test_no++;
-	if (fn(msg, sizeof msg)) {
-		printf("ok %d - %s\n", test_no, name);
-	} else {
-		failures++;
-		printf("not ok %d - %s: expected %s\n", test_no, name, msg);
-	}
+	int ok = fn(msg, sizeof msg);
+	tap_check(ok, name, "expected %s", msg);
 }
 
 int main(void)
@@ -225,6 +215,5 @@ int main(void)
 		 case_partial_and_full);
 	refused_case(EPERM, "EPERM");
 	refused_case(ENOSYS, "ENOSYS");
-	printf("1..%d\n", test_no);
-	return failures ? 1 : skips == test_no ? 77 : 0;
+	return tap_done();
 }
