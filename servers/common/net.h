@@ -14,8 +14,10 @@
 /* Comer's passiveTCPsock done right: socket, SO_REUSEADDR (set here and only
  * here), optional SO_REUSEPORT, bind, listen(backlog). *port_out receives the
  * real port (useful with port 0). nonblock: make the listener O_NONBLOCK;
- * otherwise accept() on it times out every 250 ms (EAGAIN), so blocking
- * models see their stop flag. */
+ * otherwise accept() on it times out every 250 ms (EAGAIN), so a thread
+ * blocking in accept() sees its stop flag (iocp-emul's acceptor; the blocking
+ * models wait in poll() for the listener and the stop eventfd instead,
+ * blocking.c). */
 int net_listen(const char *addr, int port, int backlog, int reuseport, int nonblock, int *port_out,
 	       char *err);
 
@@ -31,7 +33,9 @@ void net_announce(const char *addr, int port);
  * Any other errno: the caller logs it and goes on. */
 int net_accept(int lfd, int nonblock);
 
-/* Blocking models call this after EMFILE/ENFILE: sleep briefly (10 ms). */
+/* A thread blocking in accept() calls this after EMFILE/ENFILE: sleep
+ * briefly (10 ms). The blocking models' accept loop sleeps with its
+ * package's own call instead (blocking.c, BLOCKING_PAUSE_MS). */
 void net_accept_backoff(void);
 
 /* Keep one descriptor in reserve for the EMFILE trick (called once by net_listen). */

@@ -6,10 +6,41 @@
 
 #include <errno.h>
 #include <pth.h>
+#include <signal.h>
+#include <string.h>
 #include <sys/select.h>
+#include <sys/signalfd.h>
 
 #include "blocking.h"
 #include "net.h"
+#include "server.h"
+
+static int sig_fd = -1;
+
+void pth_io_signals(void)
+{
+	sigset_t stop;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigprocmask(SIG_BLOCK, &stop, NULL);
+	sig_fd = signalfd(-1, &stop, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (sig_fd < 0)
+		log_fatal("signalfd: %s", strerror(errno));
+}
+
+/* The accept loop's wait (the listener and the stop eventfd), with the
+ * signalfd beside them: a stop signal read there is a stop too. */
+static int poll_accept(struct pollfd *p, int timeout_ms)
+{
+	struct pollfd q[3] = {p[0], p[1], {.fd = sig_fd, .events = POLLIN}};
+	int r = pth_poll(q, 3, timeout_ms);
+	if (r > 0 && q[2].revents)
+		server_stop = 1;
+	p[0].revents = q[0].revents;
+	p[1].revents = q[1].revents | q[2].revents;
+	return r;
+}
 
 /* pth_writev waits for writability without end (SO_SNDTIMEO means nothing to
  * it: Pth writes with the socket non-blocking), so bound it by --idle-ms. */
@@ -35,6 +66,8 @@ static ssize_t writev_timed(int fd, const struct iovec *iov, int cnt)
 static int poll_timed(struct pollfd *p, nfds_t n, int timeout_ms)
 {
 	static pth_key_t fd_key = PTH_KEY_INIT, time_key = PTH_KEY_INIT;
+	if (n == 2 && sig_fd >= 0)
+		return poll_accept(p, timeout_ms);
 	if (n != 1 || p->events != POLLIN || timeout_ms < 0)
 		return pth_poll(p, n, timeout_ms);
 	pth_event_t ev =

@@ -9,4 +9,11 @@
 extern const struct blocking_io pth_io;
 int spawn_connection(int fd);
 
+/* The stop signals reach a Pth server two ways: our handler (the stop
+ * eventfd), should Pth's scheduler leave them unblocked, and, since its
+ * per-thread masks are not always initialised (under ASan SIGINT stayed
+ * blocked and SIGTERM not, and a SIGINT never arrived), a signalfd the
+ * accept loop's wait reads beside the listener. Call before pth_init. */
+void pth_io_signals(void);
+
 #endif

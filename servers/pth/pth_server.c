@@ -26,11 +26,13 @@
  *   kernel thread and with it every user thread. Measured: with
  *   --block-us 100000, two concurrent requests take 0.10 s and 0.20 s (the
  *   thread server: 0.10 s both).
- * Shutdown: SIGINT/SIGTERM make the stop eventfd readable, which the accept
- * loop waits for beside the listener (our own handler, not Pth's signal
- * events: Pth restores a signal's default action between its waits, and a
- * SIGTERM landing then killed the process); the loop stops accepting, the
- * drain runs at Pth's highest priority so busy connections cannot delay it,
+ * Shutdown: SIGINT/SIGTERM are blocked and read from a signalfd, which the
+ * accept loop waits for beside the listener and the stop eventfd (should
+ * Pth's scheduler unblock them, our handler makes that one readable; not
+ * Pth's signal events: Pth restores a signal's default action between its
+ * waits, and a SIGTERM landing then killed the process; pth_io.c); the loop
+ * stops accepting, the drain runs at Pth's highest priority so busy
+ * connections cannot delay it,
  * connections get up to 1 s to finish, then exit 0 (one kernel thread:
  * nothing is left behind).
  */
@@ -79,6 +81,7 @@ int main(int argc, char **argv)
 	};
 
 	blocking_start(argc, argv, &model, &opts, &pth_io);
+	pth_io_signals();
 	if (!pth_init())
 		log_fatal("pth_init: %s", strerror(errno));
 	attr = pth_attr_new();

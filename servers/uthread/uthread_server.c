@@ -9,6 +9,8 @@
  * thread waits, never preemptively.
  * --workers N runs N schedulers, each on its own kernel thread with its own
  * epoll instance and SO_REUSEPORT listener (like the epoll model's reactors).
+ * The runtime's calls in the I/O table's shape and the schedulers around the
+ * accept loop are in uthread_io.c.
  *
  * Cost per connection: a uthread (a 64 KiB mmap'ed stack behind a PROT_NONE
  * guard page, of which a request touches about 21 KiB, and a ~150-byte

@@ -156,6 +156,25 @@ static void main_hup(void *unused)
 	       "expected wait_fd to answer at once after a hangup, got %d after %lld ms", r, ms);
 }
 
+/* A call of the caller's own (accept on a listener) saw EAGAIN: once told
+ * with uthread_drained, poll waits for the next edge instead of answering
+ * from the old one (the accept loop spun and starved every connection). */
+static void main_drained(void *unused)
+{
+	(void)unused;
+	char c;
+	struct pollfd p = {.fd = sv[0], .events = POLLIN};
+	EXPECT(uthread_poll(&p, 1, 0) == 1, "expected a fresh fd's poll to let the caller try, got none");
+	EXPECT(read(sv[0], &c, 1) < 0 && errno == EAGAIN, "expected EAGAIN from an empty socket");
+	uthread_drained(sv[0], EPOLLIN);
+	uthread_spawn(writer_later, NULL);
+	long long t0 = ns_now();
+	int r = uthread_poll(&p, 1, 2000);
+	long long ms = (ns_now() - t0) / 1000000;
+	EXPECT(r == 1 && ms >= 25 && ms < 1000,
+	       "expected poll to wait for the write ~30 ms later, got %d after %lld ms", r, ms);
+}
+
 static void main_timeout(void *unused)
 {
 	(void)unused;
@@ -246,6 +265,7 @@ static const struct {
     {"fd wait: sleep until another thread writes; told edges answer at once", main_fd_wait},
     {"timeout: a silent socket's read and wait_fd time out", main_timeout},
     {"hangup: a FIN told with the data survives the short read that drains it", main_hup},
+    {"drained: after the caller's own EAGAIN, poll waits for the next edge", main_drained},
     {"sleep: sleepers wake in deadline order, not early", main_sleep},
     {"blocking offload: the scheduler runs others while one blocks", main_offload},
 };

@@ -3,4 +3,4 @@
 # file: thread.c
 # expect: one client that never finishes its head
 # hint: served one at a time
-s/errno = pthread_create(&tid, &attr, connection_thread, (void \*)(intptr_t)fd);/connection_thread((void *)(intptr_t)fd); \/* serve it right here *\/\n\t(void)tid;\n\terrno = 0;/
+s/errno = pthread_create(&tid, &thread_attr, connection_thread, (void \*)(intptr_t)fd);/connection_thread((void *)(intptr_t)fd); \/* serve it right here *\/\n\t(void)tid;\n\terrno = 0;/
