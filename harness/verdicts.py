@@ -74,7 +74,7 @@ def collect(run, modules):
                 got[v.claim] = v
     for v in extra:
         if v.claim in got:
-            got[v.claim].figure += f" {v.figure} ([{v.section}])"
+            got[v.claim].figure = f"{got[v.claim].figure.rstrip('.')}. {v.figure} (section {v.section})"
     return got
 
 
