@@ -788,6 +788,8 @@ BAD_USAGE = [
     (["--hist-out", "/nonexistent/dir/x.hist", "http://127.0.0.1:1/"], "--hist-out"),
     (["--start-at", "yesterday", "http://127.0.0.1:1/"], "--start-at"),
     (["--slow", "x:idle", "http://127.0.0.1:1/"], "--slow"),
+    (["--io", "uring", "--slow", "2:idle", "http://127.0.0.1:1/"], "not with --io uring"),
+    (["--io", "uring", "--pipeline", "4", "http://127.0.0.1:1/"], "not with --io uring"),
     (["--slow", "-1:idle", "http://127.0.0.1:1/"], "--slow"),
     (["--slow", "4", "http://127.0.0.1:1/"], "--slow"),
     (["--slow", "4:fast", "http://127.0.0.1:1/"], "--slow"),

@@ -348,6 +348,11 @@ static void opts_check(struct opts *o, int duration_set)
 			   o->pipeline_text, "");
 	if (o->slow_conns && o->proto == PROTO_DAYTIME)
 		usage_fail("--slow: a daytime server reads nothing from its clients%s%s", "", "");
+	if (o->io == IO_URING && o->slow_conns)
+		usage_fail("--slow: not with --io uring (the slow clients run in the epoll loop)%s%s",
+			   "", "");
+	if (o->io == IO_URING && o->pipeline > 1)
+		usage_fail("--pipeline: not with --io uring (only the epoll loop pipelines)%s%s", "", "");
 	if (o->threads > o->conns)
 		o->threads =
 		    o->conns; /* wrk refuses; one thread per connection at most is the same run */
