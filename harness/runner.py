@@ -63,7 +63,7 @@ def plan(args, experiments):
         for label, (_, base) in getattr(args, "extra_models", {}).items():
             setups += [replace(s, model=label) for s in exp.setups if s.model == base]
         for rep in range(1, args.reps + 1):
-            for setup in setups:
+            for setup in (s for s in setups if not s.reps or rep <= s.reps):
                 client = setup.client or args.client
                 if exp.proto != "http" and client == "wrk":
                     client = "loadgen"          # wrk speaks HTTP only
