@@ -43,7 +43,8 @@ struct iocp_port {
 	_Atomic long nobufs;
 
 	int nfds;
-	uintptr_t *key1; /* per descriptor: 1 + its key once associated, else 0 */
+	_Atomic uintptr_t *key1; /* per descriptor: 1 + its key once associated, else 0
+				  * (atomic: a reused number is ordered by the kernel only) */
 
 	const struct iocp_backend_ops *be;
 	void *be_state;
@@ -225,7 +226,8 @@ int iocp_get(struct iocp_port *p, uint32_t *bytes, uintptr_t *key, struct iocp_o
 					    : sem_clockwait(&w.sem, CLOCK_MONOTONIC, &until)) < 0 &&
 		       errno == EINTR)
 			;
-		if (rc < 0) { /* timed out, unless released meanwhile */
+		if (timeout_ms >= 0) { /* timed out, unless released meanwhile; the lock also
+					* orders what TSan cannot see in sem_clockwait */
 			pthread_mutex_lock(&p->lock);
 			if (!w.released) {
 				waiter_remove(p, &w);
@@ -235,7 +237,7 @@ int iocp_get(struct iocp_port *p, uint32_t *bytes, uintptr_t *key, struct iocp_o
 				*key = 0;
 				return -ETIMEDOUT;
 			}
-			pthread_mutex_unlock(&p->lock); /* released: posted under that lock */
+			pthread_mutex_unlock(&p->lock);
 		}
 		sem_destroy(&w.sem);
 		pk = w.pkt; /* the releaser counted us as running */
