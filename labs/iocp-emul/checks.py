@@ -6,9 +6,9 @@ from checks import basics, Lab, check
 IOCP_UNIT_HINTS = [
     ("FIFO", "look at queue_push(): append at the tail; queue_pop() takes the oldest from p->head"),
     ("LIFO", "look at release_waiters() and iocp_get(): the newest waiter (top of p->waiters) gets the packet; "
-             "'thread -1' means no waiter woke up: is it signalled (pthread_cond_signal) once released?"),
+             "'thread -1' means no waiter woke up: is it woken (sem_post) once released?"),
     ("shuts the pool down", "look at release_waiters(): every posted packet must wake a waiter "
-                            "(pthread_cond_signal after released = 1)"),
+                            "(sem_post after released = 1)"),
     ("blocking", "look at iocp_block_begin(): a thread that blocks stops counting as running, and "
                  "release_waiters() may then wake a waiter"),
     ("concurrency", "look at release_waiters() and iocp_get()'s fast path: no packet goes out while "

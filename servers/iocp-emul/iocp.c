@@ -1,16 +1,14 @@
 /* iocp.c - the completion port itself: a FIFO of packets, a LIFO of waiting
  * threads and a count of running threads held under `concurrency`, as the
  * Windows kernel's KQUEUE does it (see iocp.h); and the budget of bytes held
- * by posted receives. The backends (iocp_uring.c, iocp_epoll.c) feed it
- * completions through iocp_complete_list().
- *
- * Per thread (thread-local, freed by a pthread key destructor, which is also
- * how a thread that exits stops counting): its port, whether it counts as
- * running there, whether it is blocked. A thread leaves its port before the
- * port is closed (joined first: iocp.h), so no registry of live ports.
+ * by posted receives. The backends feed it through iocp_complete_list().
+ * Per thread (TLS; a key destructor makes an exiting thread stop counting):
+ * its port, whether it counts as running there, whether it is blocked.
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
+#include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,10 +20,12 @@
 #include "iocp.h"
 #include "iocp_backend.h"
 
-/* A thread blocked in iocp_get; lives on that thread's stack. */
+/* A thread blocked in iocp_get, on its stack. A semaphore, not a condition
+ * variable: woken, it takes its packet without the port's mutex (which the
+ * releaser holds: on one CPU, a switch there and back per completion). */
 struct waiter {
 	struct waiter *next;
-	pthread_cond_t cond;
+	sem_t sem;
 	int released; /* the releaser filled pkt and counted us */
 	struct iocp_packet pkt;
 };
@@ -43,9 +43,8 @@ struct iocp_port {
 	_Atomic long nobufs;
 
 	int nfds;
-	struct { /* per descriptor: associated (1 + key), or 0 */
-		uintptr_t key1;
-	} *fds;
+	_Atomic uintptr_t *key1; /* per descriptor: 1 + its key once associated, else 0
+				  * (atomic: a reused number is ordered by the kernel only) */
 
 	const struct iocp_backend_ops *be;
 	void *be_state;
@@ -104,7 +103,7 @@ static void release_waiters(struct iocp_port *p)
 		packet_take(&w->pkt, queue_pop(p));
 		w->released = 1;
 		p->running++;
-		pthread_cond_signal(&w->cond);
+		sem_post(&w->sem);
 	}
 	/* END LAB iocp-emul (starter: (void)p;) */
 }
@@ -175,12 +174,9 @@ void iocp_block_end(void)
 static void deadline_after(struct timespec *ts, int ms)
 {
 	clock_gettime(CLOCK_MONOTONIC, ts);
-	ts->tv_sec += ms / 1000;
-	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
+	long long ns = ts->tv_nsec + (ms % 1000) * 1000000LL;
+	ts->tv_sec += ms / 1000 + ns / 1000000000LL;
+	ts->tv_nsec = ns % 1000000000LL;
 }
 
 static void waiter_remove(struct iocp_port *p, struct waiter *w)
@@ -219,29 +215,38 @@ int iocp_get(struct iocp_port *p, uint32_t *bytes, uintptr_t *key, struct iocp_o
 	} else {
 		struct waiter w = {.next = p->waiters};
 		struct timespec until;
-		pthread_cond_init(&w.cond, &cond_mono);
+		int rc;
+		sem_init(&w.sem, 0, 0);
 		p->waiters = &w; /* push: the newest waiter is released first */
 		p->nwaiting++;
+		pthread_mutex_unlock(&p->lock);
 		if (timeout_ms >= 0)
 			deadline_after(&until, timeout_ms);
-		while (!w.released) {
-			int rc = timeout_ms < 0 ? pthread_cond_wait(&w.cond, &p->lock)
-						: pthread_cond_timedwait(&w.cond, &p->lock, &until);
-			if (rc == ETIMEDOUT && !w.released) {
+		while ((rc = timeout_ms < 0 ? sem_wait(&w.sem)
+					    : sem_clockwait(&w.sem, CLOCK_MONOTONIC, &until)) < 0 &&
+		       errno == EINTR)
+			;
+		if (timeout_ms >= 0) { /* timed out, unless released meanwhile; the lock also
+					* orders what TSan cannot see in sem_clockwait */
+			pthread_mutex_lock(&p->lock);
+			if (!w.released) {
 				waiter_remove(p, &w);
 				pthread_mutex_unlock(&p->lock);
-				pthread_cond_destroy(&w.cond);
+				sem_destroy(&w.sem);
 				*bytes = 0;
 				*key = 0;
 				return -ETIMEDOUT;
 			}
+			pthread_mutex_unlock(&p->lock);
 		}
-		pthread_cond_destroy(&w.cond);
+		sem_destroy(&w.sem);
 		pk = w.pkt; /* the releaser counted us as running */
+		t->counted = 1;
+		goto out;
 	}
 	t->counted = 1;
 	pthread_mutex_unlock(&p->lock);
-
+out:
 	*bytes = pk.bytes;
 	*key = pk.key;
 	*ov = pk.ov;
@@ -294,6 +299,14 @@ void iocp_complete(struct iocp_port *p, struct iocp_overlapped *ov, int res)
 
 /* ---- creating, associating, starting operations ---- */
 
+/* The processors this process may run on (taskset), as Windows counts them. */
+int iocp_cpus(void)
+{
+	cpu_set_t set;
+	int n = sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set) : 0;
+	return n > 0 ? n : 1;
+}
+
 int iocp_nfds(void)
 {
 	struct rlimit rl;
@@ -314,16 +327,14 @@ static struct iocp_port *port_new(int concurrency, const struct iocp_backend_ops
 		errno = ENOMEM;
 		return NULL;
 	}
-	if (concurrency <= 0) {
-		long n = sysconf(_SC_NPROCESSORS_ONLN);
-		concurrency = n > 0 ? (int)n : 1;
-	}
+	if (concurrency <= 0)
+		concurrency = iocp_cpus();
 	p->concurrency = concurrency;
 	p->nfds = iocp_nfds();
-	p->fds = calloc(p->nfds, sizeof(*p->fds));
+	p->key1 = calloc(p->nfds, sizeof(*p->key1));
 	pthread_mutex_init(&p->lock, NULL);
 	p->be = be;
-	if (!p->fds) {
+	if (!p->key1) {
 		snprintf(err, errlen, "out of memory");
 		rc = -ENOMEM;
 		goto fail;
@@ -333,7 +344,7 @@ static struct iocp_port *port_new(int concurrency, const struct iocp_backend_ops
 		goto fail;
 	return p;
 fail:
-	free(p->fds);
+	free(p->key1);
 	pthread_mutex_destroy(&p->lock);
 	free(p);
 	errno = -rc;
@@ -368,7 +379,7 @@ void iocp_close(struct iocp_port *p)
 	p->be->stop(p->be_state);
 	while (p->head)
 		packet_take(&(struct iocp_packet){0}, queue_pop(p));
-	free(p->fds);
+	free(p->key1);
 	pthread_mutex_destroy(&p->lock);
 	free(p);
 }
@@ -406,7 +417,7 @@ int iocp_associate(struct iocp_port *p, int fd, uintptr_t key)
 	if (fd < 0 || fd >= p->nfds)
 		return -EBADF;
 	p->be->associate(p->be_state, fd);
-	p->fds[fd].key1 = 1 + key;
+	p->key1[fd] = 1 + key;
 	return 0;
 }
 
@@ -415,12 +426,12 @@ static int start(struct iocp_port *p, int fd, struct iocp_overlapped *ov, enum i
 {
 	if (!ov)
 		return -EINVAL;
-	if (fd < 0 || fd >= p->nfds || !p->fds[fd].key1)
+	if (fd < 0 || fd >= p->nfds || !p->key1[fd])
 		return -EBADF;
 	ov->res = 0;
 	ov->internal.op = op;
 	ov->internal.fd = fd;
-	ov->internal.key = p->fds[fd].key1 - 1;
+	ov->internal.key = p->key1[fd] - 1;
 	ov->internal.next = NULL;
 	p->be->submit(p->be_state, ov);
 	return 0;

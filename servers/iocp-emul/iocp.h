@@ -92,13 +92,15 @@ struct iocp_overlapped {
 struct iocp_port;
 
 /* A port on backend "io_uring" or "epoll" (NULL: io_uring, else epoll);
- * concurrency 0 = the number of CPUs. NULL with errno and a message in err. */
+ * concurrency 0 = iocp_cpus(). NULL with errno and a message in err. */
 struct iocp_port *iocp_create_backend(int concurrency, const char *backend, char *err,
 				      size_t errlen);
 /* Stop the backend and free the port, after its threads are joined.
  * Operations still pending are abandoned. */
 void iocp_close(struct iocp_port *port);
 const char *iocp_backend(const struct iocp_port *port);
+/* The CPUs this process may run on (its affinity mask: taskset counts). */
+int iocp_cpus(void);
 int iocp_concurrency(const struct iocp_port *port);
 /* Receives fail with -ENOBUFS while their buffers would hold more than
  * bytes in all (0: no budget). */

@@ -6,7 +6,7 @@
  * ClientContext), each pre-posting an accept (AcceptEx) and, once it has a
  * client, receives and sends; a pool of worker threads (--workers, default
  * 2 x CPUs) loops on iocp_get, and the port lets at most `concurrency`
- * (= CPUs) of them run at once. Each operation is an object of its own
+ * (= the CPUs the process may run on) of them run at once. Each operation is an object of its own
  * (struct io, the article's CIOCPBuffer) that names its connection. The HTTP
  * is the shared core's, driven from its completion side (conn.h: conn_take,
  * conn_advance, conn_out_iov, conn_sent, conn_file_read).
@@ -99,6 +99,7 @@ static struct server_opts opts;
 static const char *server_name = "iocp-emul";
 static struct iocp_port *port;
 static int listen_fd;
+static _Atomic int busy;            /* objects serving a client, for --max-conns */
 static _Atomic long zero_fallbacks; /* zero-byte reads posted because of the budget */
 
 static void started(int rc, const char *what)
@@ -126,6 +127,7 @@ static void release(struct connection *c)
 {
 	conn_close(c->core);
 	c->core = NULL;
+	atomic_fetch_sub(&busy, 1);
 	for (int i = 0; i < OPT_MAX_PENDING_READS; i++) {
 		free(c->rx[i]);
 		c->rx[i] = NULL;
@@ -142,11 +144,11 @@ static void release(struct connection *c)
 static int post_receive(struct connection *c, size_t len)
 {
 	int slot = 0;
-	while (c->rx[slot])
+	while (slot < OPT_MAX_PENDING_READS && c->rx[slot])
 		slot++;
-	struct io *r = malloc(sizeof(*r) + len);
+	struct io *r = slot < OPT_MAX_PENDING_READS ? malloc(sizeof(*r) + len) : NULL;
 	if (!r)
-		return -ENOMEM;
+		return -ENOMEM; /* (no slot: early receives pile up behind a missing one) */
 	*r = (struct io){.c = c, .kind = IO_RECV, .seq = c->post_seq, .slot = slot, .len = len};
 	r->buf = (char *)(r + 1);
 	int rc = iocp_recv(port, c->core->fd, r->buf, len, &r->ov);
@@ -288,12 +290,14 @@ static void on_accept(struct connection *c, int res)
 		post_accept(c);
 		return;
 	}
-	if (conn_count() >= opts.max_conns) {
+	if (atomic_fetch_add(&busy, 1) >= opts.max_conns) {
+		atomic_fetch_sub(&busy, 1);
 		conn_reject(&c->loop, res); /* over --max-conns: 503 */
 		post_accept(c);
 		return;
 	}
 	if (!(c->core = conn_open(&c->loop, res))) { /* no memory: fd closed */
+		atomic_fetch_sub(&busy, 1);
 		post_accept(c);
 		return;
 	}
@@ -393,13 +397,13 @@ static long long sweep(struct connection *conns, int n)
 
 int main(int argc, char **argv)
 {
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int ncpu = iocp_cpus(); /* the CPUs we may run on, not all online */
 	struct model_info m = {
 	    .name = server_name,
 	    .summary = "Windows I/O completion port semantics emulated over io_uring (epoll "
 		       "fallback), worker pool, Fire web server state machine",
 	    .workers_help = "worker threads on the port (concurrency = CPUs)",
-	    .workers_default = (int)(ncpu > 0 ? 2 * ncpu : 2),
+	    .workers_default = 2 * ncpu,
 	    .max_conns_default = conn_default_max(10000),
 	    .max_conns_limit = conn_default_max(0),
 	    .extra_help = "  connection objects = --max-conns + 4 (the extra ones answer 503)\n",
