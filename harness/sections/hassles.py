@@ -49,26 +49,31 @@ def plot(folder, points, terms):
     rows = rows_of(points)
     if not rows:
         return []
-    fig = Figure(folder, NAME, 1100, 700)
-    lines = ["# x rps lo hi cpu_us color label"]
+    fig = Figure(folder, NAME, 1100, 900)
+    peaks = posted_peaks(folder)
+    lines = ["# x rps lo hi cpu_us color label posted_bytes_per_conn"]
     for i, (lab, p) in enumerate(rows):
         col = int(color(lab.split(" ")[0] + ("" if "p8" not in lab else " p8"))[1:], 16)
+        pk = peaks.get((p.variant, p.conns))
+        per_conn = statistics.median(pk) / p.conns if pk and p.model == "iocp-emul" else None
         lines.append(f"{i + 1} {fmt(p.get('rps'))} {fmt(p.get('rps', 'lo'))} {fmt(p.get('rps', 'hi'))}"
                      f" {fmt(p.get('srv_cpu_us_per_req') or p.get('cpu_us_per_req'))} {col}"
-                     f" \"{lab} c={p.conns}\"")
+                     f" \"{lab} c={p.conns}\" {fmt(per_conn)}")
     path = fig.data("bars", lines)
     n = len(rows)
-    fig.add("set multiplot layout 2,1 title 'iocp-emul (io_uring backend) against its hassles; uring beside it'",
-            f"set xrange [0.4:{n + 0.6}]", "set yrange [0:*]", "set format y '%.0s%c'",
+    top = max([v for _, p in rows for v in (p.get("rps"), p.get("rps", "hi")) if v] or [1]) * 1.08
+    fig.add("set multiplot layout 3,1 title 'iocp-emul (io_uring backend) against its hassles; uring beside it' noenhanced",
+            f"set xrange [0.4:{n + 0.6}]", f"set yrange [0:{top:.6g}]", "set format y '%.0s%c'",
             "set key outside right top vertical", "set rmargin 24", "set xtics format '' nomirror",
             "set ylabel 'requests per second'",
             f"plot '{path}' using 1:2:(0.7):6 with boxes fs solid 0.8 lc rgb variable title 'median',"
             f" '{path}' using 1:3:(0):($4 - $3) with vectors heads size 0.1,90 lc rgb 'black'"
             " title 'min..max of reps'",
-            "set ylabel 'server CPU µs per request'", "set bmargin 8",
+            "set ylabel 'server CPU µs per request'", "set yrange [0:*]", "unset key",
+            f"plot '{path}' using 1:5:(0.7):6 with boxes fs solid 0.8 lc rgb variable notitle",
+            "set ylabel 'posted bytes per conn. (peak)'", "set bmargin 8",
             "set xtics rotate by -30 left nomirror format '%g'",
-            f"plot '{path}' using 1:5:(0.7):6:xtic(7) with boxes fs solid 0.8 lc rgb variable"
-            " title 'median'")
+            f"plot '{path}' using 1:8:(0.7):6:xtic(7) with boxes fs solid 0.8 lc rgb variable notitle")
     return fig.draw(terms)
 
 
