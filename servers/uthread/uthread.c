@@ -326,6 +326,20 @@ int uthread_poll(struct pollfd *p, nfds_t n, int timeout_ms)
 	return 1;
 }
 
+/* After EAGAIN: 0 once fd is ready again; -1 when it may not wait (timeout 0:
+ * errno stays EAGAIN), timed out (ETIMEDOUT) or the wait failed. */
+static int wait_again(int fd, uint32_t events, int timeout_ms)
+{
+	if (timeout_ms == 0)
+		return -1;
+	int w = uthread_wait_fd(fd, events, timeout_ms);
+	if (w <= 0) {
+		errno = w == 0 ? ETIMEDOUT : errno;
+		return -1;
+	}
+	return 0;
+}
+
 ssize_t uthread_read(int fd, void *buf, size_t n, int timeout_ms)
 {
 	for (;;) {
@@ -335,13 +349,8 @@ ssize_t uthread_read(int fd, void *buf, size_t n, int timeout_ms)
 		if (r >= 0 || errno != EAGAIN)
 			return r;
 		fd_drained(fd, EPOLLIN);
-		if (timeout_ms == 0)
+		if (wait_again(fd, EPOLLIN, timeout_ms) < 0)
 			return -1;
-		int w = uthread_wait_fd(fd, EPOLLIN, timeout_ms);
-		if (w <= 0) {
-			errno = w == 0 ? ETIMEDOUT : errno;
-			return -1;
-		}
 	}
 }
 
@@ -351,13 +360,8 @@ ssize_t uthread_writev(int fd, const struct iovec *iov, int cnt, int timeout_ms)
 		ssize_t r = writev(fd, iov, cnt);
 		if (r >= 0 || errno != EAGAIN)
 			return r;
-		if (timeout_ms == 0)
+		if (wait_again(fd, EPOLLOUT, timeout_ms) < 0)
 			return -1;
-		int w = uthread_wait_fd(fd, EPOLLOUT, timeout_ms);
-		if (w <= 0) {
-			errno = w == 0 ? ETIMEDOUT : errno;
-			return -1;
-		}
 	}
 }
 
