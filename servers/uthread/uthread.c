@@ -203,6 +203,11 @@ static void ready_push(struct uthread_sched *s, struct uthread *u)
 	list_append(&s->ready, &u->link);
 }
 
+static struct uthread *ready_pop(struct uthread_sched *s)
+{
+	return queue_pop(&s->ready);
+}
+
 /* ---- wait and wake: O(1) plus the timer insert, 0 system calls. Timers are
  * deadline.h's list ordered by deadline: an insert is O(1) when the new
  * deadline is the latest or the earliest (every wait of one --idle-ms is the
@@ -600,7 +605,7 @@ void uthread_sched_run(struct uthread_sched *s, void (*fn)(void *), void *arg)
 		return;
 	for (;;) {
 		struct uthread *u;
-		while ((u = queue_pop(&s->ready)))
+		while ((u = ready_pop(s)))
 			sched_run_one(s, u);
 		if (s->main_done && !s->away)
 			break;
