@@ -6,11 +6,16 @@
 
 #include <time.h>
 
-static inline long long now_us(void)
+static inline long long now_ns(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	return (long long)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static inline long long now_us(void)
+{
+	return now_ns() / 1000;
 }
 
 static inline long long now_ms(void)

@@ -4,7 +4,7 @@
  * again goes to the tail and the list stays ordered for free: setting,
  * cancelling and finding the earliest are O(1). Entries with other timeouts
  * (sleeps) are inserted in order, scanning back from the tail: O(1) when the
- * new deadline is the latest, O(n) at worst. Times are the caller's (ms of
+ * new deadline is the latest or the earliest, O(n) at worst. Times are the caller's (ms of
  * the monotonic clock, clock.h). Not locked: one list per thread.
  */
 #ifndef DEADLINE_H
@@ -46,6 +46,8 @@ static inline void deadline_set(struct deadline_list *l, struct deadline *d, lon
 	deadline_cancel(d);
 	d->due_ms = due_ms;
 	struct list_node *at = l->items.prev;
+	if (at != &l->items && due_ms < list_entry(l->items.next, struct deadline, node)->due_ms)
+		at = &l->items; /* the earliest: goes first */
 	while (at != &l->items && list_entry(at, struct deadline, node)->due_ms > due_ms)
 		at = at->prev;
 	list_insert_after(at, &d->node);

@@ -33,6 +33,10 @@
  */
 #include "uthread.h"
 
+#include "clock.h"
+#include "deadline.h"
+#include "list.h"
+
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -40,7 +44,6 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <unistd.h>
 
 #define MAX_EVENTS  256
@@ -101,10 +104,9 @@ enum state { T_READY, T_RUNNING, T_WAITING, T_TO_POOL, T_IN_POOL, T_FROM_POOL, T
 struct uthread {
 	fcontext_t ctx, back; /* where it stopped; who resumed it */
 	struct uthread_sched *sched;
-	struct uthread *next;            /* ready queue, pool queue, done list or free list */
-	struct uthread *t_prev, *t_next; /* timer list, while deadline_ms != 0 */
-	struct uthread *a_prev, *a_next; /* every live thread of the scheduler */
-	long long deadline_ms;
+	struct list_node link;  /* ready queue, pool queue, done list or free list */
+	struct deadline timer;  /* in sched->timers while a timed wait is armed */
+	struct list_node alive; /* every live thread of the scheduler */
 	void (*fn)(void *);
 	void *arg;
 	char *map; /* guard page + stack */
@@ -122,31 +124,36 @@ struct uthread {
 
 struct uthread_sched {
 	int epfd, done_efd;
-	struct uthread *ready_head, *ready_tail;
-	struct uthread *timer_head, *timer_tail;
-	struct uthread *all, *free_list;
+	struct list_node ready;
+	struct deadline_list timers;
+	struct list_node all, free_list;
 	struct uthread *main;
 	int live, away, main_done; /* away: threads in the pool */
 	pthread_mutex_t done_lock;
-	struct uthread *done_head, *done_tail; /* back from the pool */
+	struct list_node done; /* back from the pool */
 };
 
 static struct {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	struct uthread *head, *tail;
+	struct list_node queue;
 	int queued, idle, threads, stopping;
 	pthread_t tids[UTHREAD_POOL_MAX];
-} pool = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
+} pool = {.lock = PTHREAD_MUTEX_INITIALIZER,
+	  .cond = PTHREAD_COND_INITIALIZER,
+	  .queue = {&pool.queue, &pool.queue}};
 
 static __thread struct uthread_sched *tls_sched; /* the scheduler this kernel thread runs */
 static __thread struct uthread *tls_self;        /* the user thread it runs now, or NULL */
 
-static long long clock_ms(void)
+/* The first thread of a list.h queue, unlinked; NULL when it is empty. */
+static struct uthread *queue_pop(struct list_node *head)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts); /* vDSO: no system call */
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+	struct list_node *n = list_first(head);
+	if (!n)
+		return NULL;
+	list_remove(n);
+	return list_entry(n, struct uthread, link);
 }
 
 /* ---- switch: two jumps per visit, 0 system calls ---- */
@@ -187,61 +194,30 @@ static void thread_entry(transfer_t t)
 	thread_suspend(u); /* never returns: the scheduler recycles the stack */
 }
 
-/* ---- ready queue: FIFO, O(1) ---- */
+/* ---- ready queue: FIFO, O(1) (the pool queue, done list and free list are
+ * list.h queues too, through the same link: a thread is in one at a time) ---- */
 
 static void ready_push(struct uthread_sched *s, struct uthread *u)
 {
 	u->state = T_READY;
-	u->next = NULL;
-	if (s->ready_tail)
-		s->ready_tail->next = u;
-	else
-		s->ready_head = u;
-	s->ready_tail = u;
+	list_append(&s->ready, &u->link);
 }
 
 static struct uthread *ready_pop(struct uthread_sched *s)
 {
-	struct uthread *u = s->ready_head;
-	if (u && !(s->ready_head = u->next))
-		s->ready_tail = NULL;
-	return u;
+	return queue_pop(&s->ready);
 }
 
-/* ---- timers: a list ordered by deadline. O(1) when the new deadline is the
- * latest or the earliest (every wait of one --idle-ms is the latest), else
- * O(distance from the tail); removal and expiry O(1) each. ---- */
-
-static void timer_insert(struct uthread_sched *s, struct uthread *u, long long deadline_ms)
-{
-	struct uthread *after = s->timer_tail;
-	if (s->timer_head && deadline_ms < s->timer_head->deadline_ms)
-		after = NULL;
-	while (after && after->deadline_ms > deadline_ms)
-		after = after->t_prev;
-	u->deadline_ms = deadline_ms;
-	u->t_prev = after;
-	u->t_next = after ? after->t_next : s->timer_head;
-	*(u->t_next ? &u->t_next->t_prev : &s->timer_tail) = u;
-	*(after ? &after->t_next : &s->timer_head) = u;
-}
-
-static void timer_remove(struct uthread_sched *s, struct uthread *u)
-{
-	if (!u->deadline_ms)
-		return;
-	*(u->t_prev ? &u->t_prev->t_next : &s->timer_head) = u->t_next;
-	*(u->t_next ? &u->t_next->t_prev : &s->timer_tail) = u->t_prev;
-	u->deadline_ms = 0;
-}
-
-/* ---- wait and wake: O(1) plus the timer insert, 0 system calls ---- */
+/* ---- wait and wake: O(1) plus the timer insert, 0 system calls. Timers are
+ * deadline.h's list ordered by deadline: an insert is O(1) when the new
+ * deadline is the latest or the earliest (every wait of one --idle-ms is the
+ * latest), else O(distance from the tail); removal and expiry O(1) each. ---- */
 
 static void thread_wake(struct uthread *u, int by_fd)
 {
 	u->wait_events = 0;
 	u->woke_by_fd = by_fd;
-	timer_remove(u->sched, u);
+	deadline_cancel(&u->timer);
 	ready_push(u->sched, u);
 }
 
@@ -249,7 +225,8 @@ static void thread_wake(struct uthread *u, int by_fd)
 static int thread_park(struct uthread *u, int timeout_ms)
 {
 	if (timeout_ms >= 0)
-		timer_insert(u->sched, u, clock_ms() + timeout_ms + (timeout_ms == 0 ? 0 : 1));
+		deadline_set(&u->sched->timers, &u->timer,
+			     now_ms() + timeout_ms + (timeout_ms == 0 ? 0 : 1));
 	u->state = T_WAITING;
 	thread_suspend(u);
 	return u->woke_by_fd;
@@ -354,6 +331,20 @@ int uthread_poll(struct pollfd *p, nfds_t n, int timeout_ms)
 	return 1;
 }
 
+/* After EAGAIN: 0 once fd is ready again; -1 when it may not wait (timeout 0:
+ * errno stays EAGAIN), timed out (ETIMEDOUT) or the wait failed. */
+static int wait_again(int fd, uint32_t events, int timeout_ms)
+{
+	if (timeout_ms == 0)
+		return -1;
+	int w = uthread_wait_fd(fd, events, timeout_ms);
+	if (w <= 0) {
+		errno = w == 0 ? ETIMEDOUT : errno;
+		return -1;
+	}
+	return 0;
+}
+
 ssize_t uthread_read(int fd, void *buf, size_t n, int timeout_ms)
 {
 	for (;;) {
@@ -363,13 +354,8 @@ ssize_t uthread_read(int fd, void *buf, size_t n, int timeout_ms)
 		if (r >= 0 || errno != EAGAIN)
 			return r;
 		fd_drained(fd, EPOLLIN);
-		if (timeout_ms == 0)
+		if (wait_again(fd, EPOLLIN, timeout_ms) < 0)
 			return -1;
-		int w = uthread_wait_fd(fd, EPOLLIN, timeout_ms);
-		if (w <= 0) {
-			errno = w == 0 ? ETIMEDOUT : errno;
-			return -1;
-		}
 	}
 }
 
@@ -379,13 +365,8 @@ ssize_t uthread_writev(int fd, const struct iovec *iov, int cnt, int timeout_ms)
 		ssize_t r = writev(fd, iov, cnt);
 		if (r >= 0 || errno != EAGAIN)
 			return r;
-		if (timeout_ms == 0)
+		if (wait_again(fd, EPOLLOUT, timeout_ms) < 0)
 			return -1;
-		int w = uthread_wait_fd(fd, EPOLLOUT, timeout_ms);
-		if (w <= 0) {
-			errno = w == 0 ? ETIMEDOUT : errno;
-			return -1;
-		}
 	}
 }
 
@@ -393,11 +374,9 @@ ssize_t uthread_writev(int fd, const struct iovec *iov, int cnt, int timeout_ms)
 
 static struct uthread *thread_alloc(struct uthread_sched *s)
 {
-	struct uthread *u = s->free_list;
-	if (u) {
-		s->free_list = u->next;
+	struct uthread *u = queue_pop(&s->free_list);
+	if (u)
 		return u;
-	}
 	size_t bytes = GUARD_BYTES + (size_t)UTHREAD_STACK_KB * 1024;
 	if (!(u = calloc(1, sizeof *u)))
 		return NULL;
@@ -433,13 +412,8 @@ struct uthread *uthread_spawn(void (*fn)(void *), void *arg)
 	u->fn = fn;
 	u->arg = arg;
 	u->fd = -1;
-	u->deadline_ms = 0;
 	u->wait_events = 0;
-	u->a_prev = NULL;
-	u->a_next = s->all;
-	if (s->all)
-		s->all->a_prev = u;
-	s->all = u;
+	list_append(&s->all, &u->alive);
 	s->live++;
 	ready_push(s, u);
 	return u;
@@ -448,14 +422,11 @@ struct uthread *uthread_spawn(void (*fn)(void *), void *arg)
 /* A finished thread's stack goes to the free list (its fd closed itself). */
 static void thread_release(struct uthread_sched *s, struct uthread *u)
 {
-	*(u->a_prev ? &u->a_prev->a_next : &s->all) = u->a_next;
-	if (u->a_next)
-		u->a_next->a_prev = u->a_prev;
+	list_remove(&u->alive);
 	s->live--;
 	if (u == s->main)
 		s->main_done = 1;
-	u->next = s->free_list;
-	s->free_list = u;
+	list_insert_after(&s->free_list, &u->link); /* LIFO: the warmest stack first */
 }
 
 /* ---- blocking offload: the user thread migrates to a pool kernel thread
@@ -467,16 +438,14 @@ static void *pool_main(void *unused)
 	(void)unused;
 	pthread_mutex_lock(&pool.lock);
 	for (;;) {
-		while (!pool.head && !pool.stopping) {
+		while (list_empty(&pool.queue) && !pool.stopping) {
 			pool.idle++;
 			pthread_cond_wait(&pool.cond, &pool.lock);
 			pool.idle--;
 		}
-		struct uthread *u = pool.head;
+		struct uthread *u = queue_pop(&pool.queue);
 		if (!u)
 			break;
-		if (!(pool.head = u->next))
-			pool.tail = NULL;
 		pool.queued--;
 		pthread_mutex_unlock(&pool.lock);
 		u->state = T_IN_POOL;
@@ -484,9 +453,7 @@ static void *pool_main(void *unused)
 		struct uthread_sched *s = u->sched;
 		uint64_t one = 1;
 		pthread_mutex_lock(&s->done_lock);
-		u->next = NULL;
-		*(s->done_tail ? &s->done_tail->next : &s->done_head) = u;
-		s->done_tail = u;
+		list_append(&s->done, &u->link);
 		pthread_mutex_unlock(&s->done_lock);
 		if (write(s->done_efd, &one, sizeof one) < 0) { /* cannot fail: counter < max */
 		}
@@ -518,9 +485,7 @@ static void pool_submit(struct uthread_sched *s, struct uthread *u)
 		return;
 	}
 	s->away++;
-	u->next = NULL;
-	*(pool.tail ? &pool.tail->next : &pool.head) = u;
-	pool.tail = u;
+	list_append(&pool.queue, &u->link);
 	pool.queued++;
 	pthread_cond_signal(&pool.cond);
 	pthread_mutex_unlock(&pool.lock);
@@ -532,16 +497,13 @@ static void pool_collect(struct uthread_sched *s)
 	uint64_t n;
 	if (read(s->done_efd, &n, sizeof n) < 0)
 		return;
+	struct uthread *u;
 	pthread_mutex_lock(&s->done_lock);
-	struct uthread *u = s->done_head;
-	s->done_head = s->done_tail = NULL;
-	pthread_mutex_unlock(&s->done_lock);
-	while (u) {
-		struct uthread *next = u->next;
+	while ((u = queue_pop(&s->done))) {
 		s->away--;
 		ready_push(s, u);
-		u = next;
 	}
+	pthread_mutex_unlock(&s->done_lock);
 }
 
 void uthread_block_begin(void)
@@ -586,6 +548,11 @@ struct uthread_sched *uthread_sched_new(void)
 	if (!s)
 		return NULL;
 	pthread_mutex_init(&s->done_lock, NULL);
+	list_init(&s->ready);
+	deadline_list_init(&s->timers);
+	list_init(&s->all);
+	list_init(&s->free_list);
+	list_init(&s->done);
 	s->epfd = epoll_create1(EPOLL_CLOEXEC);
 	s->done_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	struct epoll_event e = {.events = EPOLLIN, .data.ptr = &done_tag};
@@ -615,11 +582,7 @@ static void sched_run_one(struct uthread_sched *s, struct uthread *u)
 static void sched_poll(struct uthread_sched *s)
 {
 	struct epoll_event ev[MAX_EVENTS];
-	int timeout = -1;
-	if (s->timer_head) {
-		long long left = s->timer_head->deadline_ms - clock_ms();
-		timeout = left < 0 ? 0 : (int)left;
-	}
+	int timeout = deadline_first(&s->timers) ? deadline_wait_ms(&s->timers, now_ms()) : -1;
 	int n = epoll_wait(s->epfd, ev, MAX_EVENTS, timeout);
 	for (int i = 0; i < n; i++) {
 		if (ev[i].data.ptr == &done_tag)
@@ -627,9 +590,10 @@ static void sched_poll(struct uthread_sched *s)
 		else
 			fd_event(ev[i].data.ptr, ev[i].events);
 	}
-	long long now = clock_ms();
-	while (s->timer_head && s->timer_head->deadline_ms <= now)
-		thread_wake(s->timer_head, 0);
+	long long now = now_ms();
+	struct deadline *d;
+	while ((d = deadline_expired(&s->timers, now)))
+		thread_wake(list_entry(d, struct uthread, timer), 0);
 }
 
 void uthread_sched_run(struct uthread_sched *s, void (*fn)(void *), void *arg)
@@ -652,15 +616,14 @@ void uthread_sched_run(struct uthread_sched *s, void (*fn)(void *), void *arg)
 
 void uthread_sched_free(struct uthread_sched *s)
 {
-	struct uthread *u, *next;
-	for (u = s->all; u; u = next) {
-		next = u->a_next;
-		thread_destroy(u);
+	struct list_node *n;
+	while ((n = list_first(&s->all))) {
+		list_remove(n);
+		thread_destroy(list_entry(n, struct uthread, alive));
 	}
-	for (u = s->free_list; u; u = next) {
-		next = u->next;
+	struct uthread *u;
+	while ((u = queue_pop(&s->free_list)))
 		thread_destroy(u);
-	}
 	if (s->epfd >= 0)
 		close(s->epfd);
 	if (s->done_efd >= 0)

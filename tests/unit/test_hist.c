@@ -10,6 +10,7 @@
 #include "../../harness/loadgen/hist.c"
 #include "../../harness/loadgen/histfile.c"
 #include "../../harness/loadgen/stats.c"
+#include "tap.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,20 +19,12 @@
 #define MAX_REL_ERR 0.01
 #define SIXTY_S_US  UINT64_C(60000000)
 
-static int test_count;
-static int test_failed;
-
+/* tap_check with the expected value printed by fmt_expected. */
 static void check(int ok, const char *name, const char *fmt_expected, double expected, double got)
 {
-	test_count++;
-	if (ok) {
-		printf("ok %d - %s\n", test_count, name);
-		return;
-	}
-	test_failed++;
-	printf("not ok %d - %s: expected ", test_count, name);
-	printf(fmt_expected, expected);
-	printf(" got %.3f\n", got);
+	char want[64];
+	snprintf(want, sizeof want, fmt_expected, expected);
+	tap_check(ok, name, "expected %s got %.3f", want, got);
 }
 
 static int within(double expected, double got, double rel)
@@ -299,7 +292,7 @@ static void test_file_merge(void)
 	ok = histfile_read(pa, &ra, err, sizeof(err)) == 0 &&
 	     histfile_read(pb, &rb, err, sizeof(err)) == 0;
 	if (!ok)
-		printf("# %s\n", err);
+		tap_note("%s", err);
 	check(ok, "both files read back", "%.0f", 1, ok);
 	histfile_init(&merged);
 	ok = ok && histfile_merge(&merged, &ra, err, sizeof(err)) == 0 &&
@@ -365,8 +358,5 @@ int main(void)
 	test_merge();
 	test_edges();
 	test_file_merge();
-	printf("1..%d\n", test_count);
-	if (test_failed)
-		fprintf(stderr, "test_hist: %d of %d failed\n", test_failed, test_count);
-	return test_failed ? 1 : 0;
+	return tap_done();
 }

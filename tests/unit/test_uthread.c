@@ -24,22 +24,15 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <ucontext.h>
 #include <unistd.h>
 
 #include "../../servers/uthread/uthread.h"
+#include "clock.h"
+#include "tap.h"
 #include "work.h"
 
-static int test_no, failures;
 static char msg[256];
-
-static long long ns_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 #define EXPECT(cond, ...)                                                                          \
 	do {                                                                                       \
@@ -107,9 +100,9 @@ static void main_fd_wait(void *unused)
 	(void)unused;
 	char c;
 	uthread_spawn(writer_later, NULL);
-	long long t0 = ns_now();
+	long long t0 = now_ns();
 	ssize_t n = uthread_read(sv[0], &c, 1, 2000);
-	woke_after_ns = ns_now() - t0;
+	woke_after_ns = now_ns() - t0;
 	EXPECT(n == 1 && c == 'x', "expected to read 'x', got %zd (%s)", n, strerror(errno));
 	EXPECT(woke_after_ns >= 25000000LL && woke_after_ns < 1000000000LL,
 	       "expected to wake after ~30 ms, woke after %lld ms", woke_after_ns / 1000000);
@@ -142,16 +135,16 @@ static void main_hup(void *unused)
 	struct pollfd p = {.fd = sv[0], .events = POLLIN};
 	ssize_t n = uthread_read(sv[0], buf, sizeof buf, 2000); /* waits for the one edge */
 	EXPECT(n == 3, "expected a short read of 3 bytes, got %zd", n);
-	long long t0 = ns_now();
+	long long t0 = now_ns();
 	int r = uthread_poll(&p, 1, 2000);
-	long long ms = (ns_now() - t0) / 1000000;
+	long long ms = (now_ns() - t0) / 1000000;
 	EXPECT(r == 1 && ms < 500,
 	       "expected poll to report the hangup at once, got %d after %lld ms", r, ms);
 	n = uthread_read(sv[0], buf, sizeof buf, 0);
 	EXPECT(n == 0, "expected end of file after the hangup, got %zd", n);
-	t0 = ns_now();
+	t0 = now_ns();
 	r = uthread_wait_fd(sv[0], EPOLLIN, 2000);
-	ms = (ns_now() - t0) / 1000000;
+	ms = (now_ns() - t0) / 1000000;
 	EXPECT(r == 1 && ms < 500,
 	       "expected wait_fd to answer at once after a hangup, got %d after %lld ms", r, ms);
 }
@@ -168,9 +161,9 @@ static void main_drained(void *unused)
 	EXPECT(read(sv[0], &c, 1) < 0 && errno == EAGAIN, "expected EAGAIN from an empty socket");
 	uthread_drained(sv[0], EPOLLIN);
 	uthread_spawn(writer_later, NULL);
-	long long t0 = ns_now();
+	long long t0 = now_ns();
 	int r = uthread_poll(&p, 1, 2000);
-	long long ms = (ns_now() - t0) / 1000000;
+	long long ms = (now_ns() - t0) / 1000000;
 	EXPECT(r == 1 && ms >= 25 && ms < 1000,
 	       "expected poll to wait for the write ~30 ms later, got %d after %lld ms", r, ms);
 }
@@ -179,15 +172,15 @@ static void main_timeout(void *unused)
 {
 	(void)unused;
 	char c;
-	long long t0 = ns_now();
+	long long t0 = now_ns();
 	ssize_t n = uthread_read(sv[0], &c, 1, 50);
-	long long ms = (ns_now() - t0) / 1000000;
+	long long ms = (now_ns() - t0) / 1000000;
 	EXPECT(n < 0 && errno == ETIMEDOUT, "expected -1 ETIMEDOUT, got %zd (%s)", n,
 	       strerror(errno));
 	EXPECT(ms >= 50 && ms < 1000, "expected the timeout after 50 ms, came after %lld ms", ms);
-	t0 = ns_now();
+	t0 = now_ns();
 	int r = uthread_wait_fd(sv[0], EPOLLIN, 20);
-	ms = (ns_now() - t0) / 1000000;
+	ms = (now_ns() - t0) / 1000000;
 	EXPECT(r == 0 && ms >= 20, "expected wait_fd 0 after 20 ms, got %d after %lld ms", r, ms);
 }
 
@@ -196,10 +189,10 @@ static void main_timeout(void *unused)
 static void sleeper(void *arg)
 {
 	int ms = *(int *)arg;
-	long long t0 = ns_now();
+	long long t0 = now_ns();
 	uthread_sleep_ms(ms);
-	EXPECT((ns_now() - t0) / 1000000 >= ms, "expected to sleep %d ms, woke after %lld ms", ms,
-	       (ns_now() - t0) / 1000000);
+	EXPECT((now_ns() - t0) / 1000000 >= ms, "expected to sleep %d ms, woke after %lld ms", ms,
+	       (now_ns() - t0) / 1000000);
 	note((char)('0' + ms / 10));
 }
 
@@ -245,10 +238,10 @@ static void main_offload(void *unused)
 	work_set_block_hooks(uthread_block_begin, uthread_block_end);
 	uthread_spawn(blocker, NULL);
 	uthread_spawn(ticker, NULL);
-	long long t0 = ns_now();
+	long long t0 = now_ns();
 	while (uthread_count() > 1)
 		uthread_sleep_ms(5);
-	long long ms = (ns_now() - t0) / 1000000;
+	long long ms = (now_ns() - t0) / 1000000;
 	work_set_block_hooks(NULL, NULL);
 	EXPECT(ticks_while_blocked >= 5,
 	       "expected the ticker to run while the blocker blocked, it ticked %d times",
@@ -275,7 +268,6 @@ static void run_case(int i)
 	struct uthread_sched *s = uthread_sched_new();
 	msg[0] = order[0] = '\0';
 	order_len = 0;
-	test_no++;
 	if (!s || socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv) < 0) {
 		snprintf(msg, sizeof msg, "setup: %s", strerror(errno));
 	} else {
@@ -286,12 +278,7 @@ static void run_case(int i)
 	uthread_pool_stop();
 	if (s)
 		uthread_sched_free(s);
-	if (msg[0]) {
-		failures++;
-		printf("not ok %d - %s: %s\n", test_no, cases[i].name, msg);
-	} else {
-		printf("ok %d - %s\n", test_no, cases[i].name);
-	}
+	tap_check(!msg[0], cases[i].name, "%s", msg);
 }
 
 /* ---- micro-benchmark ---- */
@@ -309,10 +296,10 @@ static void main_bench(void *unused)
 {
 	(void)unused;
 	uthread_spawn(pingpong, NULL);
-	long long t0 = ns_now();
+	long long t0 = now_ns();
 	for (long i = 0; i < bench_n; i++)
 		uthread_yield();
-	long long dt = ns_now() - t0;
+	long long dt = now_ns() - t0;
 	/* Each yield is two jumps (thread -> scheduler -> next thread). */
 	printf(
 	    "uthread (jump_fcontext): %.1f ns per yield (thread to thread), %.1f ns per switch\n",
@@ -335,10 +322,10 @@ static void bench_swapcontext(void)
 	uc_other.uc_stack.ss_size = sizeof stack;
 	uc_other.uc_link = NULL;
 	makecontext(&uc_other, uc_loop, 0);
-	long long t0 = ns_now();
+	long long t0 = now_ns();
 	for (long i = 0; i < bench_n; i++)
 		swapcontext(&uc_main, &uc_other);
-	long long dt = ns_now() - t0;
+	long long dt = now_ns() - t0;
 	printf("glibc swapcontext: %.1f ns per switch (each calls rt_sigprocmask)\n",
 	       (double)dt / (2.0 * bench_n));
 }
@@ -360,6 +347,5 @@ int main(int argc, char **argv)
 	alarm(60); /* a hang is a failure */
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
 		run_case((int)i);
-	printf("1..%d\n", test_no);
-	return failures ? 1 : 0;
+	return tap_done();
 }

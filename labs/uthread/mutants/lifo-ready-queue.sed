@@ -2,10 +2,4 @@
 # file: uthread.c
 # expect: unit:test_uthread
 # hint: push at the tail
-/^static void ready_push(/,/^}/{
-/^\tu->next = NULL;$/,/^\ts->ready_tail = u;$/c\
-	u->next = s->ready_head; /* newest first */\
-	s->ready_head = u;\
-	if (!s->ready_tail)\
-		s->ready_tail = u;
-}
+/^static void ready_push(/,/^}/s/^\tlist_append(&s->ready, &u->link);$/\tlist_insert_after(\&s->ready, \&u->link); \/* newest first *\//
