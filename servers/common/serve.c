@@ -15,23 +15,22 @@
 const struct blocking_io blocking_io_libc = {.read = read, .writev = writev, .poll = poll};
 
 /* Wait until fd is ready for events or the connection's deadline; 1 ready,
- * 0 timed out, stopped or failed. A read also watches the stop eventfd, so
- * SIGINT/SIGTERM close a connection that waits for a request (idle, or its
- * head incomplete) at once: a thread of an M:1 runtime (st, uthread) sees no
- * EINTR, and one left waiting outlived the drain, its connection lost at exit
- * (LeakSanitizer's report). An answer being written finishes within the drain. */
+ * 0 timed out, stopped or failed. After SIGINT/SIGTERM a read is not begun:
+ * a connection waiting for a request closes. Threads that wait already learn
+ * of the stop by EINTR (iterative), from their runtime (uthread's stop
+ * watcher wakes its readers), or not until --idle-ms or the exit (the stop
+ * eventfd beside every connection would double what st's poll pass walks). */
 static int wait_fd(struct conn *c, short events, const struct blocking_io *io)
 {
 	for (;;) {
-		struct pollfd p[2] = {{.fd = c->fd, .events = events},
-				      {.fd = server_stop_fd(), .events = POLLIN}};
+		struct pollfd p = {.fd = c->fd, .events = events};
 		int t = conn_timeout_ms(c->loop, now_ms());
 		if (t == 0 || (events == POLLIN && server_stop))
 			return 0;
-		int r = io->poll(p, events == POLLIN ? 2 : 1, t);
+		int r = io->poll(&p, 1, t);
 		if (r < 0 && errno == EINTR && !server_stop)
 			continue;
-		return r > 0 && p[0].revents;
+		return r > 0;
 	}
 }
 
