@@ -283,12 +283,31 @@ def idle_many_one(ctx):
            "baseline: %s)" % (n, base.fds + limits.FD_MARGIN, base.threads + kept, base.procs, base.text()),
            after.text())
     idle_round(ctx, s, base, n)
-    ok, again = limits.settle(s.pid, after, limits.RSS_MARGIN_KB, lib.scaled(3), threads_kept=kept)
+    regrow = regrowth_allowance_kb(ctx, n)
+    ok, again = limits.settle(s.pid, after, regrow, lib.scaled(3), threads_kept=kept)
     ctx.note("RSS after %d idle connections closed: %d KiB, not back near the baseline %d KiB; after a second "
              "round: %d KiB" % (n, after.rss_kb, base.rss_kb, again.rss_kb))
     expect(ok, "RSS kept after the first %d idle connections (%d KiB above the baseline) not grown by a second "
-           "round by more than %d KiB (kept for reuse, not leaked)" % (n, after.rss_kb - base.rss_kb,
-                                                                     limits.RSS_MARGIN_KB), again.text())
+           "round by more than %d KiB (kept for reuse, not leaked)" % (n, after.rss_kb - base.rss_kb, regrow),
+           again.text())
+
+
+# What ASan keeps of each exited thread (its shadow of the thread's stack, its thread state): the
+# thread model's second round of 10,000 idle connections grew RSS by 232 MiB under ASan (~23 KiB a
+# thread), by nothing in the plain build.
+SANITIZER_KB_PER_THREAD = 32
+
+
+def regrowth_allowance_kb(ctx, n):
+    """How far a second round of n idle connections may grow the RSS the first one left: 16 MiB.
+    Under a sanitizer also its 64 MiB as in limits.rss_allowance_kb: ASan's quarantine (16 MiB
+    here) holds the first round's freed connections, so the second allocates anew (epoll, libevent:
+    +17 MiB; st: +48 MiB), and, for a thread per connection, what it keeps of every exited thread.
+    LeakSanitizer at the server's exit, and the fd and thread counts, still catch a leak there."""
+    if not ctx.sanitized:
+        return limits.RSS_MARGIN_KB
+    per_thread = SANITIZER_KB_PER_THREAD * n if ctx.base == "thread" else 0
+    return limits.RSS_MARGIN_KB + limits.SANITIZER_RSS_KB + per_thread
 
 
 def idle_round(ctx, s, base, n):

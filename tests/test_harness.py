@@ -258,7 +258,11 @@ def case_quick_bench_produces_every_file():
     rows = runs.load(os.path.join(QUICK_OUT, "runs.csv"))
     a = runner.parse_args(args)
     want = len(runner.plan(a, [experiments.EXP_BY_NAME[e] for e in a.experiments]))
-    expect(len(rows) == want, f"{want} rows (one per planned point)", len(rows))
+    # An open-loop curve (cost's R=...) ends at its first SATURATED point; the rest of it is
+    # skipped, and saturation comes early on a loaded machine or under sanitizers.
+    skipped = sum(1 for line in r.stdout.splitlines() if "skipped, the curve ended" in line)
+    expect(len(rows) == want - skipped, f"{want - skipped} rows (one per planned point, "
+           f"{skipped} skipped past a saturated point)", len(rows))
     for row in rows:
         if runs.is_ceiling(row):
             continue

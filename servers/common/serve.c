@@ -15,13 +15,17 @@
 const struct blocking_io blocking_io_libc = {.read = read, .writev = writev, .poll = poll};
 
 /* Wait until fd is ready for events or the connection's deadline; 1 ready,
- * 0 timed out, stopped (SIGTERM in the serving thread: iterative) or failed. */
+ * 0 timed out, stopped or failed. After SIGINT/SIGTERM a read is not begun:
+ * a connection waiting for a request closes. Threads that wait already learn
+ * of the stop by EINTR (iterative), from their runtime (uthread's stop
+ * watcher wakes its readers), or not until --idle-ms or the exit (the stop
+ * eventfd beside every connection would double what st's poll pass walks). */
 static int wait_fd(struct conn *c, short events, const struct blocking_io *io)
 {
 	for (;;) {
 		struct pollfd p = {.fd = c->fd, .events = events};
 		int t = conn_timeout_ms(c->loop, now_ms());
-		if (t == 0)
+		if (t == 0 || (events == POLLIN && server_stop))
 			return 0;
 		int r = io->poll(&p, 1, t);
 		if (r < 0 && errno == EINTR && !server_stop)

@@ -232,6 +232,16 @@ static int thread_park(struct uthread *u, int timeout_ms)
 	return u->woke_by_fd;
 }
 
+void uthread_wake_readers(void)
+{
+	struct uthread *u = tls_sched->timer_head, *next;
+	for (; u; u = next) {
+		next = u->t_next;
+		if (u->wait_events == EPOLLIN)
+			thread_wake(u, 0); /* as if its time were up */
+	}
+}
+
 void uthread_yield(void)
 {
 	struct uthread *u = tls_self;

@@ -40,6 +40,9 @@ void uthread_sched_free(struct uthread_sched *s);
 /* A new thread at the tail of the ready queue; NULL with errno (ENOMEM). */
 struct uthread *uthread_spawn(void (*fn)(void *), void *arg);
 void uthread_yield(void);
+/* Wake this scheduler's threads that wait (with a timeout) to read, as if
+ * their time were up: on a stop, connections waiting for a request close. */
+void uthread_wake_readers(void);
 void uthread_sleep_ms(int ms);
 /* Threads alive in the calling thread's scheduler (itself included). */
 int uthread_count(void);
