@@ -234,9 +234,10 @@ static int thread_park(struct uthread *u, int timeout_ms)
 
 void uthread_wake_readers(void)
 {
-	struct uthread *u = tls_sched->timer_head, *next;
-	for (; u; u = next) {
-		next = u->t_next;
+	struct list_node *items = &tls_sched->timers.items, *n, *next;
+	for (n = items->next; n != items; n = next) {
+		next = n->next; /* thread_wake takes n out of the list */
+		struct uthread *u = list_entry(n, struct uthread, timer.node);
 		if (u->wait_events == EPOLLIN)
 			thread_wake(u, 0); /* as if its time were up */
 	}
