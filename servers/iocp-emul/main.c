@@ -144,11 +144,11 @@ static void release(struct connection *c)
 static int post_receive(struct connection *c, size_t len)
 {
 	int slot = 0;
-	while (slot < OPT_MAX_PENDING_READS && c->rx[slot])
+	while (c->rx[slot]) /* fewer than --pending-reads <= OPT_MAX_PENDING_READS held */
 		slot++;
-	struct io *r = slot < OPT_MAX_PENDING_READS ? malloc(sizeof(*r) + len) : NULL;
+	struct io *r = malloc(sizeof(*r) + len);
 	if (!r)
-		return -ENOMEM; /* (no slot: early receives pile up behind a missing one) */
+		return -ENOMEM;
 	*r = (struct io){.c = c, .kind = IO_RECV, .seq = c->post_seq, .slot = slot, .len = len};
 	r->buf = (char *)(r + 1);
 	int rc = iocp_recv(port, c->core->fd, r->buf, len, &r->ov);
@@ -163,6 +163,15 @@ static int post_receive(struct connection *c, size_t len)
 	return 0;
 }
 
+/* Receives completed ahead of their turn: each still holds its buffer. */
+static int early_count(const struct connection *c)
+{
+	int n = 0;
+	for (const struct io *r = c->early; r; r = r->next)
+		n++;
+	return n;
+}
+
 /* Keep --pending-reads receives posted; past the budget, a zero-byte read. */
 static void post_receives(struct connection *c)
 {
@@ -174,7 +183,11 @@ static void post_receives(struct connection *c)
 			post_receive(c, 0);
 		return;
 	}
-	while (c->recvs < opts.pending_reads) {
+	/* Early receives count too: one whose turn has not come holds its
+	 * buffer, so a connection never holds more than --pending-reads. (Counting
+	 * only those still posted let a starved completion's successors pile up
+	 * behind it: UBSan saw the 65th slot under load.) */
+	while (c->recvs + early_count(c) < opts.pending_reads) {
 		int rc = post_receive(c, RECV_BUF);
 		if (rc == -ENOBUFS && !c->recvs) { /* WSAENOBUFS: hold no buffer */
 			atomic_fetch_add(&zero_fallbacks, 1);
