@@ -230,7 +230,11 @@ def stalled_reader_run(ctx, root):
     c.sock.settimeout(lib.scaled(5))
     first = c.sock.recv(1000)
     expect(first.startswith(b"HTTP/1.1 200"), "the start of a 200 response", short(first))
-    time.sleep(lib.scaled(3 * DEFENCE_IDLE_MS / 1000.0))     # stop reading, well past --idle-ms
+    # Stop reading, well past --idle-ms.  Not just past it: "no progress" starts when the server's
+    # send buffer stops growing, which goes on after the client stops (Linux grows it up to
+    # tcp_wmem's max), and a blocking writev with SO_SNDTIMEO returns a partial write up to
+    # --idle-ms later: fork dropped the client about 1.5 s (3 x --idle-ms) after it stopped.
+    time.sleep(lib.scaled(6 * DEFENCE_IDLE_MS / 1000.0))
     serves_again(ctx, s.port)                                  # others are served meanwhile
     got, t0 = len(first), time.monotonic()
     c.sock.settimeout(1.0)
