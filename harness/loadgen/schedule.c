@@ -57,8 +57,11 @@ int sched_init(struct sched *s, struct shared *sh, int id, int first_conn, int n
 	s->served = calloc((size_t)n_conns, sizeof(*s->served));
 	s->ring = calloc((size_t)n_conns, sizeof(*s->ring));
 	s->think = calloc((size_t)n_conns, sizeof(*s->think));
-	if (!s->deadline_ns || !s->served || !s->ring || !s->think)
+	s->conns = calloc((size_t)n_conns, sizeof(*s->conns));
+	if (!s->deadline_ns || !s->served || !s->ring || !s->think || !s->conns)
 		return -1;
+	for (int i = 0; i < n_conns; i++)
+		s->conns[i].fd = -1;
 	if (sh->rate_rps > 0)
 		s->interval_ns = (uint64_t)(1e9 * sh->threads / sh->rate_rps + 0.5);
 	s->scan_ns = scan_period_ns(sh->timeout_ns);
@@ -73,6 +76,137 @@ void sched_free(struct sched *s)
 	free(s->served);
 	free(s->ring);
 	free(s->think);
+	free(s->conns);
+}
+
+/* ---- a connection's requests ---- */
+
+static void request_end(struct sched *s, struct lg_conn *c)
+{
+	c->busy = 0;
+	s->in_flight--;
+	s->deadline_ns[sched_index(s, c)] = 0;
+}
+
+static int conn_start(struct sched *s, struct lg_conn *c, uint64_t start_ns, uint64_t now);
+
+/* c is free again: closed loop sends its next request (after the think time,
+ * if any), open loop parks it. */
+static void conn_next(struct sched *s, struct lg_conn *c, uint64_t now)
+{
+	if (atomic_load_explicit(&s->sh->phase, memory_order_relaxed) == PHASE_STOP)
+		return;
+	if (sched_open_loop(s))
+		sched_ring_push(s, sched_index(s, c));
+	else if (s->sh->think_ns)
+		sched_think_push(s, sched_index(s, c), now + s->sh->think_ns);
+	else
+		conn_start(s, c, now, now);
+}
+
+void sched_connected(struct sched *s, struct lg_conn *c, uint64_t now)
+{
+	c->connected = 1;
+	if (!c->opened) {
+		c->opened = 1;
+		if (++s->n_opened == s->n_conns)
+			s->all_open_ns = now;
+	}
+	if (c->busy)
+		s->deadline_ns[sched_index(s, c)] = now + s->sh->timeout_ns;
+}
+
+void sched_fail(struct sched *s, struct lg_conn *c, enum err_kind kind, uint64_t now)
+{
+	if (c->busy) {
+		s->st.err[kind] += c->pending;
+		request_end(s, c);
+	}
+	s->close(s->loop, c);
+	if (kind == ERR_CONNECT) {
+		c->state = CS_BACKOFF;
+		s->deadline_ns[sched_index(s, c)] = now + SCHED_BACKOFF_NS;
+		return;
+	}
+	conn_next(s, c, now);
+}
+
+void sched_count(struct sched *s, struct lg_conn *c, unsigned status, uint64_t now)
+{
+	c->pending--;
+	if (status >= 200 && status < 300) {
+		s->st.requests++;
+		s->served[sched_index(s, c)]++;
+		hist_record(&s->st.hist, (now - c->start_ns + 500) / 1000);
+	} else {
+		s->st.err[ERR_STATUS]++;
+	}
+}
+
+void sched_done(struct sched *s, struct lg_conn *c, unsigned status, int server_close, uint64_t now)
+{
+	sched_count(s, c, status, now);
+	request_end(s, c);
+	if (!s->sh->keepalive || server_close)
+		s->close(s->loop, c);
+	else
+		c->state = CS_READY;
+	conn_next(s, c, now);
+}
+
+/* Takes a ticket for the next request (-n); 0 when none is left. */
+static int ticket_take(struct sched *s)
+{
+	struct shared *sh = s->sh;
+	if (!sh->max_requests)
+		return 1;
+	if (s->out_of_tickets ||
+	    atomic_fetch_add(&sh->tickets, (uint64_t)sh->pipeline) >= sh->max_requests) {
+		s->out_of_tickets = 1;
+		return 0;
+	}
+	return 1;
+}
+
+/* Begins a request whose latency counts from start_ns: 0 when no ticket is
+ * left, 2 when it began a connect, else 1. */
+static int conn_start(struct sched *s, struct lg_conn *c, uint64_t start_ns, uint64_t now)
+{
+	const struct shared *sh = s->sh;
+	if (!ticket_take(s))
+		return 0;
+	int connects = c->fd < 0;
+	c->busy = 1;
+	c->pending = sh->proto == PROTO_HTTP ? (uint16_t)sh->pipeline : 1;
+	s->in_flight++;
+	c->start_ns = start_ns;
+	s->deadline_ns[sched_index(s, c)] =
+	    now + (connects ? sh->connect_timeout_ns : sh->timeout_ns);
+	if (connects && s->open(s->loop, c) < 0) {
+		sched_fail(s, c, ERR_CONNECT, now);
+		return 2;
+	}
+	if (sh->proto == PROTO_DAYTIME) {
+		resp_day_init(&c->rsp.day);
+		c->state = CS_READING;
+		return 1 + connects;
+	}
+	resp_http_init(&c->rsp.http);
+	c->wr_off = 0;
+	c->state = CS_WRITING;
+	s->send(s->loop, c, now);
+	return 1 + connects;
+}
+
+/* c's deadline passed: a back-off ends, a request in flight times out. */
+static void conn_expire(struct sched *s, struct lg_conn *c, uint64_t now)
+{
+	if (c->state == CS_BACKOFF) {
+		c->state = CS_CLOSED;
+		conn_next(s, c, now);
+	} else if (c->busy) {
+		sched_fail(s, c, c->connected ? ERR_TIMEOUT : ERR_CONNECT, now);
+	}
 }
 
 /* Think times that are over: start those connections' next requests (their
@@ -85,7 +219,7 @@ static void wake_thinkers(struct sched *s, uint64_t now)
 		int i = s->think[s->think_head].conn;
 		s->think_head = (s->think_head + 1) % s->n_conns;
 		s->think_count--;
-		if (s->start(s->loop, i, now, now) == 2) {
+		if (conn_start(s, &s->conns[i], now, now) == 2) {
 			now = sched_clock_ns();
 			if (now - begin >= SCHED_RAMP_BUDGET_NS)
 				return;
@@ -101,7 +235,7 @@ static void dispatch(struct sched *s, uint64_t now)
 		int i = s->ring[s->ring_head];
 		s->ring_head = (s->ring_head + 1) % s->n_conns;
 		s->ring_count--;
-		if (!s->start(s->loop, i, s->next_send_ns, now)) { /* back to the front */
+		if (!conn_start(s, &s->conns[i], s->next_send_ns, now)) { /* back to the front */
 			s->ring_head = (s->ring_head + s->n_conns - 1) % s->n_conns;
 			s->ring_count++;
 			return;
@@ -117,8 +251,8 @@ static void scan(struct sched *s, uint64_t now)
 		uint64_t d = s->deadline_ns[i];
 		if (d && d <= now) {
 			s->deadline_ns[i] = 0;
-			s->expire(s->loop, i,
-				  sched_clock_ns()); /* it may reconnect: a fresh clock */
+			conn_expire(s, &s->conns[i],
+				    sched_clock_ns()); /* it may reconnect: a fresh clock */
 		}
 	}
 	s->next_scan_ns = now + s->scan_ns;
@@ -134,7 +268,7 @@ static void ramp(struct sched *s)
 		      : s->n_conns;
 	uint64_t begin = sched_clock_ns(), now = begin;
 	while (s->n_started < end && !s->out_of_tickets && now - begin < SCHED_RAMP_BUDGET_NS) {
-		s->start(s->loop, s->n_started++, now, now);
+		conn_start(s, &s->conns[s->n_started++], now, now);
 		now = sched_clock_ns();
 	}
 	if (s->out_of_tickets)

@@ -13,29 +13,47 @@
  * timer queue) before its next request; the first requests are spread over
  * one think time, which is also the ramp.
  *
- * Connections are named by their index in the loop's own array; the loop
- * gives two calls: start (begin a request on connection i) and expire (its
- * deadline, a timeout or the end of a back-off, has passed). */
+ * The connections (struct lg_conn) are the schedule's; the loop gives three
+ * calls, its I/O: open, close and send; it reports what it reads through
+ * sched_connected, sched_count, sched_done and sched_fail. */
 #ifndef LOADGEN_SCHEDULE_H
 #define LOADGEN_SCHEDULE_H
 
 #include <stdint.h>
 #include <time.h>
 
+#include "resp.h"
 #include "worker.h"
 
 #define SCHED_BACKOFF_NS     (10 * 1000000ull) /* after a connect error */
 #define SCHED_RAMP_PER_LOOP  256               /* closed loop: connections started per loop turn, */
 #define SCHED_RAMP_BUDGET_NS 5000000ull /* or fewer if their connects take longer than this */
 
-/* The loop's connection states (the schedule reads CS_BACKOFF's meaning only
- * through expire). */
+/* A connection's state. */
 enum conn_state {
 	CS_CLOSED,  /* no socket */
 	CS_WRITING, /* request being sent (or connect still in progress) */
 	CS_READING, /* waiting for the response */
 	CS_READY,   /* connected, idle (keep-alive, open loop) */
 	CS_BACKOFF, /* waiting to retry after a connect error */
+};
+
+/* A connection, as both loops keep it. */
+struct lg_conn {
+	int fd;
+	uint8_t state;
+	uint8_t connected; /* the TCP handshake is known to be done */
+	uint8_t busy;      /* a request is in flight */
+	uint8_t opened;    /* has been connected at least once */
+	uint8_t recv_on;   /* io_uring: the multishot receive is armed */
+	uint16_t pending;  /* responses still due for the batch in flight (--pipeline) */
+	uint32_t gen;      /* bumped on every close */
+	uint32_t wr_off;
+	uint64_t start_ns; /* latency origin of the request in flight */
+	union {
+		struct resp_http http;
+		struct resp_day day;
+	} rsp;
 };
 
 struct sched_think {
@@ -65,10 +83,13 @@ struct sched {
 	uint64_t scan_ns; /* timeout scan period */
 	uint64_t next_scan_ns;
 	struct stats st;
-	/* the loop's: begin a request on i, its latency from start_ns: 0 when no
-	 * ticket is left, 2 when it began a connect, else 1 */
-	int (*start)(void *loop, int i, uint64_t start_ns, uint64_t now);
-	void (*expire)(void *loop, int i, uint64_t now); /* i's deadline (already cleared) passed */
+	struct lg_conn *conns;
+	/* the loop's I/O: open (a connect begun, c->fd set; 0, or -1), close
+	 * (c->fd = -1, gen bumped, connected cleared, state CS_CLOSED), send
+	 * (the request from c->wr_off on; may fail c) */
+	int (*open)(void *loop, struct lg_conn *c);
+	void (*close)(void *loop, struct lg_conn *c);
+	void (*send)(void *loop, struct lg_conn *c, uint64_t now);
 	void *loop;
 };
 
@@ -93,63 +114,24 @@ static inline int sched_open_loop(const struct sched *s)
 	return s->sh->rate_rps > 0;
 }
 
-/* Takes a ticket for the next request (-n); 0 when none is left. */
-static inline int sched_ticket(struct sched *s)
+static inline int sched_index(const struct sched *s, const struct lg_conn *c)
 {
-	struct shared *sh = s->sh;
-	if (!sh->max_requests)
-		return 1;
-	if (s->out_of_tickets ||
-	    atomic_fetch_add(&sh->tickets, (uint64_t)sh->pipeline) >= sh->max_requests) {
-		s->out_of_tickets = 1;
-		return 0;
-	}
-	return 1;
+	return (int)(c - s->conns);
 }
 
-/* A request begins on i (fd_open: it has a socket already). */
-static inline void sched_request_begin(struct sched *s, int i, int fd_open, uint64_t now)
-{
-	s->in_flight++;
-	s->deadline_ns[i] = now + (fd_open ? s->sh->timeout_ns : s->sh->connect_timeout_ns);
-}
-
-static inline void sched_request_end(struct sched *s, int i)
-{
-	s->in_flight--;
-	s->deadline_ns[i] = 0;
-}
-
-/* i's handshake is done (first_time: its first ever); a request in flight
- * gets its own timeout from now (wrk's rule; a connect has the longer connect
- * timeout, so a burst of connects that overflows the server's listen queue is
- * waited out, not torn down). */
-static inline void sched_connected(struct sched *s, int i, int first_time, int busy, uint64_t now)
-{
-	if (first_time && ++s->n_opened == s->n_conns)
-		s->all_open_ns = now;
-	if (busy)
-		s->deadline_ns[i] = now + s->sh->timeout_ns;
-}
-
-/* A connect error on i: it retries after the back-off. */
-static inline void sched_backoff(struct sched *s, int i, uint64_t now)
-{
-	s->deadline_ns[i] = now + SCHED_BACKOFF_NS;
-}
-
-/* One response on i ended with `status`; its latency from start_ns. */
-static inline void sched_count(struct sched *s, int i, unsigned status, uint64_t start_ns,
-			       uint64_t now)
-{
-	if (status >= 200 && status < 300) {
-		s->st.requests++;
-		s->served[i]++;
-		hist_record(&s->st.hist, (now - start_ns + 500) / 1000);
-	} else {
-		s->st.err[ERR_STATUS]++;
-	}
-}
+/* c's handshake is done: a request in flight gets its own timeout from now
+ * (wrk's rule; a connect has the longer connect timeout, so a burst of
+ * connects that overflows the server's listen queue is waited out, not torn
+ * down). */
+void sched_connected(struct sched *s, struct lg_conn *c, uint64_t now);
+/* The request in flight on c failed with `kind` (one error for each response
+ * still due); the connection is dropped. */
+void sched_fail(struct sched *s, struct lg_conn *c, enum err_kind kind, uint64_t now);
+/* One response of the batch in flight ended with `status`. */
+void sched_count(struct sched *s, struct lg_conn *c, unsigned status, uint64_t now);
+/* The batch's last response ended with `status`. */
+void sched_done(struct sched *s, struct lg_conn *c, unsigned status, int server_close,
+		uint64_t now);
 
 static inline void sched_ring_push(struct sched *s, int i)
 {
@@ -162,21 +144,6 @@ static inline void sched_think_push(struct sched *s, int i, uint64_t wake_ns)
 	int tail = (s->think_head + s->think_count) % s->n_conns;
 	s->think[tail] = (struct sched_think){.conn = i, .wake_ns = wake_ns};
 	s->think_count++;
-}
-
-/* i is free again: nonzero when its next request must start now (closed
- * loop); else it is parked (open loop), thinking, or the run is stopping. */
-static inline int sched_next(struct sched *s, int i, uint64_t now)
-{
-	if (atomic_load_explicit(&s->sh->phase, memory_order_relaxed) == PHASE_STOP)
-		return 0;
-	if (sched_open_loop(s))
-		sched_ring_push(s, i);
-	else if (s->sh->think_ns)
-		sched_think_push(s, i, now + s->sh->think_ns);
-	else
-		return 1;
-	return 0;
 }
 
 /* The loop's turn, around its wait for I/O: */

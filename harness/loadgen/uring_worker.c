@@ -46,41 +46,22 @@
 /* user_data: op << 56 | (generation & 0xffffff) << 32 | connection index */
 enum op { OP_IGNORE, OP_RECV, OP_SEND, OP_WAKE };
 
-struct conn {
-	int fd;
-	uint8_t state;
-	uint8_t connected;
-	uint8_t busy;
-	uint8_t opened;
-	uint8_t recv_on; /* the multishot receive is armed */
-	uint32_t gen;    /* bumped on every close: older completions are stale */
-	uint32_t wr_off;
-	uint64_t start_ns;
-	union {
-		struct resp_http http;
-		struct resp_day day;
-	} rsp;
-};
-
 struct worker { /* this file's own; opaque outside (worker.h) */
 	struct sched s; /* the schedule, the counters and the shared settings (s.sh) */
 	pthread_t thread;
 	struct io_uring ring;
 	struct uring_bufs bufs;
 	int reg_ring;
-	struct conn *conns;
 };
 
-static void conn_next(struct worker *w, struct conn *c, uint64_t now);
-
-static int idx(const struct worker *w, const struct conn *c)
+static int idx(const struct worker *w, const struct lg_conn *c)
 {
-	return (int)(c - w->conns);
+	return sched_index(&w->s, c);
 }
 
 /* ---- submission: every SQE is prepared here ---- */
 
-static struct io_uring_sqe *sqe_get(struct worker *w, const struct conn *c, enum op op)
+static struct io_uring_sqe *sqe_get(struct worker *w, const struct lg_conn *c, enum op op)
 {
 	struct io_uring_sqe *sqe = io_uring_get_sqe(&w->ring);
 	if (!sqe) { /* the SQ is full: hand it over now */
@@ -94,7 +75,7 @@ static struct io_uring_sqe *sqe_get(struct worker *w, const struct conn *c, enum
 	return sqe;
 }
 
-static void arm_recv(struct worker *w, struct conn *c)
+static void arm_recv(struct worker *w, struct lg_conn *c)
 {
 	struct io_uring_sqe *sqe = sqe_get(w, c, OP_RECV);
 	io_uring_prep_recv_multishot(sqe, c->fd, NULL, 0, 0);
@@ -103,7 +84,7 @@ static void arm_recv(struct worker *w, struct conn *c)
 	c->recv_on = 1;
 }
 
-static void queue_send(struct worker *w, struct conn *c)
+static void queue_send(struct worker *w, struct lg_conn *c)
 {
 	const struct shared *sh = w->s.sh;
 	io_uring_prep_send(sqe_get(w, c, OP_SEND), c->fd, sh->req + c->wr_off,
@@ -112,7 +93,7 @@ static void queue_send(struct worker *w, struct conn *c)
 
 /* ---- sockets ---- */
 
-static void conn_close(struct worker *w, struct conn *c)
+static void conn_close(struct worker *w, struct lg_conn *c)
 {
 	if (c->fd >= 0) {
 		struct io_uring_sqe *sqe = sqe_get(w, NULL, OP_IGNORE);
@@ -127,7 +108,7 @@ static void conn_close(struct worker *w, struct conn *c)
 	c->state = CS_CLOSED;
 }
 
-static int conn_open(struct worker *w, struct conn *c)
+static int conn_open(struct worker *w, struct lg_conn *c)
 {
 	int fd = sched_socket_connect(w->s.sh, w->s.first_conn + idx(w, c), 0);
 	if (fd < 0)
@@ -138,108 +119,32 @@ static int conn_open(struct worker *w, struct conn *c)
 	return 0;
 }
 
-/* ---- request outcomes ---- */
+/* ---- the schedule's calls (schedule.h) ---- */
 
-static void request_end(struct worker *w, struct conn *c)
+static int op_open(void *loop, struct lg_conn *c)
 {
-	c->busy = 0;
-	sched_request_end(&w->s, idx(w, c));
+	return conn_open(loop, c);
 }
 
-static void conn_connected(struct worker *w, struct conn *c, uint64_t now)
+static void op_close(void *loop, struct lg_conn *c)
 {
-	c->connected = 1;
-	sched_connected(&w->s, idx(w, c), !c->opened, c->busy, now);
-	c->opened = 1;
+	conn_close(loop, c);
 }
 
-static void conn_fail(struct worker *w, struct conn *c, enum err_kind kind, uint64_t now)
+static void op_send(void *loop, struct lg_conn *c, uint64_t now)
 {
-	if (c->busy) {
-		w->s.st.err[kind]++;
-		request_end(w, c);
-	}
-	conn_close(w, c);
-	if (kind == ERR_CONNECT) {
-		c->state = CS_BACKOFF;
-		sched_backoff(&w->s, idx(w, c), now);
-		return;
-	}
-	conn_next(w, c, now);
-}
-
-static void conn_done(struct worker *w, struct conn *c, unsigned status, int server_close,
-		      uint64_t now)
-{
-	sched_count(&w->s, idx(w, c), status, c->start_ns, now);
-	request_end(w, c);
-	if (!w->s.sh->keepalive || server_close)
-		conn_close(w, c);
-	else
-		c->state = CS_READY;
-	conn_next(w, c, now);
-}
-
-/* ---- starting requests ---- */
-
-/* Begins a request whose latency counts from start_ns: schedule.h's start. */
-static int conn_start(struct worker *w, struct conn *c, uint64_t start_ns, uint64_t now)
-{
-	const struct shared *sh = w->s.sh;
-	if (!sched_ticket(&w->s))
-		return 0;
-	int connects = c->fd < 0;
-	c->busy = 1;
-	c->start_ns = start_ns;
-	sched_request_begin(&w->s, idx(w, c), !connects, now);
-	if (connects && conn_open(w, c) < 0) {
-		conn_fail(w, c, ERR_CONNECT, now);
-		return 2;
-	}
-	if (sh->proto == PROTO_DAYTIME) {
-		resp_day_init(&c->rsp.day);
-		c->state = CS_READING;
-		return 1 + connects;
-	}
-	resp_http_init(&c->rsp.http);
-	c->wr_off = 0;
-	c->state = CS_WRITING;
-	queue_send(w, c);
-	return 1 + connects;
-}
-
-static void conn_next(struct worker *w, struct conn *c, uint64_t now)
-{
-	if (sched_next(&w->s, idx(w, c), now))
-		conn_start(w, c, now, now);
-}
-
-static int sched_start(void *loop, int i, uint64_t start_ns, uint64_t now)
-{
-	struct worker *w = loop;
-	return conn_start(w, &w->conns[i], start_ns, now);
-}
-
-static void sched_expire(void *loop, int i, uint64_t now)
-{
-	struct worker *w = loop;
-	struct conn *c = &w->conns[i];
-	if (c->state == CS_BACKOFF) {
-		c->state = CS_CLOSED;
-		conn_next(w, c, now);
-	} else if (c->busy) {
-		conn_fail(w, c, c->connected ? ERR_TIMEOUT : ERR_CONNECT, now);
-	}
+	(void)now;
+	queue_send(loop, c);
 }
 
 /* ---- completions ---- */
 
 /* n > 0 bytes of c's response arrived in buf. */
-static void on_data(struct worker *w, struct conn *c, const char *buf, size_t n, uint64_t now)
+static void on_data(struct worker *w, struct lg_conn *c, const char *buf, size_t n, uint64_t now)
 {
 	w->s.st.bytes += n;
 	if (!c->connected)
-		conn_connected(w, c, now);
+		sched_connected(&w->s, c, now);
 	if (!c->busy) { /* nobody asked: an idle keep-alive connection */
 		w->s.st.err[ERR_INVALID]++;
 		conn_close(w, c);
@@ -247,33 +152,33 @@ static void on_data(struct worker *w, struct conn *c, const char *buf, size_t n,
 	}
 	if (w->s.sh->proto == PROTO_DAYTIME) {
 		if (resp_day_feed(&c->rsp.day, buf, n) != RESP_MORE)
-			conn_fail(w, c, ERR_INVALID, now);
+			sched_fail(&w->s, c, ERR_INVALID, now);
 		return;
 	}
 	size_t used;
 	int rc = resp_http_feed(&c->rsp.http, buf, n, &used);
 	if (rc == RESP_BAD || (rc == RESP_DONE && used != n))
-		conn_fail(w, c, ERR_INVALID, now);
+		sched_fail(&w->s, c, ERR_INVALID, now);
 	else if (rc == RESP_DONE)
-		conn_done(w, c, c->rsp.http.status, c->rsp.http.flags & RESP_F_CLOSE, now);
+		sched_done(&w->s, c, c->rsp.http.status, c->rsp.http.flags & RESP_F_CLOSE, now);
 }
 
 /* An end of file: the handshake had completed (a refused one is ECONNREFUSED). */
-static void on_eof(struct worker *w, struct conn *c, uint64_t now)
+static void on_eof(struct worker *w, struct lg_conn *c, uint64_t now)
 {
 	if (!c->connected)
-		conn_connected(w, c, now);
+		sched_connected(&w->s, c, now);
 	if (!c->busy)
 		conn_close(w, c); /* the server closed an idle connection: not an error */
 	else if (w->s.sh->proto == PROTO_DAYTIME && resp_day_eof(&c->rsp.day) == RESP_DONE)
-		conn_done(w, c, 200, 1, now);
+		sched_done(&w->s, c, 200, 1, now);
 	else if (w->s.sh->proto == PROTO_DAYTIME && c->rsp.day.len > 0)
-		conn_fail(w, c, ERR_INVALID, now);
+		sched_fail(&w->s, c, ERR_INVALID, now);
 	else
-		conn_fail(w, c, c->connected ? ERR_READ : ERR_CONNECT, now);
+		sched_fail(&w->s, c, c->connected ? ERR_READ : ERR_CONNECT, now);
 }
 
-static void on_recv(struct worker *w, struct conn *c, int res, unsigned flags, uint64_t now)
+static void on_recv(struct worker *w, struct lg_conn *c, int res, unsigned flags, uint64_t now)
 {
 	uint32_t gen = c->gen;
 	if (!(flags & IORING_CQE_F_MORE))
@@ -286,19 +191,19 @@ static void on_recv(struct worker *w, struct conn *c, int res, unsigned flags, u
 	else if (res != -ENOBUFS && !c->busy)
 		conn_close(w, c);
 	else if (res != -ENOBUFS)
-		conn_fail(w, c, c->connected ? ERR_READ : ERR_CONNECT, now);
+		sched_fail(&w->s, c, c->connected ? ERR_READ : ERR_CONNECT, now);
 	if (c->gen == gen && c->fd >= 0 && !c->recv_on)
 		arm_recv(w, c); /* the multishot ended (buffers ran out): again */
 }
 
-static void on_send(struct worker *w, struct conn *c, int res, uint64_t now)
+static void on_send(struct worker *w, struct lg_conn *c, int res, uint64_t now)
 {
 	if (res <= 0) {
-		conn_fail(w, c, c->connected ? ERR_WRITE : ERR_CONNECT, now);
+		sched_fail(&w->s, c, c->connected ? ERR_WRITE : ERR_CONNECT, now);
 		return;
 	}
 	if (!c->connected)
-		conn_connected(w, c, now);
+		sched_connected(&w->s, c, now);
 	c->wr_off += (uint32_t)res;
 	if (c->wr_off < w->s.sh->req_len)
 		queue_send(w, c);
@@ -310,7 +215,7 @@ static void on_cqe(struct worker *w, const struct io_uring_cqe *cqe)
 {
 	uint64_t d = io_uring_cqe_get_data64(cqe);
 	enum op op = (enum op)(d >> 56);
-	struct conn *c = &w->conns[(uint32_t)d];
+	struct lg_conn *c = &w->s.conns[(uint32_t)d];
 	int stale = op == OP_IGNORE || op == OP_WAKE || ((d >> 32) & 0xffffff) != (c->gen & 0xffffff);
 	if (op == OP_WAKE && !(cqe->flags & IORING_CQE_F_MORE))
 		io_uring_prep_poll_multishot(sqe_get(w, NULL, OP_WAKE), w->s.sh->wake_fd, POLLIN);
@@ -365,7 +270,7 @@ static void *worker_main(void *arg)
 	sched_end(&w->s);
 	if (rc == 0) {
 		for (int i = 0; i < w->s.n_conns; i++)
-			conn_close(w, &w->conns[i]);
+			conn_close(w, &w->s.conns[i]);
 		io_uring_submit(&w->ring);
 		io_uring_queue_exit(&w->ring);
 	}
@@ -383,16 +288,14 @@ static struct worker *uw_create(struct shared *sh, int id, int first_conn, int n
 	struct worker *w = calloc(1, sizeof(*w));
 	if (!w)
 		return NULL;
-	w->s.start = sched_start;
-	w->s.expire = sched_expire;
+	w->s.open = op_open;
+	w->s.close = op_close;
+	w->s.send = op_send;
 	w->s.loop = w;
-	w->conns = calloc((size_t)n_conns, sizeof(*w->conns));
-	if (sched_init(&w->s, sh, id, first_conn, n_conns) < 0 || !w->conns) {
+	if (sched_init(&w->s, sh, id, first_conn, n_conns) < 0) {
 		uw_destroy(w);
 		return NULL;
 	}
-	for (int i = 0; i < n_conns; i++)
-		w->conns[i].fd = -1;
 	return w;
 }
 
@@ -426,7 +329,6 @@ static void uw_destroy(struct worker *w)
 {
 	if (!w)
 		return;
-	free(w->conns);
 	sched_free(&w->s);
 	free(w);
 }

@@ -42,32 +42,13 @@
 #define MAX_EVENTS     1024
 #define WAKE_TAG       UINT64_MAX
 
-struct conn {
-	int fd;
-	uint8_t state;
-	uint8_t connected; /* the TCP handshake is known to be done */
-	uint8_t busy;      /* a request is in flight */
-	uint8_t opened;    /* has been connected at least once */
-	uint16_t pending;  /* responses still due for the batch in flight (--pipeline) */
-	uint32_t gen;      /* bumped on every close */
-	uint32_t wr_off;
-	uint64_t start_ns; /* latency origin of the request in flight */
-	union {
-		struct resp_http http;
-		struct resp_day day;
-	} rsp;
-};
-
 struct worker {
 	struct sched s; /* the schedule, the counters and the shared settings (s.sh) */
 	int epfd;
 	pthread_t thread;
-	struct conn *conns;
 	struct epoll_event events[MAX_EVENTS];
 	char rbuf[RBUF_BYTES];
 };
-
-static void conn_next(struct worker *w, struct conn *c, uint64_t now);
 
 /* recv() and send() as plain system calls: glibc's wrappers are thread
  * cancellation points and pay for enabling and disabling asynchronous
@@ -83,14 +64,14 @@ static ssize_t sock_send(int fd, const void *buf, size_t len)
 	return syscall(SYS_sendto, fd, buf, len, MSG_NOSIGNAL, NULL, 0);
 }
 
-static int conn_index(const struct worker *w, const struct conn *c)
+static int conn_index(const struct worker *w, const struct lg_conn *c)
 {
-	return (int)(c - w->conns);
+	return sched_index(&w->s, c);
 }
 
 /* ---- sockets ---- */
 
-static void conn_close(struct worker *w, struct conn *c)
+static void conn_close(struct worker *w, struct lg_conn *c)
 {
 	if (c->fd >= 0)
 		close(c->fd); /* also leaves the epoll set */
@@ -102,7 +83,7 @@ static void conn_close(struct worker *w, struct conn *c)
 }
 
 /* Starts a non-blocking connect; 0, or -1 with errno set. */
-static int conn_open(struct worker *w, struct conn *c)
+static int conn_open(struct worker *w, struct lg_conn *c)
 {
 	int fd = sched_socket_connect(w->s.sh, w->s.first_conn + conn_index(w, c), 0);
 	if (fd < 0)
@@ -120,114 +101,63 @@ static int conn_open(struct worker *w, struct conn *c)
 	return 0;
 }
 
-/* ---- request outcomes ---- */
-
-static void request_end(struct worker *w, struct conn *c)
-{
-	c->busy = 0;
-	sched_request_end(&w->s, conn_index(w, c));
-}
-
-static void conn_connected(struct worker *w, struct conn *c, uint64_t now)
-{
-	c->connected = 1;
-	sched_connected(&w->s, conn_index(w, c), !c->opened, c->busy, now);
-	c->opened = 1;
-}
-
-/* The request in flight on c failed with `kind`; the connection is dropped. */
-static void conn_fail(struct worker *w, struct conn *c, enum err_kind kind, uint64_t now)
-{
-	if (c->busy) {
-		w->s.st.err[kind] += c->pending;
-		request_end(w, c);
-	}
-	conn_close(w, c);
-	if (kind == ERR_CONNECT) {
-		c->state = CS_BACKOFF;
-		sched_backoff(&w->s, conn_index(w, c), now);
-		return;
-	}
-	conn_next(w, c, now);
-}
-
-/* One response of the batch in flight ended with `status`. */
-static void conn_count(struct worker *w, struct conn *c, unsigned status, uint64_t now)
-{
-	c->pending--;
-	sched_count(&w->s, conn_index(w, c), status, c->start_ns, now);
-}
-
-/* The batch's last response ended with `status`. */
-static void conn_done(struct worker *w, struct conn *c, unsigned status, int server_close,
-		      uint64_t now)
-{
-	conn_count(w, c, status, now);
-	request_end(w, c);
-	if (!w->s.sh->keepalive || server_close)
-		conn_close(w, c);
-	else
-		c->state = CS_READY;
-	conn_next(w, c, now);
-}
-
 /* ---- reading and writing ---- */
 
 /* Feeds n bytes of the batch's responses, in order; nonzero while more of
  * them is expected. */
-static int conn_read_http(struct worker *w, struct conn *c, ssize_t n, uint64_t now)
+static int conn_read_http(struct worker *w, struct lg_conn *c, ssize_t n, uint64_t now)
 {
 	size_t off = 0, used;
 	for (;;) {
 		int rc = resp_http_feed(&c->rsp.http, w->rbuf + off, (size_t)n - off, &used);
 		off += used;
 		if (rc == RESP_BAD || (rc == RESP_DONE && c->pending == 1 && off != (size_t)n)) {
-			conn_fail(w, c, ERR_INVALID, now); /* malformed, or bytes nobody asked for */
+			sched_fail(&w->s, c, ERR_INVALID, now); /* malformed, or bytes nobody asked for */
 			return 0;
 		}
 		if (rc == RESP_MORE)
 			return 1;
 		if (c->pending == 1) {
-			conn_done(w, c, c->rsp.http.status, c->rsp.http.flags & RESP_F_CLOSE, now);
+			sched_done(&w->s, c, c->rsp.http.status, c->rsp.http.flags & RESP_F_CLOSE, now);
 			return 0;
 		}
-		conn_count(w, c, c->rsp.http.status, now);
+		sched_count(&w->s, c, c->rsp.http.status, now);
 		if (c->rsp.http.flags & RESP_F_CLOSE) {
-			conn_fail(w, c, ERR_READ, now); /* the rest of the batch will not come */
+			sched_fail(&w->s, c, ERR_READ, now); /* the rest of the batch will not come */
 			return 0;
 		}
 		resp_http_init(&c->rsp.http);
 	}
 }
 
-static int conn_read_day(struct worker *w, struct conn *c, ssize_t n, uint64_t now)
+static int conn_read_day(struct worker *w, struct lg_conn *c, ssize_t n, uint64_t now)
 {
 	if (resp_day_feed(&c->rsp.day, w->rbuf, (size_t)n) == RESP_MORE)
 		return 1; /* the line is good so far: read on to end of file */
-	conn_fail(w, c, ERR_INVALID, now);
+	sched_fail(&w->s, c, ERR_INVALID, now);
 	return 0;
 }
 
-static void conn_eof(struct worker *w, struct conn *c, uint64_t now)
+static void conn_eof(struct worker *w, struct lg_conn *c, uint64_t now)
 {
 	if (w->s.sh->proto == PROTO_DAYTIME && resp_day_eof(&c->rsp.day) == RESP_DONE)
-		conn_done(w, c, 200, 1, now);
+		sched_done(&w->s, c, 200, 1, now);
 	else if (w->s.sh->proto == PROTO_DAYTIME && c->rsp.day.len > 0)
-		conn_fail(w, c, ERR_INVALID, now); /* a line without its CRLF */
+		sched_fail(&w->s, c, ERR_INVALID, now); /* a line without its CRLF */
 	else
-		conn_fail(w, c, c->connected ? ERR_READ : ERR_CONNECT, now);
+		sched_fail(&w->s, c, c->connected ? ERR_READ : ERR_CONNECT, now);
 }
 
 /* Reads until the response is complete, the socket is drained, or it fails.
  * Stops right after a response: the next request may already be in flight. */
-static void conn_read(struct worker *w, struct conn *c, uint64_t now)
+static void conn_read(struct worker *w, struct lg_conn *c, uint64_t now)
 {
 	for (;;) {
 		ssize_t n = sock_recv(c->fd, w->rbuf, sizeof(w->rbuf));
 		if (n > 0) {
 			w->s.st.bytes += (uint64_t)n;
 			if (!c->connected)
-				conn_connected(w, c, now);
+				sched_connected(&w->s, c, now);
 			int more = w->s.sh->proto == PROTO_HTTP ? conn_read_http(w, c, n, now)
 								: conn_read_day(w, c, n, now);
 			if (!more)
@@ -238,26 +168,26 @@ static void conn_read(struct worker *w, struct conn *c, uint64_t now)
 		} else if (errno == EAGAIN || errno == EWOULDBLOCK) {
 			return;
 		} else if (errno != EINTR) {
-			conn_fail(w, c, c->connected ? ERR_READ : ERR_CONNECT, now);
+			sched_fail(&w->s, c, c->connected ? ERR_READ : ERR_CONNECT, now);
 			return;
 		}
 	}
 }
 
-static void conn_write(struct worker *w, struct conn *c, uint64_t now)
+static void conn_write(struct worker *w, struct lg_conn *c, uint64_t now)
 {
 	const struct shared *sh = w->s.sh;
 	while (c->wr_off < sh->req_len) {
 		ssize_t n = sock_send(c->fd, sh->req + c->wr_off, sh->req_len - c->wr_off);
 		if (n > 0) {
 			if (!c->connected)
-				conn_connected(w, c, now);
+				sched_connected(&w->s, c, now);
 			c->wr_off += (uint32_t)n;
 		} else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 			return; /* not connected yet, or the send buffer is full: wait for EPOLLOUT
 				 */
 		} else if (n < 0 && errno != EINTR) {
-			conn_fail(w, c, c->connected ? ERR_WRITE : ERR_CONNECT, now);
+			sched_fail(&w->s, c, c->connected ? ERR_WRITE : ERR_CONNECT, now);
 			return;
 		}
 	}
@@ -266,7 +196,7 @@ static void conn_write(struct worker *w, struct conn *c, uint64_t now)
 
 /* An idle keep-alive connection became readable: the server closed it (not an
  * error: it may close idle connections) or sent bytes nobody asked for. */
-static void conn_idle_input(struct worker *w, struct conn *c)
+static void conn_idle_input(struct worker *w, struct lg_conn *c)
 {
 	ssize_t n = sock_recv(c->fd, w->rbuf, sizeof(w->rbuf));
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
@@ -278,65 +208,26 @@ static void conn_idle_input(struct worker *w, struct conn *c)
 	conn_close(w, c); /* stays in the idle ring; reconnects when next used */
 }
 
-/* ---- starting requests ---- */
+/* ---- the schedule's calls (schedule.h) ---- */
 
-/* Begins a request whose latency counts from start_ns: schedule.h's start. */
-static int conn_start(struct worker *w, struct conn *c, uint64_t start_ns, uint64_t now)
+static int op_open(void *loop, struct lg_conn *c)
 {
-	const struct shared *sh = w->s.sh;
-	if (!sched_ticket(&w->s))
-		return 0;
-	int connects = c->fd < 0;
-	c->busy = 1;
-	c->pending = sh->proto == PROTO_HTTP ? (uint16_t)sh->pipeline : 1;
-	c->start_ns = start_ns;
-	sched_request_begin(&w->s, conn_index(w, c), !connects, now);
-	if (connects && conn_open(w, c) < 0) {
-		conn_fail(w, c, ERR_CONNECT, now);
-		return 2;
-	}
-	if (sh->proto == PROTO_DAYTIME) {
-		resp_day_init(&c->rsp.day);
-		c->state = CS_READING;
-		return 1 + connects;
-	}
-	resp_http_init(&c->rsp.http);
-	c->wr_off = 0;
-	c->state = CS_WRITING;
-	conn_write(w, c, now);
-	return 1 + connects;
+	return conn_open(loop, c);
 }
 
-/* c is free again: closed loop sends its next request now, else the
- * schedule keeps it (idle ring or think FIFO). */
-static void conn_next(struct worker *w, struct conn *c, uint64_t now)
+static void op_close(void *loop, struct lg_conn *c)
 {
-	if (sched_next(&w->s, conn_index(w, c), now))
-		conn_start(w, c, now, now);
+	conn_close(loop, c);
 }
 
-static int sched_start(void *loop, int i, uint64_t start_ns, uint64_t now)
+static void op_send(void *loop, struct lg_conn *c, uint64_t now)
 {
-	struct worker *w = loop;
-	return conn_start(w, &w->conns[i], start_ns, now);
-}
-
-/* i's deadline passed: a back-off ends, a request in flight times out. */
-static void sched_expire(void *loop, int i, uint64_t now)
-{
-	struct worker *w = loop;
-	struct conn *c = &w->conns[i];
-	if (c->state == CS_BACKOFF) {
-		c->state = CS_CLOSED;
-		conn_next(w, c, now);
-	} else if (c->busy) {
-		conn_fail(w, c, c->connected ? ERR_TIMEOUT : ERR_CONNECT, now);
-	}
+	conn_write(loop, c, now);
 }
 
 /* ---- the loop ---- */
 
-static void conn_on_event(struct worker *w, struct conn *c, uint32_t ev, uint64_t now)
+static void conn_on_event(struct worker *w, struct lg_conn *c, uint32_t ev, uint64_t now)
 {
 	uint32_t gen = c->gen;
 	if (c->state == CS_WRITING && (ev & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
@@ -345,7 +236,7 @@ static void conn_on_event(struct worker *w, struct conn *c, uint32_t ev, uint64_
 		return;
 	if (c->state == CS_READING) {
 		if (!c->connected && (ev & EPOLLOUT) && !(ev & EPOLLERR))
-			conn_connected(w, c, now);
+			sched_connected(&w->s, c, now);
 		if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
 			conn_read(w, c, now);
 	} else if (c->state == CS_READY && (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))) {
@@ -367,7 +258,7 @@ static void worker_loop(struct worker *w)
 			if (tag == WAKE_TAG)
 				continue;
 			now = sched_clock_ns();
-			conn_on_event(w, &w->conns[tag], w->events[i].events, now);
+			conn_on_event(w, &w->s.conns[tag], w->events[i].events, now);
 		}
 		now = sched_turn(&w->s);
 	}
@@ -379,7 +270,7 @@ static void *worker_main(void *arg)
 	worker_loop(w);
 	sched_end(&w->s);
 	for (int i = 0; i < w->s.n_conns; i++)
-		conn_close(w, &w->conns[i]);
+		conn_close(w, &w->s.conns[i]);
 	sched_leave(&w->s);
 	return NULL;
 }
@@ -392,19 +283,17 @@ struct worker *worker_create(struct shared *sh, int id, int first_conn, int n_co
 	if (!w)
 		return NULL;
 	memset(w, 0, sizeof(*w));
-	w->s.start = sched_start;
-	w->s.expire = sched_expire;
+	w->s.open = op_open;
+	w->s.close = op_close;
+	w->s.send = op_send;
 	w->s.loop = w;
-	w->conns = calloc((size_t)n_conns, sizeof(*w->conns));
 	w->epfd = epoll_create1(EPOLL_CLOEXEC);
 	struct epoll_event ev = {.events = EPOLLIN | EPOLLET, .data.u64 = WAKE_TAG};
-	if (sched_init(&w->s, sh, id, first_conn, n_conns) < 0 || !w->conns || w->epfd < 0 ||
+	if (sched_init(&w->s, sh, id, first_conn, n_conns) < 0 || w->epfd < 0 ||
 	    epoll_ctl(w->epfd, EPOLL_CTL_ADD, sh->wake_fd, &ev) < 0) {
 		worker_destroy(w);
 		return NULL;
 	}
-	for (int i = 0; i < n_conns; i++)
-		w->conns[i].fd = -1;
 	return w;
 }
 
@@ -440,7 +329,6 @@ void worker_destroy(struct worker *w)
 		return;
 	if (w->epfd >= 0)
 		close(w->epfd);
-	free(w->conns);
 	sched_free(&w->s);
 	free(w);
 }
