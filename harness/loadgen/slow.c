@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "resp.h"
+#include "schedule.h"
 
 #define TICK_NS      (50 * 1000000ull)  /* read: one recv per connection this often */
 #define RETRY_NS     (100 * 1000000ull) /* after a failed connect */
@@ -103,36 +104,23 @@ static void slow_dropped(struct slow *s, struct slow_conn *c, uint64_t now)
 
 static void slow_open(struct slow *s, struct slow_conn *c, uint64_t now)
 {
-	const struct shared *sh = s->sh;
-	int one = 1, rcvbuf = RCVBUF_BYTES;
-	int fd = socket(sh->target.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	/* SLOW_READ: a small receive window from the start */
+	int fd = sched_socket_connect(s->sh, s->first_slot + (int)(c - s->c),
+				      s->mode == SLOW_READ ? RCVBUF_BYTES : 0);
 	c->due_ns = now + RETRY_NS;
 	if (fd < 0) {
 		s->r.connect_err++;
 		return;
 	}
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (s->mode == SLOW_READ) /* before connect, so the window is small from the start */
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
-	if (sh->n_src > 1) {
-		int slot = (s->first_slot + (int)(c - s->c)) % sh->n_src;
-		setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
-		if (bind(fd, (const struct sockaddr *)&sh->src[slot], sizeof(sh->src[slot])) < 0)
-			goto fail;
-	}
-	if (connect(fd, (const struct sockaddr *)&sh->target, sh->target_len) < 0 &&
-	    errno != EINPROGRESS)
-		goto fail;
 	struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
 				 .data.u64 = (uint64_t)(c - s->c)};
-	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
-		goto fail;
+	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		close(fd);
+		s->r.connect_err++;
+		return;
+	}
 	c->fd = fd;
 	c->state = SL_CONNECTING;
-	return;
-fail:
-	close(fd);
-	s->r.connect_err++;
 }
 
 /* The handshake is done: begin what the mode does. */

@@ -158,4 +158,14 @@ int conn_default_max(int cap);
  * args points to n objects of size stride. */
 void conn_run_reactors(int n, void *(*fn)(void *), void *args, size_t stride);
 
+/* A reactor model's start-up after its options: o->workers zeroed objects of
+ * `size` bytes, each with its own listener (SO_REUSEPORT when more than one;
+ * nonblock as server_listen's) and its connection loop (the struct conn_loop
+ * at byte loop_off, its data the object); setup(obj, lfd, stop_fd, arg) does
+ * the model's own part of each.  Then the ready line, and fn run on every
+ * object (conn_run_reactors) until they end. */
+void conn_serve_reactors(struct server_opts *o, const char *server, int nonblock, size_t size,
+			 size_t loop_off, void (*setup)(void *obj, int lfd, int stop_fd, void *arg),
+			 void *arg, void *(*fn)(void *));
+
 #endif

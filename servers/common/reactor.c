@@ -97,6 +97,27 @@ void conn_run_reactors(int n, void *(*fn)(void *), void *args, size_t stride)
 	free(tids);
 }
 
+void conn_serve_reactors(struct server_opts *o, const char *server, int nonblock, size_t size,
+			 size_t loop_off, void (*setup)(void *obj, int lfd, int stop_fd, void *arg),
+			 void *arg, void *(*fn)(void *))
+{
+	int stop_fd = server_stop_fd(); /* SIGINT/SIGTERM make it readable */
+	char *objs = calloc((size_t)o->workers, size);
+	if (!objs)
+		log_fatal("out of memory");
+	for (int i = 0; i < o->workers; i++) {
+		char *obj = objs + (size_t)i * size;
+		struct conn_loop *l = (struct conn_loop *)(obj + loop_off);
+		int lfd = server_listen(o, o->workers > 1, nonblock); /* the first resolves -p 0 */
+		conn_loop_init(l, o, server);
+		l->data = obj;
+		setup(obj, lfd, stop_fd, arg);
+	}
+	net_announce(o->addr, o->port);
+	conn_run_reactors(o->workers, fn, objs, size);
+	free(objs);
+}
+
 /* ---- the readiness loop ---- */
 
 struct reactor {
@@ -270,6 +291,23 @@ static void *reactor_run(void *arg)
 	return NULL;
 }
 
+/* The backend's part of a reactor's start-up (conn_serve_reactors). */
+static void reactor_setup(void *obj, int lfd, int stop_fd, void *arg)
+{
+	struct reactor *r = obj;
+	const struct reactor_backend *be = arg;
+	r->be = be;
+	r->stop_fd = stop_fd;
+	r->lfd = lfd;
+	if (be->fd_limit > 0 && (r->lfd >= be->fd_limit || stop_fd >= be->fd_limit))
+		log_fatal("listener fd %d is beyond the limit of %d", r->lfd, be->fd_limit);
+	if (!(r->b = calloc(1, be->size)) || be->create(r->b) < 0)
+		log_fatal("%s: cannot set up: %s", be->name, strerror(errno));
+	if (be->watch(r->b, r->lfd, RW_READ, &listener_tag, &r->lslot) < 0 ||
+	    be->watch(r->b, stop_fd, RW_READ, &stop_tag, &r->sslot) < 0)
+		log_fatal("%s: cannot watch the listener: %s", be->name, strerror(errno));
+}
+
 int reactor_main(int argc, char **argv, const struct reactor_backend *be)
 {
 	struct model_info m = {
@@ -283,32 +321,10 @@ int reactor_main(int argc, char **argv, const struct reactor_backend *be)
 	struct server_opts o;
 	options_parse(argc, argv, &m, &o);
 	log_init(be->name, o.quiet);
-	int stop_fd = server_stop_fd(); /* SIGINT/SIGTERM make it readable */
-
-	struct reactor *rs = calloc((size_t)o.workers, sizeof *rs);
-	if (!rs)
-		log_fatal("out of memory");
-	for (int i = 0; i < o.workers; i++) {
-		struct reactor *r = &rs[i];
-		r->be = be;
-		r->stop_fd = stop_fd;
-		r->lfd = server_listen(&o, o.workers > 1, 1); /* the first resolves -p 0 */
-		if (be->fd_limit > 0 && (r->lfd >= be->fd_limit || stop_fd >= be->fd_limit))
-			log_fatal("listener fd %d is beyond the limit of %d", r->lfd, be->fd_limit);
-		conn_loop_init(&r->loop, &o, be->name);
-		r->loop.data = r;
-		if (!(r->b = calloc(1, be->size)) || be->create(r->b) < 0)
-			log_fatal("%s: cannot set up: %s", be->name, strerror(errno));
-		if (be->watch(r->b, r->lfd, RW_READ, &listener_tag, &r->lslot) < 0 ||
-		    be->watch(r->b, stop_fd, RW_READ, &stop_tag, &r->sslot) < 0)
-			log_fatal("%s: cannot watch the listener: %s", be->name, strerror(errno));
-	}
-	net_announce(o.addr, o.port);
-
-	conn_run_reactors(o.workers, reactor_run, rs, sizeof *rs);
+	conn_serve_reactors(&o, be->name, 1, sizeof(struct reactor), offsetof(struct reactor, loop),
+			    reactor_setup, (void *)be, reactor_run);
 
 	log_info("stopped; %ld connections refused; %ld requests answered", conn_rejected(),
 		 http_responses());
-	free(rs);
 	return 0;
 }

@@ -445,6 +445,17 @@ static void *reactor_run(void *arg)
 	return NULL;
 }
 
+/* io_uring's part of a reactor's start-up (conn_serve_reactors). */
+static void reactor_setup(void *obj, int lfd, int stop_fd, void *arg)
+{
+	struct reactor *r = obj;
+	struct server_opts *o = arg;
+	r->o = o;
+	r->off = o->uring_off | (o->uring_off & URING_OFF_BUFRING ? URING_OFF_MULTISHOT : 0);
+	r->stop_fd = stop_fd;
+	r->lfd = lfd;
+}
+
 int main(int argc, char **argv)
 {
 	struct model_info m = {
@@ -464,25 +475,9 @@ int main(int argc, char **argv)
 	if (rc < 0)
 		log_fatal("io_uring unavailable: io_uring_queue_init: %s", strerror(-rc));
 	io_uring_queue_exit(&probe);
-	int stop_fd = server_stop_fd(); /* SIGINT/SIGTERM make it readable */
-
-	struct reactor *rs = calloc((size_t)o.workers, sizeof *rs);
-	if (!rs)
-		log_fatal("out of memory");
-	for (int i = 0; i < o.workers; i++) {
-		struct reactor *r = &rs[i];
-		r->o = &o;
-		r->off = o.uring_off | (o.uring_off & URING_OFF_BUFRING ? URING_OFF_MULTISHOT : 0);
-		r->stop_fd = stop_fd;
-		r->lfd = server_listen(&o, o.workers > 1, 0); /* the first resolves -p 0 */
-		conn_loop_init(&r->loop, &o, MODEL);
-		r->loop.data = r;
-	}
-	net_announce(o.addr, o.port);
-
-	conn_run_reactors(o.workers, reactor_run, rs, sizeof *rs);
+	conn_serve_reactors(&o, MODEL, 0, sizeof(struct reactor), offsetof(struct reactor, loop),
+			    reactor_setup, &o, reactor_run);
 
 	log_info("stopped; %ld connections refused", conn_rejected());
-	free(rs);
 	return 0;
 }
