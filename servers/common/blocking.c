@@ -83,6 +83,8 @@ void blocking_accept(int lfd, const struct blocking_io *io)
 				      {.fd = server_stop_fd(), .events = POLLIN}};
 		if (io->poll(p, 2, -1) < 0 && errno != EINTR)
 			log_fatal("waiting for the listener: %s", strerror(errno));
+		if (p[1].revents & POLLIN)
+			break; /* the stop: in a pre-forked child, whose own flag no signal set */
 		for (int i = 0; i < BLOCKING_ACCEPT_BATCH && !server_stop; i++) {
 			int fd = io->accept(lfd);
 			if (fd >= 0) {
