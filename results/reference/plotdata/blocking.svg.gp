@@ -9,7 +9,8 @@ set yrange [0:*]
 set xrange [0.4:12.6]
 set xtics rotate by -30 left nomirror
 set format y '%.0s%c'
-set key top right
+set key at screen 0.98, screen 0.99 right top horizontal
+set tmargin 4
 set bmargin 6
 plot 'plotdata/blocking__bars.dat' using 1:2:(0.7):5:xtic(6) with boxes fs solid 0.8 lc rgb variable notitle, \
   'plotdata/blocking__bars.dat' using 1:3:(0):($4 - $3) with vectors heads size 0.1,90 lc rgb 'black' notitle, \

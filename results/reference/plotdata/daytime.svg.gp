@@ -1,71 +1,111 @@
-set terminal svg enhanced dynamic font 'sans,10' size 1100,900
+set terminal svg enhanced dynamic font 'sans,10' size 1500,860
 set output 'daytime.svg'
 set grid lc rgb '#dddddd'
 set border lc rgb '#444444'
 set datafile missing 'NaN'
-set multiplot layout 2,1 title 'Daytime: a new connection per request' font ',12'
-set logscale x 2
-set xtics (1, 16, 1024)
-set xlabel 'concurrent connections (log scale)'
-set xrange [0.666667:1536]
-set key outside right top vertical
-set lmargin 12
-set rmargin 26
+set multiplot title 'Daytime: a new connection per request: concurrent connections 1024' font ',12'
+unset logscale
+unset key
+set xrange [0.4:12.6]
+set xtics ('iterative' 1, 'fork' 2, 'fork prefork' 3, 'thread' 4, 'thread pool' 5, 'select' 6, 'epoll' 7, 'libevent' 8, 'iocp-emul' 9, 'pth' 10, 'st' 11, 'uthread' 12) rotate by -25 left noenhanced
+unset xlabel
+set boxwidth 0.7
+set style fill solid 0.8
+set lmargin at screen 0.07
+set rmargin at screen 0.93
+set tmargin at screen 0.9535
+set bmargin at screen 0.5477
 set ylabel 'connections per second'
-set yrange [0:*]
 set format y '%.0s%c'
-plot 'plotdata/daytime__iterative.dat' using 1:2:3:4 with yerrorlines lc rgb '#7f7f7f' lw 1.5 pt 7 ps 0.6  title 'iterative', \
-  'plotdata/daytime__fork.dat' using 1:2:3:4 with yerrorlines lc rgb '#d62728' lw 1.5 pt 7 ps 0.6  title 'fork', \
-  'plotdata/daytime__fork_prefork.dat' using 1:2:3:4 with yerrorlines lc rgb '#ff9896' lw 1.5 pt 7 ps 0.6  title 'fork prefork', \
-  'plotdata/daytime__thread.dat' using 1:2:3:4 with yerrorlines lc rgb '#1f77b4' lw 1.5 pt 7 ps 0.6  title 'thread', \
-  'plotdata/daytime__thread_pool.dat' using 1:2:3:4 with yerrorlines lc rgb '#6baed6' lw 1.5 pt 7 ps 0.6  title 'thread pool', \
-  'plotdata/daytime__select.dat' using 1:2:3:4 with yerrorlines lc rgb '#9467bd' lw 1.5 pt 7 ps 0.6  title 'select', \
-  'plotdata/daytime__epoll.dat' using 1:2:3:4 with yerrorlines lc rgb '#2ca02c' lw 1.5 pt 7 ps 0.6  title 'epoll', \
-  'plotdata/daytime__libevent.dat' using 1:2:3:4 with yerrorlines lc rgb '#ff7f0e' lw 1.5 pt 7 ps 0.6  title 'libevent', \
-  'plotdata/daytime__iocp-emul.dat' using 1:2:3:4 with yerrorlines lc rgb '#8c564b' lw 1.5 pt 7 ps 0.6  title 'iocp-emul', \
-  'plotdata/daytime__pth.dat' using 1:2:3:4 with yerrorlines lc rgb '#e377c2' lw 1.5 pt 7 ps 0.6  title 'pth', \
-  'plotdata/daytime__st.dat' using 1:2:3:4 with yerrorlines lc rgb '#bcbd22' lw 1.5 pt 7 ps 0.6  title 'st', \
-  'plotdata/daytime__uthread.dat' using 1:2:3:4 with yerrorlines lc rgb '#17becf' lw 1.5 pt 7 ps 0.6  title 'uthread', \
-  'plotdata/daytime__iterative.dat' using 1:($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' title 'client-bound', \
-  'plotdata/daytime__fork_prefork.dat' using 1:($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
-  'plotdata/daytime__thread_pool.dat' using 1:($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
-  'plotdata/daytime__select.dat' using 1:($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
-  'plotdata/daytime__epoll.dat' using 1:($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
-  'plotdata/daytime__libevent.dat' using 1:($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
-  'plotdata/daytime__iocp-emul.dat' using 1:($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
-  'plotdata/daytime__pth.dat' using 1:($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
-  'plotdata/daytime__st.dat' using 1:($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
-  'plotdata/daytime__uthread.dat' using 1:($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle
-set logscale y
-set yrange [*:*]
+set yrange [0:39950.7]
+plot 'plotdata/daytime__iterative.dat' using (1):2 with boxes lc rgb '#7f7f7f' notitle, \
+  'plotdata/daytime__iterative.dat' using (1):($4 > $3 ? $2 : NaN):3:4 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
+  'plotdata/daytime__iterative.dat' using (1):($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
+  'plotdata/daytime__fork.dat' using (2):2 with boxes lc rgb '#d62728' notitle, \
+  'plotdata/daytime__fork.dat' using (2):($4 > $3 ? $2 : NaN):3:4 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
+  'plotdata/daytime__fork.dat' using (2):($20 > 0 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
+  'plotdata/daytime__fork_prefork.dat' using (3):2 with boxes lc rgb '#ff9896' notitle, \
+  'plotdata/daytime__fork_prefork.dat' using (3):($4 > $3 ? $2 : NaN):3:4 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
+  'plotdata/daytime__fork_prefork.dat' using (3):($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
+  'plotdata/daytime__thread.dat' using (4):2 with boxes lc rgb '#1f77b4' notitle, \
+  'plotdata/daytime__thread.dat' using (4):($4 > $3 ? $2 : NaN):3:4 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
+  'plotdata/daytime__thread_pool.dat' using (5):2 with boxes lc rgb '#6baed6' notitle, \
+  'plotdata/daytime__thread_pool.dat' using (5):($4 > $3 ? $2 : NaN):3:4 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
+  'plotdata/daytime__thread_pool.dat' using (5):($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
+  'plotdata/daytime__select.dat' using (6):2 with boxes lc rgb '#9467bd' notitle, \
+  'plotdata/daytime__select.dat' using (6):($4 > $3 ? $2 : NaN):3:4 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
+  'plotdata/daytime__select.dat' using (6):($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
+  'plotdata/daytime__epoll.dat' using (7):2 with boxes lc rgb '#2ca02c' notitle, \
+  'plotdata/daytime__epoll.dat' using (7):($4 > $3 ? $2 : NaN):3:4 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
+  'plotdata/daytime__epoll.dat' using (7):($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
+  'plotdata/daytime__libevent.dat' using (8):2 with boxes lc rgb '#ff7f0e' notitle, \
+  'plotdata/daytime__libevent.dat' using (8):($4 > $3 ? $2 : NaN):3:4 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
+  'plotdata/daytime__libevent.dat' using (8):($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
+  'plotdata/daytime__iocp-emul.dat' using (9):2 with boxes lc rgb '#8c564b' notitle, \
+  'plotdata/daytime__iocp-emul.dat' using (9):($4 > $3 ? $2 : NaN):3:4 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
+  'plotdata/daytime__iocp-emul.dat' using (9):($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
+  'plotdata/daytime__pth.dat' using (10):2 with boxes lc rgb '#e377c2' notitle, \
+  'plotdata/daytime__pth.dat' using (10):($4 > $3 ? $2 : NaN):3:4 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
+  'plotdata/daytime__pth.dat' using (10):($18 >= 0.01 ? $2 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
+  'plotdata/daytime__st.dat' using (11):2 with boxes lc rgb '#bcbd22' notitle, \
+  'plotdata/daytime__st.dat' using (11):($4 > $3 ? $2 : NaN):3:4 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
+  'plotdata/daytime__st.dat' using (11):($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
+  'plotdata/daytime__uthread.dat' using (12):2 with boxes lc rgb '#17becf' notitle, \
+  'plotdata/daytime__uthread.dat' using (12):($4 > $3 ? $2 : NaN):3:4 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
+  'plotdata/daytime__uthread.dat' using (12):($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle
+unset label 2
+set tmargin at screen 0.5128
+set bmargin at screen 0.1070
+set ylabel 'p99 latency, ms'
 set format y '%g'
-set ylabel 'latency, ms (log scale)'
-set label 1 'solid: p50   dashed: p99' at graph 0.02, graph 0.93
-plot 'plotdata/daytime__iterative.dat' using 1:5:6:7 with yerrorlines lc rgb '#7f7f7f' lw 1.5 pt 7 ps 0.6  title 'iterative', \
-  'plotdata/daytime__fork.dat' using 1:5:6:7 with yerrorlines lc rgb '#d62728' lw 1.5 pt 7 ps 0.6  title 'fork', \
-  'plotdata/daytime__fork_prefork.dat' using 1:5:6:7 with yerrorlines lc rgb '#ff9896' lw 1.5 pt 7 ps 0.6  title 'fork prefork', \
-  'plotdata/daytime__thread.dat' using 1:5:6:7 with yerrorlines lc rgb '#1f77b4' lw 1.5 pt 7 ps 0.6  title 'thread', \
-  'plotdata/daytime__thread_pool.dat' using 1:5:6:7 with yerrorlines lc rgb '#6baed6' lw 1.5 pt 7 ps 0.6  title 'thread pool', \
-  'plotdata/daytime__select.dat' using 1:5:6:7 with yerrorlines lc rgb '#9467bd' lw 1.5 pt 7 ps 0.6  title 'select', \
-  'plotdata/daytime__epoll.dat' using 1:5:6:7 with yerrorlines lc rgb '#2ca02c' lw 1.5 pt 7 ps 0.6  title 'epoll', \
-  'plotdata/daytime__libevent.dat' using 1:5:6:7 with yerrorlines lc rgb '#ff7f0e' lw 1.5 pt 7 ps 0.6  title 'libevent', \
-  'plotdata/daytime__iocp-emul.dat' using 1:5:6:7 with yerrorlines lc rgb '#8c564b' lw 1.5 pt 7 ps 0.6  title 'iocp-emul', \
-  'plotdata/daytime__pth.dat' using 1:5:6:7 with yerrorlines lc rgb '#e377c2' lw 1.5 pt 7 ps 0.6  title 'pth', \
-  'plotdata/daytime__st.dat' using 1:5:6:7 with yerrorlines lc rgb '#bcbd22' lw 1.5 pt 7 ps 0.6  title 'st', \
-  'plotdata/daytime__uthread.dat' using 1:5:6:7 with yerrorlines lc rgb '#17becf' lw 1.5 pt 7 ps 0.6  title 'uthread', \
-  'plotdata/daytime__iterative.dat' using 1:8:9:10 with yerrorlines lc rgb '#7f7f7f' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
-  'plotdata/daytime__fork.dat' using 1:8:9:10 with yerrorlines lc rgb '#d62728' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
-  'plotdata/daytime__fork_prefork.dat' using 1:8:9:10 with yerrorlines lc rgb '#ff9896' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
-  'plotdata/daytime__thread.dat' using 1:8:9:10 with yerrorlines lc rgb '#1f77b4' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
-  'plotdata/daytime__thread_pool.dat' using 1:8:9:10 with yerrorlines lc rgb '#6baed6' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
-  'plotdata/daytime__select.dat' using 1:8:9:10 with yerrorlines lc rgb '#9467bd' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
-  'plotdata/daytime__epoll.dat' using 1:8:9:10 with yerrorlines lc rgb '#2ca02c' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
-  'plotdata/daytime__libevent.dat' using 1:8:9:10 with yerrorlines lc rgb '#ff7f0e' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
-  'plotdata/daytime__iocp-emul.dat' using 1:8:9:10 with yerrorlines lc rgb '#8c564b' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
-  'plotdata/daytime__pth.dat' using 1:8:9:10 with yerrorlines lc rgb '#e377c2' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
-  'plotdata/daytime__st.dat' using 1:8:9:10 with yerrorlines lc rgb '#bcbd22' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
-  'plotdata/daytime__uthread.dat' using 1:8:9:10 with yerrorlines lc rgb '#17becf' lw 1.5 pt 7 ps 0.6 dt 2 notitle
-unset label 1
-unset logscale y
+set yrange [0:2302.37]
+plot 'plotdata/daytime__iterative.dat' using (1):8 with boxes lc rgb '#7f7f7f' notitle, \
+  'plotdata/daytime__iterative.dat' using (1):($10 > $9 ? $8 : NaN):9:10 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
+  'plotdata/daytime__iterative.dat' using (1):($11 > 0 ? $8 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
+  'plotdata/daytime__fork.dat' using (2):8 with boxes lc rgb '#d62728' notitle, \
+  'plotdata/daytime__fork.dat' using (2):($10 > $9 ? $8 : NaN):9:10 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
+  'plotdata/daytime__fork.dat' using (2):($20 > 0 ? $8 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
+  'plotdata/daytime__fork_prefork.dat' using (3):8 with boxes lc rgb '#ff9896' notitle, \
+  'plotdata/daytime__fork_prefork.dat' using (3):($10 > $9 ? $8 : NaN):9:10 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
+  'plotdata/daytime__fork_prefork.dat' using (3):($11 > 0 ? $8 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
+  'plotdata/daytime__thread.dat' using (4):8 with boxes lc rgb '#1f77b4' notitle, \
+  'plotdata/daytime__thread.dat' using (4):($10 > $9 ? $8 : NaN):9:10 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
+  'plotdata/daytime__thread_pool.dat' using (5):8 with boxes lc rgb '#6baed6' notitle, \
+  'plotdata/daytime__thread_pool.dat' using (5):($10 > $9 ? $8 : NaN):9:10 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
+  'plotdata/daytime__thread_pool.dat' using (5):($11 > 0 ? $8 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
+  'plotdata/daytime__select.dat' using (6):8 with boxes lc rgb '#9467bd' notitle, \
+  'plotdata/daytime__select.dat' using (6):($10 > $9 ? $8 : NaN):9:10 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
+  'plotdata/daytime__select.dat' using (6):($11 > 0 ? $8 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
+  'plotdata/daytime__epoll.dat' using (7):8 with boxes lc rgb '#2ca02c' notitle, \
+  'plotdata/daytime__epoll.dat' using (7):($10 > $9 ? $8 : NaN):9:10 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
+  'plotdata/daytime__epoll.dat' using (7):($11 > 0 ? $8 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
+  'plotdata/daytime__libevent.dat' using (8):8 with boxes lc rgb '#ff7f0e' notitle, \
+  'plotdata/daytime__libevent.dat' using (8):($10 > $9 ? $8 : NaN):9:10 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
+  'plotdata/daytime__libevent.dat' using (8):($11 > 0 ? $8 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
+  'plotdata/daytime__iocp-emul.dat' using (9):8 with boxes lc rgb '#8c564b' notitle, \
+  'plotdata/daytime__iocp-emul.dat' using (9):($10 > $9 ? $8 : NaN):9:10 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
+  'plotdata/daytime__iocp-emul.dat' using (9):($11 > 0 ? $8 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
+  'plotdata/daytime__pth.dat' using (10):8 with boxes lc rgb '#e377c2' notitle, \
+  'plotdata/daytime__pth.dat' using (10):($10 > $9 ? $8 : NaN):9:10 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
+  'plotdata/daytime__pth.dat' using (10):($18 >= 0.01 ? $8 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
+  'plotdata/daytime__st.dat' using (11):8 with boxes lc rgb '#bcbd22' notitle, \
+  'plotdata/daytime__st.dat' using (11):($10 > $9 ? $8 : NaN):9:10 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
+  'plotdata/daytime__st.dat' using (11):($11 > 0 ? $8 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
+  'plotdata/daytime__uthread.dat' using (12):8 with boxes lc rgb '#17becf' notitle, \
+  'plotdata/daytime__uthread.dat' using (12):($10 > $9 ? $8 : NaN):9:10 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
+  'plotdata/daytime__uthread.dat' using (12):($11 > 0 ? $8 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle
+unset label 2
+unset border
+unset tics
+unset grid
+unset title
+unset ylabel
+set xrange [0:1]
+set yrange [0:1]
+set tmargin at screen 0.0256
+set bmargin at screen 0
+set key inside center center horizontal maxrows 1
+plot NaN with points pt 6 ps 2 lw 1.5 lc rgb 'black' title 'client-bound (the load generator was the limit)', NaN with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' title '>= 1% errors', NaN with points pt 8 ps 2.2 lw 2 lc rgb 'black' title 'starved (< 99% of connections served)'
+unset multiplot
 unset multiplot
 set output

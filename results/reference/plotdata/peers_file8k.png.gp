@@ -1,50 +1,141 @@
-set terminal pngcairo enhanced font 'sans,10' size 1100,900
+set terminal pngcairo enhanced font 'sans,10' size 1500,860
 set output 'peers_file8k.png'
 set grid lc rgb '#dddddd'
 set border lc rgb '#444444'
 set datafile missing 'NaN'
-set multiplot layout 2,1 title 'Production peers: the SEDA task (8 KB file), keep-alive' font ',12'
+set multiplot title 'Production peers: the SEDA task (8 KB file), keep-alive' font ',12'
 set logscale x 2
-set xtics (16, 1024, 16384)
+set xtics (1024, 16384)
 set xlabel 'concurrent connections (log scale)'
-set xrange [10.6667:24576]
-set key outside right top vertical
-set lmargin 12
-set rmargin 26
+set xrange [682.667:24576]
+unset key
+set lmargin at screen 0.0520
+set rmargin at screen 0.5160
+set tmargin at screen 0.9279
+set bmargin at screen 0.5523
+set title 'processes and kernel threads' noenhanced
 set ylabel 'requests per second'
-set yrange [0:*]
 set format y '%.0s%c'
-plot 'plotdata/peers_file8k__apache-prefork.dat' using 1:2:3:4 with yerrorlines lc rgb '#17becf' lw 1.5 pt 7 ps 0.6  title 'apache-prefork', \
-  'plotdata/peers_file8k__apache-worker.dat' using 1:2:3:4 with yerrorlines lc rgb '#bcbd22' lw 1.5 pt 7 ps 0.6  title 'apache-worker', \
-  'plotdata/peers_file8k__nginx.dat' using 1:2:3:4 with yerrorlines lc rgb '#393b79' lw 1.5 pt 7 ps 0.6  title 'nginx', \
-  'plotdata/peers_file8k__apache-event.dat' using 1:2:3:4 with yerrorlines lc rgb '#637939' lw 1.5 pt 7 ps 0.6  title 'apache-event', \
-  'plotdata/peers_file8k__nginx.dat' using 1:($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' title 'client-bound', \
-  'plotdata/peers_file8k__apache-prefork.dat' using 1:($18 >= 0.01 ? $2 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' title '>= 1% errors', \
-  'plotdata/peers_file8k__apache-worker.dat' using 1:($18 >= 0.01 ? $2 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
+unset xlabel
+set format x ''
+unset logscale y
+set yrange [0:38793.2]
+plot 'plotdata/peers_file8k__apache-prefork.dat' using 1:2:3:4 with yerrorlines lc rgb '#843c39' lw 1.5 pt 7 ps 0.6  notitle, \
+  'plotdata/peers_file8k__apache-prefork.dat' using 1:2:3:4 with yerrorlines lc rgb '#843c39' lw 1.5 pt 7 ps 0.6  notitle, \
+  'plotdata/peers_file8k__apache-worker.dat' using 1:2:3:4 with yerrorlines lc rgb '#08519c' lw 1.5 pt 7 ps 0.6  notitle, \
+  'plotdata/peers_file8k__apache-worker.dat' using 1:2:3:4 with yerrorlines lc rgb '#08519c' lw 1.5 pt 7 ps 0.6  notitle, \
+  'plotdata/peers_file8k__apache-prefork.dat' using 1:($20 > 0 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
+  'plotdata/peers_file8k__apache-prefork.dat' using 1:($20 > 0 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
+  'plotdata/peers_file8k__apache-worker.dat' using 1:($20 > 0 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
+  'plotdata/peers_file8k__apache-worker.dat' using 1:($20 > 0 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle
+unset label 1
+unset label 2
+set lmargin at screen 0.5253
+set rmargin at screen 0.9893
+set tmargin at screen 0.9279
+set bmargin at screen 0.5523
+set title 'readiness loops' noenhanced
+unset ylabel
+set format y ''
+unset xlabel
+set format x ''
+unset logscale y
+set yrange [0:38793.2]
+plot 'plotdata/peers_file8k__nginx.dat' using 1:2:3:4 with yerrorlines lc rgb '#e6550d' lw 1.5 pt 7 ps 0.6  notitle, \
+  'plotdata/peers_file8k__nginx.dat' using 1:2:3:4 with yerrorlines lc rgb '#e6550d' lw 1.5 pt 7 ps 0.6  notitle, \
+  'plotdata/peers_file8k__apache-event.dat' using 1:2:3:4 with yerrorlines lc rgb '#756bb1' lw 1.5 pt 7 ps 0.6  notitle, \
+  'plotdata/peers_file8k__apache-event.dat' using 1:2:3:4 with yerrorlines lc rgb '#756bb1' lw 1.5 pt 7 ps 0.6  notitle, \
+  'plotdata/peers_file8k__nginx.dat' using 1:($18 >= 0.01 ? $2 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
   'plotdata/peers_file8k__nginx.dat' using 1:($18 >= 0.01 ? $2 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
   'plotdata/peers_file8k__apache-event.dat' using 1:($18 >= 0.01 ? $2 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
-  'plotdata/peers_file8k__apache-prefork.dat' using 1:($1 == 1024 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#17becf' title 'starved: 64 of 1024 served (apache-prefork)', \
-  'plotdata/peers_file8k__apache-prefork.dat' using 1:($1 == 16384 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#17becf' title 'starved: 64 of 16384 served (apache-prefork)', \
-  'plotdata/peers_file8k__apache-worker.dat' using 1:($1 == 1024 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#bcbd22' title 'starved: 64 of 1024 served (apache-worker)', \
-  'plotdata/peers_file8k__apache-worker.dat' using 1:($1 == 16384 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#bcbd22' title 'starved: 64 of 16384 served (apache-worker)', \
-  'plotdata/peers_file8k__nginx.dat' using 1:($1 == 1024 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#393b79' title 'starved: 446 of 1024 served (nginx)', \
-  'plotdata/peers_file8k__nginx.dat' using 1:($1 == 16384 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#393b79' title 'starved: 796 of 16384 served (nginx)', \
-  'plotdata/peers_file8k__apache-event.dat' using 1:($1 == 1024 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#637939' title 'starved: 818 of 1024 served (apache-event)', \
-  'plotdata/peers_file8k__apache-event.dat' using 1:($1 == 16384 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#637939' title 'starved: 1118 of 16384 served (apache-event)'
-set logscale y
-set yrange [*:*]
-set format y '%g'
-set ylabel 'latency, ms (log scale)'
-set label 1 'solid: p50   dashed: p99' at graph 0.02, graph 0.93
-plot 'plotdata/peers_file8k__apache-prefork.dat' using 1:5:6:7 with yerrorlines lc rgb '#17becf' lw 1.5 pt 7 ps 0.6  title 'apache-prefork', \
-  'plotdata/peers_file8k__apache-worker.dat' using 1:5:6:7 with yerrorlines lc rgb '#bcbd22' lw 1.5 pt 7 ps 0.6  title 'apache-worker', \
-  'plotdata/peers_file8k__nginx.dat' using 1:5:6:7 with yerrorlines lc rgb '#393b79' lw 1.5 pt 7 ps 0.6  title 'nginx', \
-  'plotdata/peers_file8k__apache-event.dat' using 1:5:6:7 with yerrorlines lc rgb '#637939' lw 1.5 pt 7 ps 0.6  title 'apache-event', \
-  'plotdata/peers_file8k__apache-prefork.dat' using 1:8:9:10 with yerrorlines lc rgb '#17becf' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
-  'plotdata/peers_file8k__apache-worker.dat' using 1:8:9:10 with yerrorlines lc rgb '#bcbd22' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
-  'plotdata/peers_file8k__nginx.dat' using 1:8:9:10 with yerrorlines lc rgb '#393b79' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
-  'plotdata/peers_file8k__apache-event.dat' using 1:8:9:10 with yerrorlines lc rgb '#637939' lw 1.5 pt 7 ps 0.6 dt 2 notitle
+  'plotdata/peers_file8k__apache-event.dat' using 1:($18 >= 0.01 ? $2 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
+  'plotdata/peers_file8k__nginx.dat' using 1:($20 > 0 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
+  'plotdata/peers_file8k__nginx.dat' using 1:($20 > 0 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
+  'plotdata/peers_file8k__apache-event.dat' using 1:($20 > 0 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
+  'plotdata/peers_file8k__apache-event.dat' using 1:($20 > 0 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle
 unset label 1
-unset logscale y
+unset label 2
+set lmargin at screen 0.0520
+set rmargin at screen 0.5160
+set tmargin at screen 0.5337
+set bmargin at screen 0.1581
+unset title
+set ylabel 'latency, ms (log scale)'
+set format y '%g'
+set xlabel 'concurrent connections (log scale)'
+set format x '%g'
+set logscale y
+set yrange [2.2:2930.28]
+set label 1 'solid: p50   dashed: p99' at graph 0.03, graph 0.92 front
+plot 'plotdata/peers_file8k__apache-prefork.dat' using 1:5:6:7 with yerrorlines lc rgb '#843c39' lw 1.5 pt 7 ps 0.6  notitle, \
+  'plotdata/peers_file8k__apache-prefork.dat' using 1:5:6:7 with yerrorlines lc rgb '#843c39' lw 1.5 pt 7 ps 0.6  notitle, \
+  'plotdata/peers_file8k__apache-worker.dat' using 1:5:6:7 with yerrorlines lc rgb '#08519c' lw 1.5 pt 7 ps 0.6  notitle, \
+  'plotdata/peers_file8k__apache-worker.dat' using 1:5:6:7 with yerrorlines lc rgb '#08519c' lw 1.5 pt 7 ps 0.6  notitle, \
+  'plotdata/peers_file8k__apache-prefork.dat' using 1:8:9:10 with yerrorlines lc rgb '#843c39' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
+  'plotdata/peers_file8k__apache-prefork.dat' using 1:8:9:10 with yerrorlines lc rgb '#843c39' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
+  'plotdata/peers_file8k__apache-worker.dat' using 1:8:9:10 with yerrorlines lc rgb '#08519c' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
+  'plotdata/peers_file8k__apache-worker.dat' using 1:8:9:10 with yerrorlines lc rgb '#08519c' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
+  'plotdata/peers_file8k__apache-prefork.dat' using 1:($20 > 0 ? $8 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
+  'plotdata/peers_file8k__apache-prefork.dat' using 1:($20 > 0 ? $8 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
+  'plotdata/peers_file8k__apache-worker.dat' using 1:($20 > 0 ? $8 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
+  'plotdata/peers_file8k__apache-worker.dat' using 1:($20 > 0 ? $8 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle
+unset label 1
+unset label 2
+set lmargin at screen 0.5253
+set rmargin at screen 0.9893
+set tmargin at screen 0.5337
+set bmargin at screen 0.1581
+unset title
+unset ylabel
+set format y ''
+set xlabel 'concurrent connections (log scale)'
+set format x '%g'
+set logscale y
+set yrange [2.2:2930.28]
+plot 'plotdata/peers_file8k__nginx.dat' using 1:5:6:7 with yerrorlines lc rgb '#e6550d' lw 1.5 pt 7 ps 0.6  notitle, \
+  'plotdata/peers_file8k__nginx.dat' using 1:5:6:7 with yerrorlines lc rgb '#e6550d' lw 1.5 pt 7 ps 0.6  notitle, \
+  'plotdata/peers_file8k__apache-event.dat' using 1:5:6:7 with yerrorlines lc rgb '#756bb1' lw 1.5 pt 7 ps 0.6  notitle, \
+  'plotdata/peers_file8k__apache-event.dat' using 1:5:6:7 with yerrorlines lc rgb '#756bb1' lw 1.5 pt 7 ps 0.6  notitle, \
+  'plotdata/peers_file8k__nginx.dat' using 1:8:9:10 with yerrorlines lc rgb '#e6550d' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
+  'plotdata/peers_file8k__nginx.dat' using 1:8:9:10 with yerrorlines lc rgb '#e6550d' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
+  'plotdata/peers_file8k__apache-event.dat' using 1:8:9:10 with yerrorlines lc rgb '#756bb1' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
+  'plotdata/peers_file8k__apache-event.dat' using 1:8:9:10 with yerrorlines lc rgb '#756bb1' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
+  'plotdata/peers_file8k__nginx.dat' using 1:($18 >= 0.01 ? $8 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
+  'plotdata/peers_file8k__nginx.dat' using 1:($18 >= 0.01 ? $8 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
+  'plotdata/peers_file8k__apache-event.dat' using 1:($18 >= 0.01 ? $8 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
+  'plotdata/peers_file8k__apache-event.dat' using 1:($18 >= 0.01 ? $8 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
+  'plotdata/peers_file8k__nginx.dat' using 1:($20 > 0 ? $8 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
+  'plotdata/peers_file8k__nginx.dat' using 1:($20 > 0 ? $8 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
+  'plotdata/peers_file8k__apache-event.dat' using 1:($20 > 0 ? $8 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
+  'plotdata/peers_file8k__apache-event.dat' using 1:($20 > 0 ? $8 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle
+unset label 1
+unset label 2
+unset logscale
+unset border
+unset tics
+unset grid
+unset title
+unset xlabel
+unset ylabel
+set xrange [0:1]
+set yrange [0:1]
+set key inside center top vertical noenhanced
+set lmargin at screen 0.0520
+set rmargin at screen 0.5160
+set tmargin at screen 0.1093
+set bmargin at screen 0.0256
+plot NaN with linespoints lc rgb '#843c39' lw 1.5 pt 7 ps 0.6 title 'apache-prefork', NaN with linespoints lc rgb '#843c39' lw 1.5 pt 7 ps 0.6 title 'apache-prefork', NaN with linespoints lc rgb '#08519c' lw 1.5 pt 7 ps 0.6 title 'apache-worker', NaN with linespoints lc rgb '#08519c' lw 1.5 pt 7 ps 0.6 title 'apache-worker'
+set lmargin at screen 0.5253
+set rmargin at screen 0.9893
+set tmargin at screen 0.1093
+set bmargin at screen 0.0256
+plot NaN with linespoints lc rgb '#e6550d' lw 1.5 pt 7 ps 0.6 title 'nginx', NaN with linespoints lc rgb '#e6550d' lw 1.5 pt 7 ps 0.6 title 'nginx', NaN with linespoints lc rgb '#756bb1' lw 1.5 pt 7 ps 0.6 title 'apache-event', NaN with linespoints lc rgb '#756bb1' lw 1.5 pt 7 ps 0.6 title 'apache-event'
+set lmargin at screen 0.0520
+set rmargin at screen 0.9893
+set tmargin at screen 0.0256
+set bmargin at screen 0
+set key inside center center horizontal maxrows 1
+plot NaN with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' title '>= 1% errors', NaN with points pt 8 ps 2.2 lw 2 lc rgb 'black' title 'starved (< 99% of connections served)'
+unset multiplot
 unset multiplot
 set output

@@ -1,85 +1,269 @@
-set terminal pngcairo enhanced font 'sans,10' size 1100,900
+set terminal pngcairo enhanced font 'sans,10' size 1500,860
 set output 'seda_all.png'
 set grid lc rgb '#dddddd'
 set border lc rgb '#444444'
 set datafile missing 'NaN'
-set multiplot layout 2,1 title 'SEDA task, every model: 8 KB file over keep-alive HTTP' font ',12'
+set multiplot title 'SEDA task: 8 KB file over keep-alive HTTP, by family of models (figure 2: first panel; figure 4: the others)' font ',12'
 set logscale x 2
-set xtics (1, 16, 64, 256, 1024, 4096, 16384)
+set xtics (16, 1024, 16384)
 set xlabel 'concurrent connections (log scale)'
-set xrange [0.666667:24576]
-set key outside right top vertical
-set lmargin 12
-set rmargin 26
+set xrange [10.6667:24576]
+unset key
+set lmargin at screen 0.0520
+set rmargin at screen 0.2793
+set tmargin at screen 0.9279
+set bmargin at screen 0.5895
+set title 'processes and kernel threads' noenhanced
 set ylabel 'requests per second'
-set yrange [0:*]
 set format y '%.0s%c'
-plot 'plotdata/seda_all__thread.dat' using 1:2:3:4 with yerrorlines lc rgb '#1f77b4' lw 1.5 pt 7 ps 0.6  title 'thread', \
-  'plotdata/seda_all__thread_pool.dat' using 1:2:3:4 with yerrorlines lc rgb '#6baed6' lw 1.5 pt 7 ps 0.6  title 'thread pool', \
-  'plotdata/seda_all__fork.dat' using 1:2:3:4 with yerrorlines lc rgb '#d62728' lw 1.5 pt 7 ps 0.6  title 'fork', \
-  'plotdata/seda_all__fork_prefork.dat' using 1:2:3:4 with yerrorlines lc rgb '#ff9896' lw 1.5 pt 7 ps 0.6  title 'fork prefork', \
-  'plotdata/seda_all__select.dat' using 1:2:3:4 with yerrorlines lc rgb '#9467bd' lw 1.5 pt 7 ps 0.6  title 'select', \
-  'plotdata/seda_all__epoll.dat' using 1:2:3:4 with yerrorlines lc rgb '#2ca02c' lw 1.5 pt 7 ps 0.6  title 'epoll', \
-  'plotdata/seda_all__libevent.dat' using 1:2:3:4 with yerrorlines lc rgb '#ff7f0e' lw 1.5 pt 7 ps 0.6  title 'libevent', \
-  'plotdata/seda_all__iocp-emul.dat' using 1:2:3:4 with yerrorlines lc rgb '#8c564b' lw 1.5 pt 7 ps 0.6  title 'iocp-emul', \
-  'plotdata/seda_all__pth.dat' using 1:2:3:4 with yerrorlines lc rgb '#e377c2' lw 1.5 pt 7 ps 0.6  title 'pth', \
-  'plotdata/seda_all__st.dat' using 1:2:3:4 with yerrorlines lc rgb '#bcbd22' lw 1.5 pt 7 ps 0.6  title 'st', \
-  'plotdata/seda_all__uthread.dat' using 1:2:3:4 with yerrorlines lc rgb '#17becf' lw 1.5 pt 7 ps 0.6  title 'uthread', \
-  'plotdata/seda_all__uring.dat' using 1:2:3:4 with yerrorlines lc rgb '#393b79' lw 1.5 pt 7 ps 0.6  title 'uring', \
-  'plotdata/seda_all__libevent.dat' using 1:($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' title 'client-bound', \
-  'plotdata/seda_all__st.dat' using 1:($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
-  'plotdata/seda_all__thread.dat' using 1:($18 >= 0.01 ? $2 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' title '>= 1% errors', \
-  'plotdata/seda_all__thread_pool.dat' using 1:($18 >= 0.01 ? $2 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
+unset xlabel
+set format x ''
+unset logscale y
+set yrange [0:62826.1]
+plot 'plotdata/seda_all__thread.dat' using 1:2:3:4 with yerrorlines lc rgb '#1f77b4' lw 1.5 pt 7 ps 0.6  notitle, \
+  'plotdata/seda_all__thread.dat' using 1:2:3:4 with yerrorlines lc rgb '#1f77b4' lw 1.5 pt 7 ps 0.6  notitle, \
+  'plotdata/seda_all__thread_pool.dat' using 1:2:3:4 with yerrorlines lc rgb '#6baed6' lw 1.5 pt 7 ps 0.6  notitle, \
+  'plotdata/seda_all__thread_pool.dat' using 1:2:3:4 with yerrorlines lc rgb '#6baed6' lw 1.5 pt 7 ps 0.6  notitle, \
+  'plotdata/seda_all__fork.dat' using 1:2:3:4 with yerrorlines lc rgb '#d62728' lw 1.5 pt 7 ps 0.6  notitle, \
+  'plotdata/seda_all__fork.dat' using 1:2:3:4 with yerrorlines lc rgb '#d62728' lw 1.5 pt 7 ps 0.6  notitle, \
+  'plotdata/seda_all__fork_prefork.dat' using 1:2:3:4 with yerrorlines lc rgb '#ff9896' lw 1.5 pt 7 ps 0.6  notitle, \
+  'plotdata/seda_all__fork_prefork.dat' using 1:2:3:4 with yerrorlines lc rgb '#ff9896' lw 1.5 pt 7 ps 0.6  notitle, \
+  'plotdata/seda_all__fork.dat' using 1:($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
+  'plotdata/seda_all__fork.dat' using 1:($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
   'plotdata/seda_all__fork.dat' using 1:($18 >= 0.01 ? $2 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
-  'plotdata/seda_all__fork_prefork.dat' using 1:($18 >= 0.01 ? $2 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
-  'plotdata/seda_all__epoll.dat' using 1:($18 >= 0.01 ? $2 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
+  'plotdata/seda_all__fork.dat' using 1:($18 >= 0.01 ? $2 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
+  'plotdata/seda_all__thread.dat' using 1:($20 > 0 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
+  'plotdata/seda_all__thread.dat' using 1:($20 > 0 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
+  'plotdata/seda_all__thread_pool.dat' using 1:($20 > 0 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
+  'plotdata/seda_all__thread_pool.dat' using 1:($20 > 0 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
+  'plotdata/seda_all__fork.dat' using 1:($20 > 0 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
+  'plotdata/seda_all__fork.dat' using 1:($20 > 0 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
+  'plotdata/seda_all__fork_prefork.dat' using 1:($20 > 0 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
+  'plotdata/seda_all__fork_prefork.dat' using 1:($20 > 0 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle
+unset label 1
+unset label 2
+set lmargin at screen 0.2887
+set rmargin at screen 0.5160
+set tmargin at screen 0.9279
+set bmargin at screen 0.5895
+set title 'readiness loops' noenhanced
+unset ylabel
+set format y ''
+unset xlabel
+set format x ''
+unset logscale y
+set yrange [0:62826.1]
+plot 'plotdata/seda_all__select.dat' using 1:2:3:4 with yerrorlines lc rgb '#9467bd' lw 1.5 pt 7 ps 0.6  notitle, \
+  'plotdata/seda_all__epoll.dat' using 1:2:3:4 with yerrorlines lc rgb '#2ca02c' lw 1.5 pt 7 ps 0.6  notitle, \
+  'plotdata/seda_all__epoll.dat' using 1:2:3:4 with yerrorlines lc rgb '#2ca02c' lw 1.5 pt 7 ps 0.6  notitle, \
+  'plotdata/seda_all__libevent.dat' using 1:2:3:4 with yerrorlines lc rgb '#ff7f0e' lw 1.5 pt 7 ps 0.6  notitle, \
+  'plotdata/seda_all__libevent.dat' using 1:2:3:4 with yerrorlines lc rgb '#ff7f0e' lw 1.5 pt 7 ps 0.6  notitle, \
+  'plotdata/seda_all__epoll.dat' using 1:($20 > 0 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
+  'plotdata/seda_all__epoll.dat' using 1:($20 > 0 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
+  'plotdata/seda_all__libevent.dat' using 1:($20 > 0 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
+  'plotdata/seda_all__libevent.dat' using 1:($20 > 0 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle
+unset label 1
+unset label 2
+set lmargin at screen 0.5253
+set rmargin at screen 0.7527
+set tmargin at screen 0.9279
+set bmargin at screen 0.5895
+set title 'completion' noenhanced
+unset ylabel
+set format y ''
+unset xlabel
+set format x ''
+unset logscale y
+set yrange [0:62826.1]
+plot 'plotdata/seda_all__iocp-emul.dat' using 1:2:3:4 with yerrorlines lc rgb '#8c564b' lw 1.5 pt 7 ps 0.6  notitle, \
+  'plotdata/seda_all__iocp-emul.dat' using 1:2:3:4 with yerrorlines lc rgb '#8c564b' lw 1.5 pt 7 ps 0.6  notitle, \
+  'plotdata/seda_all__uring.dat' using 1:2:3:4 with yerrorlines lc rgb '#393b79' lw 1.5 pt 7 ps 0.6  notitle, \
+  'plotdata/seda_all__uring.dat' using 1:2:3:4 with yerrorlines lc rgb '#393b79' lw 1.5 pt 7 ps 0.6  notitle, \
+  'plotdata/seda_all__iocp-emul.dat' using 1:($18 >= 0.01 ? $2 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
+  'plotdata/seda_all__iocp-emul.dat' using 1:($18 >= 0.01 ? $2 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
+  'plotdata/seda_all__iocp-emul.dat' using 1:($20 > 0 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
+  'plotdata/seda_all__iocp-emul.dat' using 1:($20 > 0 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle
+unset label 1
+unset label 2
+set lmargin at screen 0.7620
+set rmargin at screen 0.9893
+set tmargin at screen 0.9279
+set bmargin at screen 0.5895
+set title 'user-level threads' noenhanced
+unset ylabel
+set format y ''
+unset xlabel
+set format x ''
+unset logscale y
+set yrange [0:62826.1]
+plot 'plotdata/seda_all__pth.dat' using 1:2:3:4 with yerrorlines lc rgb '#e377c2' lw 1.5 pt 7 ps 0.6  notitle, \
+  'plotdata/seda_all__st.dat' using 1:2:3:4 with yerrorlines lc rgb '#bcbd22' lw 1.5 pt 7 ps 0.6  notitle, \
+  'plotdata/seda_all__st.dat' using 1:2:3:4 with yerrorlines lc rgb '#bcbd22' lw 1.5 pt 7 ps 0.6  notitle, \
+  'plotdata/seda_all__uthread.dat' using 1:2:3:4 with yerrorlines lc rgb '#17becf' lw 1.5 pt 7 ps 0.6  notitle, \
+  'plotdata/seda_all__uthread.dat' using 1:2:3:4 with yerrorlines lc rgb '#17becf' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/seda_all__st.dat' using 1:($18 >= 0.01 ? $2 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
-  'plotdata/seda_all__thread.dat' using 1:($1 == 1024 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#1f77b4' title 'starved: 454 of 1024 served (thread)', \
-  'plotdata/seda_all__thread.dat' using 1:($1 == 4096 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#1f77b4' title 'starved: 347 of 4096 served (thread)', \
-  'plotdata/seda_all__thread.dat' using 1:($1 == 16384 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#1f77b4' title 'starved: 368 of 16384 served (thread)', \
-  'plotdata/seda_all__thread_pool.dat' using 1:($1 == 256 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#6baed6' title 'starved: 64 of 256 served (thread pool)', \
-  'plotdata/seda_all__thread_pool.dat' using 1:($1 == 1024 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#6baed6' title 'starved: 64 of 1024 served (thread pool)', \
-  'plotdata/seda_all__thread_pool.dat' using 1:($1 == 4096 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#6baed6' title 'starved: 64 of 4096 served (thread pool)', \
-  'plotdata/seda_all__thread_pool.dat' using 1:($1 == 16384 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#6baed6' title 'starved: 64 of 16384 served (thread pool)', \
-  'plotdata/seda_all__fork.dat' using 1:($1 == 256 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#d62728' title 'starved: 155 of 256 served (fork)', \
-  'plotdata/seda_all__fork.dat' using 1:($1 == 1024 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#d62728' title 'starved: 187 of 1024 served (fork)', \
-  'plotdata/seda_all__fork.dat' using 1:($1 == 4096 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#d62728' title 'starved: 229 of 4096 served (fork)', \
-  'plotdata/seda_all__fork.dat' using 1:($1 == 16384 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#d62728' title 'starved: 228 of 16384 served (fork)', \
-  'plotdata/seda_all__fork_prefork.dat' using 1:($1 == 256 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#ff9896' title 'starved: 64 of 256 served (fork prefork)', \
-  'plotdata/seda_all__fork_prefork.dat' using 1:($1 == 1024 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#ff9896' title 'starved: 64 of 1024 served (fork prefork)', \
-  'plotdata/seda_all__fork_prefork.dat' using 1:($1 == 4096 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#ff9896' title 'starved: 64 of 4096 served (fork prefork)', \
-  'plotdata/seda_all__fork_prefork.dat' using 1:($1 == 16384 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#ff9896' title 'starved: 64 of 16384 served (fork prefork)', \
-  'plotdata/seda_all__st.dat' using 1:($1 == 16384 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb '#bcbd22' title 'starved: 13889 of 16384 served (st)'
-set logscale y
-set yrange [*:*]
-set format y '%g'
+  'plotdata/seda_all__st.dat' using 1:($18 >= 0.01 ? $2 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
+  'plotdata/seda_all__uthread.dat' using 1:($18 >= 0.01 ? $2 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
+  'plotdata/seda_all__uthread.dat' using 1:($18 >= 0.01 ? $2 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
+  'plotdata/seda_all__st.dat' using 1:($20 > 0 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
+  'plotdata/seda_all__st.dat' using 1:($20 > 0 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
+  'plotdata/seda_all__uthread.dat' using 1:($20 > 0 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
+  'plotdata/seda_all__uthread.dat' using 1:($20 > 0 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle
+unset label 1
+unset label 2
+set lmargin at screen 0.0520
+set rmargin at screen 0.2793
+set tmargin at screen 0.5709
+set bmargin at screen 0.2326
+unset title
 set ylabel 'latency, ms (log scale)'
-set label 1 'solid: p50   dashed: p99' at graph 0.02, graph 0.93
-plot 'plotdata/seda_all__thread.dat' using 1:5:6:7 with yerrorlines lc rgb '#1f77b4' lw 1.5 pt 7 ps 0.6  title 'thread', \
-  'plotdata/seda_all__thread_pool.dat' using 1:5:6:7 with yerrorlines lc rgb '#6baed6' lw 1.5 pt 7 ps 0.6  title 'thread pool', \
-  'plotdata/seda_all__fork.dat' using 1:5:6:7 with yerrorlines lc rgb '#d62728' lw 1.5 pt 7 ps 0.6  title 'fork', \
-  'plotdata/seda_all__fork_prefork.dat' using 1:5:6:7 with yerrorlines lc rgb '#ff9896' lw 1.5 pt 7 ps 0.6  title 'fork prefork', \
-  'plotdata/seda_all__select.dat' using 1:5:6:7 with yerrorlines lc rgb '#9467bd' lw 1.5 pt 7 ps 0.6  title 'select', \
-  'plotdata/seda_all__epoll.dat' using 1:5:6:7 with yerrorlines lc rgb '#2ca02c' lw 1.5 pt 7 ps 0.6  title 'epoll', \
-  'plotdata/seda_all__libevent.dat' using 1:5:6:7 with yerrorlines lc rgb '#ff7f0e' lw 1.5 pt 7 ps 0.6  title 'libevent', \
-  'plotdata/seda_all__iocp-emul.dat' using 1:5:6:7 with yerrorlines lc rgb '#8c564b' lw 1.5 pt 7 ps 0.6  title 'iocp-emul', \
-  'plotdata/seda_all__pth.dat' using 1:5:6:7 with yerrorlines lc rgb '#e377c2' lw 1.5 pt 7 ps 0.6  title 'pth', \
-  'plotdata/seda_all__st.dat' using 1:5:6:7 with yerrorlines lc rgb '#bcbd22' lw 1.5 pt 7 ps 0.6  title 'st', \
-  'plotdata/seda_all__uthread.dat' using 1:5:6:7 with yerrorlines lc rgb '#17becf' lw 1.5 pt 7 ps 0.6  title 'uthread', \
-  'plotdata/seda_all__uring.dat' using 1:5:6:7 with yerrorlines lc rgb '#393b79' lw 1.5 pt 7 ps 0.6  title 'uring', \
+set format y '%g'
+set xlabel 'concurrent connections (log scale)'
+set format x '%g'
+set logscale y
+set yrange [0.220714:5080.68]
+set label 1 'solid: p50   dashed: p99' at graph 0.03, graph 0.92 front
+plot 'plotdata/seda_all__thread.dat' using 1:5:6:7 with yerrorlines lc rgb '#1f77b4' lw 1.5 pt 7 ps 0.6  notitle, \
+  'plotdata/seda_all__thread.dat' using 1:5:6:7 with yerrorlines lc rgb '#1f77b4' lw 1.5 pt 7 ps 0.6  notitle, \
+  'plotdata/seda_all__thread_pool.dat' using 1:5:6:7 with yerrorlines lc rgb '#6baed6' lw 1.5 pt 7 ps 0.6  notitle, \
+  'plotdata/seda_all__thread_pool.dat' using 1:5:6:7 with yerrorlines lc rgb '#6baed6' lw 1.5 pt 7 ps 0.6  notitle, \
+  'plotdata/seda_all__fork.dat' using 1:5:6:7 with yerrorlines lc rgb '#d62728' lw 1.5 pt 7 ps 0.6  notitle, \
+  'plotdata/seda_all__fork.dat' using 1:5:6:7 with yerrorlines lc rgb '#d62728' lw 1.5 pt 7 ps 0.6  notitle, \
+  'plotdata/seda_all__fork_prefork.dat' using 1:5:6:7 with yerrorlines lc rgb '#ff9896' lw 1.5 pt 7 ps 0.6  notitle, \
+  'plotdata/seda_all__fork_prefork.dat' using 1:5:6:7 with yerrorlines lc rgb '#ff9896' lw 1.5 pt 7 ps 0.6  notitle, \
+  'plotdata/seda_all__thread.dat' using 1:8:9:10 with yerrorlines lc rgb '#1f77b4' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
   'plotdata/seda_all__thread.dat' using 1:8:9:10 with yerrorlines lc rgb '#1f77b4' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
   'plotdata/seda_all__thread_pool.dat' using 1:8:9:10 with yerrorlines lc rgb '#6baed6' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
+  'plotdata/seda_all__thread_pool.dat' using 1:8:9:10 with yerrorlines lc rgb '#6baed6' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
+  'plotdata/seda_all__fork.dat' using 1:8:9:10 with yerrorlines lc rgb '#d62728' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
   'plotdata/seda_all__fork.dat' using 1:8:9:10 with yerrorlines lc rgb '#d62728' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
   'plotdata/seda_all__fork_prefork.dat' using 1:8:9:10 with yerrorlines lc rgb '#ff9896' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
+  'plotdata/seda_all__fork_prefork.dat' using 1:8:9:10 with yerrorlines lc rgb '#ff9896' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
+  'plotdata/seda_all__fork.dat' using 1:($11 > 0 ? $8 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
+  'plotdata/seda_all__fork.dat' using 1:($11 > 0 ? $8 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
+  'plotdata/seda_all__fork.dat' using 1:($18 >= 0.01 ? $8 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
+  'plotdata/seda_all__fork.dat' using 1:($18 >= 0.01 ? $8 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
+  'plotdata/seda_all__thread.dat' using 1:($20 > 0 ? $8 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
+  'plotdata/seda_all__thread.dat' using 1:($20 > 0 ? $8 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
+  'plotdata/seda_all__thread_pool.dat' using 1:($20 > 0 ? $8 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
+  'plotdata/seda_all__thread_pool.dat' using 1:($20 > 0 ? $8 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
+  'plotdata/seda_all__fork.dat' using 1:($20 > 0 ? $8 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
+  'plotdata/seda_all__fork.dat' using 1:($20 > 0 ? $8 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
+  'plotdata/seda_all__fork_prefork.dat' using 1:($20 > 0 ? $8 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
+  'plotdata/seda_all__fork_prefork.dat' using 1:($20 > 0 ? $8 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle
+unset label 1
+unset label 2
+set lmargin at screen 0.2887
+set rmargin at screen 0.5160
+set tmargin at screen 0.5709
+set bmargin at screen 0.2326
+unset title
+unset ylabel
+set format y ''
+set xlabel 'concurrent connections (log scale)'
+set format x '%g'
+set logscale y
+set yrange [0.220714:5080.68]
+plot 'plotdata/seda_all__select.dat' using 1:5:6:7 with yerrorlines lc rgb '#9467bd' lw 1.5 pt 7 ps 0.6  notitle, \
+  'plotdata/seda_all__epoll.dat' using 1:5:6:7 with yerrorlines lc rgb '#2ca02c' lw 1.5 pt 7 ps 0.6  notitle, \
+  'plotdata/seda_all__epoll.dat' using 1:5:6:7 with yerrorlines lc rgb '#2ca02c' lw 1.5 pt 7 ps 0.6  notitle, \
+  'plotdata/seda_all__libevent.dat' using 1:5:6:7 with yerrorlines lc rgb '#ff7f0e' lw 1.5 pt 7 ps 0.6  notitle, \
+  'plotdata/seda_all__libevent.dat' using 1:5:6:7 with yerrorlines lc rgb '#ff7f0e' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/seda_all__select.dat' using 1:8:9:10 with yerrorlines lc rgb '#9467bd' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
   'plotdata/seda_all__epoll.dat' using 1:8:9:10 with yerrorlines lc rgb '#2ca02c' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
+  'plotdata/seda_all__epoll.dat' using 1:8:9:10 with yerrorlines lc rgb '#2ca02c' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
   'plotdata/seda_all__libevent.dat' using 1:8:9:10 with yerrorlines lc rgb '#ff7f0e' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
-  'plotdata/seda_all__iocp-emul.dat' using 1:8:9:10 with yerrorlines lc rgb '#8c564b' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
-  'plotdata/seda_all__pth.dat' using 1:8:9:10 with yerrorlines lc rgb '#e377c2' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
-  'plotdata/seda_all__st.dat' using 1:8:9:10 with yerrorlines lc rgb '#bcbd22' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
-  'plotdata/seda_all__uthread.dat' using 1:8:9:10 with yerrorlines lc rgb '#17becf' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
+  'plotdata/seda_all__libevent.dat' using 1:8:9:10 with yerrorlines lc rgb '#ff7f0e' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
+  'plotdata/seda_all__epoll.dat' using 1:($20 > 0 ? $8 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
+  'plotdata/seda_all__epoll.dat' using 1:($20 > 0 ? $8 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
+  'plotdata/seda_all__libevent.dat' using 1:($20 > 0 ? $8 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
+  'plotdata/seda_all__libevent.dat' using 1:($20 > 0 ? $8 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle
+unset label 1
+unset label 2
+set lmargin at screen 0.5253
+set rmargin at screen 0.7527
+set tmargin at screen 0.5709
+set bmargin at screen 0.2326
+unset title
+unset ylabel
+set format y ''
+set xlabel 'concurrent connections (log scale)'
+set format x '%g'
+set logscale y
+set yrange [0.220714:5080.68]
+plot 'plotdata/seda_all__uring.dat' using 1:5:6:7 with yerrorlines lc rgb '#393b79' lw 1.5 pt 7 ps 0.6  notitle, \
+  'plotdata/seda_all__uring.dat' using 1:5:6:7 with yerrorlines lc rgb '#393b79' lw 1.5 pt 7 ps 0.6  notitle, \
+  'plotdata/seda_all__uring.dat' using 1:8:9:10 with yerrorlines lc rgb '#393b79' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
   'plotdata/seda_all__uring.dat' using 1:8:9:10 with yerrorlines lc rgb '#393b79' lw 1.5 pt 7 ps 0.6 dt 2 notitle
 unset label 1
-unset logscale y
+unset label 2
+set lmargin at screen 0.7620
+set rmargin at screen 0.9893
+set tmargin at screen 0.5709
+set bmargin at screen 0.2326
+unset title
+unset ylabel
+set format y ''
+set xlabel 'concurrent connections (log scale)'
+set format x '%g'
+set logscale y
+set yrange [0.220714:5080.68]
+plot 'plotdata/seda_all__pth.dat' using 1:5:6:7 with yerrorlines lc rgb '#e377c2' lw 1.5 pt 7 ps 0.6  notitle, \
+  'plotdata/seda_all__st.dat' using 1:5:6:7 with yerrorlines lc rgb '#bcbd22' lw 1.5 pt 7 ps 0.6  notitle, \
+  'plotdata/seda_all__st.dat' using 1:5:6:7 with yerrorlines lc rgb '#bcbd22' lw 1.5 pt 7 ps 0.6  notitle, \
+  'plotdata/seda_all__uthread.dat' using 1:5:6:7 with yerrorlines lc rgb '#17becf' lw 1.5 pt 7 ps 0.6  notitle, \
+  'plotdata/seda_all__uthread.dat' using 1:5:6:7 with yerrorlines lc rgb '#17becf' lw 1.5 pt 7 ps 0.6  notitle, \
+  'plotdata/seda_all__pth.dat' using 1:8:9:10 with yerrorlines lc rgb '#e377c2' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
+  'plotdata/seda_all__st.dat' using 1:8:9:10 with yerrorlines lc rgb '#bcbd22' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
+  'plotdata/seda_all__st.dat' using 1:8:9:10 with yerrorlines lc rgb '#bcbd22' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
+  'plotdata/seda_all__uthread.dat' using 1:8:9:10 with yerrorlines lc rgb '#17becf' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
+  'plotdata/seda_all__uthread.dat' using 1:8:9:10 with yerrorlines lc rgb '#17becf' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
+  'plotdata/seda_all__st.dat' using 1:($18 >= 0.01 ? $8 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
+  'plotdata/seda_all__st.dat' using 1:($18 >= 0.01 ? $8 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
+  'plotdata/seda_all__uthread.dat' using 1:($18 >= 0.01 ? $8 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
+  'plotdata/seda_all__uthread.dat' using 1:($18 >= 0.01 ? $8 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
+  'plotdata/seda_all__st.dat' using 1:($20 > 0 ? $8 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
+  'plotdata/seda_all__st.dat' using 1:($20 > 0 ? $8 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
+  'plotdata/seda_all__uthread.dat' using 1:($20 > 0 ? $8 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
+  'plotdata/seda_all__uthread.dat' using 1:($20 > 0 ? $8 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle
+unset label 1
+unset label 2
+unset logscale
+unset border
+unset tics
+unset grid
+unset title
+unset xlabel
+unset ylabel
+set xrange [0:1]
+set yrange [0:1]
+set key inside center top vertical noenhanced
+set lmargin at screen 0.0520
+set rmargin at screen 0.2793
+set tmargin at screen 0.1837
+set bmargin at screen 0.0256
+plot NaN with linespoints lc rgb '#1f77b4' lw 1.5 pt 7 ps 0.6 title 'thread', NaN with linespoints lc rgb '#1f77b4' lw 1.5 pt 7 ps 0.6 title 'thread', NaN with linespoints lc rgb '#6baed6' lw 1.5 pt 7 ps 0.6 title 'thread pool', NaN with linespoints lc rgb '#6baed6' lw 1.5 pt 7 ps 0.6 title 'thread pool', NaN with linespoints lc rgb '#d62728' lw 1.5 pt 7 ps 0.6 title 'fork', NaN with linespoints lc rgb '#d62728' lw 1.5 pt 7 ps 0.6 title 'fork', NaN with linespoints lc rgb '#ff9896' lw 1.5 pt 7 ps 0.6 title 'fork prefork', NaN with linespoints lc rgb '#ff9896' lw 1.5 pt 7 ps 0.6 title 'fork prefork'
+set lmargin at screen 0.2887
+set rmargin at screen 0.5160
+set tmargin at screen 0.1837
+set bmargin at screen 0.0256
+plot NaN with linespoints lc rgb '#9467bd' lw 1.5 pt 7 ps 0.6 title 'select', NaN with linespoints lc rgb '#2ca02c' lw 1.5 pt 7 ps 0.6 title 'epoll', NaN with linespoints lc rgb '#2ca02c' lw 1.5 pt 7 ps 0.6 title 'epoll', NaN with linespoints lc rgb '#ff7f0e' lw 1.5 pt 7 ps 0.6 title 'libevent', NaN with linespoints lc rgb '#ff7f0e' lw 1.5 pt 7 ps 0.6 title 'libevent'
+set lmargin at screen 0.5253
+set rmargin at screen 0.7527
+set tmargin at screen 0.1837
+set bmargin at screen 0.0256
+plot NaN with linespoints lc rgb '#8c564b' lw 1.5 pt 7 ps 0.6 title 'iocp-emul', NaN with linespoints lc rgb '#8c564b' lw 1.5 pt 7 ps 0.6 title 'iocp-emul', NaN with linespoints lc rgb '#393b79' lw 1.5 pt 7 ps 0.6 title 'uring', NaN with linespoints lc rgb '#393b79' lw 1.5 pt 7 ps 0.6 title 'uring'
+set lmargin at screen 0.7620
+set rmargin at screen 0.9893
+set tmargin at screen 0.1837
+set bmargin at screen 0.0256
+plot NaN with linespoints lc rgb '#e377c2' lw 1.5 pt 7 ps 0.6 title 'pth', NaN with linespoints lc rgb '#bcbd22' lw 1.5 pt 7 ps 0.6 title 'st', NaN with linespoints lc rgb '#bcbd22' lw 1.5 pt 7 ps 0.6 title 'st', NaN with linespoints lc rgb '#17becf' lw 1.5 pt 7 ps 0.6 title 'uthread', NaN with linespoints lc rgb '#17becf' lw 1.5 pt 7 ps 0.6 title 'uthread'
+set lmargin at screen 0.0520
+set rmargin at screen 0.9893
+set tmargin at screen 0.0256
+set bmargin at screen 0
+set key inside center center horizontal maxrows 1
+plot NaN with points pt 6 ps 2 lw 1.5 lc rgb 'black' title 'client-bound (the load generator was the limit)', NaN with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' title '>= 1% errors', NaN with points pt 8 ps 2.2 lw 2 lc rgb 'black' title 'starved (< 99% of connections served)'
+unset multiplot
 unset multiplot
 set output
