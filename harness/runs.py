@@ -159,6 +159,12 @@ class Point:
         return (self.model, self.variant, self.server_cpus, self.client)
 
 
+def client_family(client):
+    """loadgen's two loops are one client for a series: the runner uses its io_uring loop up to
+    8,192 connections and its epoll loop above (the row's own client column says which)."""
+    return "loadgen" if client == "loadgen-uring" else client
+
+
 def level_of(row):
     """A row's level: its connections, or, in an experiment whose level is the slow clients beside
     a fixed number of normal ones (experiments.py normal_conns: slowclients), slow_conns."""
@@ -187,7 +193,7 @@ def aggregate(rows):
     groups = {}
     for row in rows:
         key = (row["experiment"], row["model"], rate_variant(base_variant(row["variant"]), row),
-               row["server_cpus"], row["client"], level_of(row))
+               row["server_cpus"], client_family(row["client"]), level_of(row))
         g = groups.get(key)
         if g is None:
             g = groups[key] = Point(*key)

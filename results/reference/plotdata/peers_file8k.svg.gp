@@ -10,10 +10,10 @@ set xlabel 'concurrent connections (log scale)'
 set xrange [682.667:24576]
 unset key
 set lmargin at screen 0.0520
-set rmargin at screen 0.5160
-set tmargin at screen 0.9279
-set bmargin at screen 0.5523
-set title 'processes and kernel threads' noenhanced
+set rmargin at screen 0.9893
+set tmargin at screen 0.9535
+set bmargin at screen 0.5651
+unset title
 set ylabel 'requests per second'
 set format y '%.0s%c'
 unset xlabel
@@ -21,43 +21,22 @@ set format x ''
 unset logscale y
 set yrange [0:38793.2]
 plot 'plotdata/peers_file8k__apache-prefork.dat' using 1:2:3:4 with yerrorlines lc rgb '#843c39' lw 1.5 pt 7 ps 0.6  notitle, \
-  'plotdata/peers_file8k__apache-prefork.dat' using 1:2:3:4 with yerrorlines lc rgb '#843c39' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/peers_file8k__apache-worker.dat' using 1:2:3:4 with yerrorlines lc rgb '#08519c' lw 1.5 pt 7 ps 0.6  notitle, \
-  'plotdata/peers_file8k__apache-worker.dat' using 1:2:3:4 with yerrorlines lc rgb '#08519c' lw 1.5 pt 7 ps 0.6  notitle, \
-  'plotdata/peers_file8k__apache-prefork.dat' using 1:($20 > 0 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
-  'plotdata/peers_file8k__apache-prefork.dat' using 1:($20 > 0 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
-  'plotdata/peers_file8k__apache-worker.dat' using 1:($20 > 0 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
-  'plotdata/peers_file8k__apache-worker.dat' using 1:($20 > 0 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle
-unset label 1
-unset label 2
-set lmargin at screen 0.5253
-set rmargin at screen 0.9893
-set tmargin at screen 0.9279
-set bmargin at screen 0.5523
-set title 'readiness loops' noenhanced
-unset ylabel
-set format y ''
-unset xlabel
-set format x ''
-unset logscale y
-set yrange [0:38793.2]
-plot 'plotdata/peers_file8k__nginx.dat' using 1:2:3:4 with yerrorlines lc rgb '#e6550d' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/peers_file8k__nginx.dat' using 1:2:3:4 with yerrorlines lc rgb '#e6550d' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/peers_file8k__apache-event.dat' using 1:2:3:4 with yerrorlines lc rgb '#756bb1' lw 1.5 pt 7 ps 0.6  notitle, \
-  'plotdata/peers_file8k__apache-event.dat' using 1:2:3:4 with yerrorlines lc rgb '#756bb1' lw 1.5 pt 7 ps 0.6  notitle, \
-  'plotdata/peers_file8k__nginx.dat' using 1:($18 >= 0.01 ? $2 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
+  'plotdata/peers_file8k__apache-prefork.dat' using 1:($18 >= 0.01 ? $2 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
+  'plotdata/peers_file8k__apache-worker.dat' using 1:($18 >= 0.01 ? $2 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
   'plotdata/peers_file8k__nginx.dat' using 1:($18 >= 0.01 ? $2 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
   'plotdata/peers_file8k__apache-event.dat' using 1:($18 >= 0.01 ? $2 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
-  'plotdata/peers_file8k__apache-event.dat' using 1:($18 >= 0.01 ? $2 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
+  'plotdata/peers_file8k__apache-prefork.dat' using 1:($20 > 0 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
+  'plotdata/peers_file8k__apache-worker.dat' using 1:($20 > 0 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
   'plotdata/peers_file8k__nginx.dat' using 1:($20 > 0 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
-  'plotdata/peers_file8k__nginx.dat' using 1:($20 > 0 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
-  'plotdata/peers_file8k__apache-event.dat' using 1:($20 > 0 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
   'plotdata/peers_file8k__apache-event.dat' using 1:($20 > 0 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle
 unset label 1
 unset label 2
 set lmargin at screen 0.0520
-set rmargin at screen 0.5160
-set tmargin at screen 0.5337
+set rmargin at screen 0.9893
+set tmargin at screen 0.5465
 set bmargin at screen 0.1581
 unset title
 set ylabel 'latency, ms (log scale)'
@@ -65,48 +44,23 @@ set format y '%g'
 set xlabel 'concurrent connections (log scale)'
 set format x '%g'
 set logscale y
-set yrange [2.2:2930.28]
+set yrange [2.16571:2930.28]
 set label 1 'solid: p50   dashed: p99' at graph 0.03, graph 0.92 front
 plot 'plotdata/peers_file8k__apache-prefork.dat' using 1:5:6:7 with yerrorlines lc rgb '#843c39' lw 1.5 pt 7 ps 0.6  notitle, \
-  'plotdata/peers_file8k__apache-prefork.dat' using 1:5:6:7 with yerrorlines lc rgb '#843c39' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/peers_file8k__apache-worker.dat' using 1:5:6:7 with yerrorlines lc rgb '#08519c' lw 1.5 pt 7 ps 0.6  notitle, \
-  'plotdata/peers_file8k__apache-worker.dat' using 1:5:6:7 with yerrorlines lc rgb '#08519c' lw 1.5 pt 7 ps 0.6  notitle, \
-  'plotdata/peers_file8k__apache-prefork.dat' using 1:8:9:10 with yerrorlines lc rgb '#843c39' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
-  'plotdata/peers_file8k__apache-prefork.dat' using 1:8:9:10 with yerrorlines lc rgb '#843c39' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
-  'plotdata/peers_file8k__apache-worker.dat' using 1:8:9:10 with yerrorlines lc rgb '#08519c' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
-  'plotdata/peers_file8k__apache-worker.dat' using 1:8:9:10 with yerrorlines lc rgb '#08519c' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
-  'plotdata/peers_file8k__apache-prefork.dat' using 1:($20 > 0 ? $8 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
-  'plotdata/peers_file8k__apache-prefork.dat' using 1:($20 > 0 ? $8 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
-  'plotdata/peers_file8k__apache-worker.dat' using 1:($20 > 0 ? $8 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
-  'plotdata/peers_file8k__apache-worker.dat' using 1:($20 > 0 ? $8 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle
-unset label 1
-unset label 2
-set lmargin at screen 0.5253
-set rmargin at screen 0.9893
-set tmargin at screen 0.5337
-set bmargin at screen 0.1581
-unset title
-unset ylabel
-set format y ''
-set xlabel 'concurrent connections (log scale)'
-set format x '%g'
-set logscale y
-set yrange [2.2:2930.28]
-plot 'plotdata/peers_file8k__nginx.dat' using 1:5:6:7 with yerrorlines lc rgb '#e6550d' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/peers_file8k__nginx.dat' using 1:5:6:7 with yerrorlines lc rgb '#e6550d' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/peers_file8k__apache-event.dat' using 1:5:6:7 with yerrorlines lc rgb '#756bb1' lw 1.5 pt 7 ps 0.6  notitle, \
-  'plotdata/peers_file8k__apache-event.dat' using 1:5:6:7 with yerrorlines lc rgb '#756bb1' lw 1.5 pt 7 ps 0.6  notitle, \
-  'plotdata/peers_file8k__nginx.dat' using 1:8:9:10 with yerrorlines lc rgb '#e6550d' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
+  'plotdata/peers_file8k__apache-prefork.dat' using 1:8:9:10 with yerrorlines lc rgb '#843c39' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
+  'plotdata/peers_file8k__apache-worker.dat' using 1:8:9:10 with yerrorlines lc rgb '#08519c' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
   'plotdata/peers_file8k__nginx.dat' using 1:8:9:10 with yerrorlines lc rgb '#e6550d' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
   'plotdata/peers_file8k__apache-event.dat' using 1:8:9:10 with yerrorlines lc rgb '#756bb1' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
-  'plotdata/peers_file8k__apache-event.dat' using 1:8:9:10 with yerrorlines lc rgb '#756bb1' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
-  'plotdata/peers_file8k__nginx.dat' using 1:($18 >= 0.01 ? $8 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
+  'plotdata/peers_file8k__apache-prefork.dat' using 1:($18 >= 0.01 ? $8 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
+  'plotdata/peers_file8k__apache-worker.dat' using 1:($18 >= 0.01 ? $8 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
   'plotdata/peers_file8k__nginx.dat' using 1:($18 >= 0.01 ? $8 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
   'plotdata/peers_file8k__apache-event.dat' using 1:($18 >= 0.01 ? $8 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
-  'plotdata/peers_file8k__apache-event.dat' using 1:($18 >= 0.01 ? $8 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
+  'plotdata/peers_file8k__apache-prefork.dat' using 1:($20 > 0 ? $8 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
+  'plotdata/peers_file8k__apache-worker.dat' using 1:($20 > 0 ? $8 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
   'plotdata/peers_file8k__nginx.dat' using 1:($20 > 0 ? $8 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
-  'plotdata/peers_file8k__nginx.dat' using 1:($20 > 0 ? $8 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
-  'plotdata/peers_file8k__apache-event.dat' using 1:($20 > 0 ? $8 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
   'plotdata/peers_file8k__apache-event.dat' using 1:($20 > 0 ? $8 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle
 unset label 1
 unset label 2
@@ -121,15 +75,10 @@ set xrange [0:1]
 set yrange [0:1]
 set key inside center top vertical noenhanced
 set lmargin at screen 0.0520
-set rmargin at screen 0.5160
-set tmargin at screen 0.1093
-set bmargin at screen 0.0256
-plot NaN with linespoints lc rgb '#843c39' lw 1.5 pt 7 ps 0.6 title 'apache-prefork', NaN with linespoints lc rgb '#843c39' lw 1.5 pt 7 ps 0.6 title 'apache-prefork', NaN with linespoints lc rgb '#08519c' lw 1.5 pt 7 ps 0.6 title 'apache-worker', NaN with linespoints lc rgb '#08519c' lw 1.5 pt 7 ps 0.6 title 'apache-worker'
-set lmargin at screen 0.5253
 set rmargin at screen 0.9893
 set tmargin at screen 0.1093
 set bmargin at screen 0.0256
-plot NaN with linespoints lc rgb '#e6550d' lw 1.5 pt 7 ps 0.6 title 'nginx', NaN with linespoints lc rgb '#e6550d' lw 1.5 pt 7 ps 0.6 title 'nginx', NaN with linespoints lc rgb '#756bb1' lw 1.5 pt 7 ps 0.6 title 'apache-event', NaN with linespoints lc rgb '#756bb1' lw 1.5 pt 7 ps 0.6 title 'apache-event'
+plot NaN with linespoints lc rgb '#843c39' lw 1.5 pt 7 ps 0.6 title 'apache-prefork', NaN with linespoints lc rgb '#08519c' lw 1.5 pt 7 ps 0.6 title 'apache-worker', NaN with linespoints lc rgb '#e6550d' lw 1.5 pt 7 ps 0.6 title 'nginx', NaN with linespoints lc rgb '#756bb1' lw 1.5 pt 7 ps 0.6 title 'apache-event'
 set lmargin at screen 0.0520
 set rmargin at screen 0.9893
 set tmargin at screen 0.0256
