@@ -62,7 +62,8 @@ def plot(folder, points, terms):
     path = fig.data("bars", lines)
     n = len(rows)
     top = max([v for _, p in rows for v in (p.get("rps"), p.get("rps", "hi")) if v] or [1]) * 1.08
-    fig.add("set multiplot layout 3,1 title 'iocp-emul (io_uring backend) against its hassles; uring beside it' noenhanced",
+    has_posted = any(peaks.get((p.variant, p.conns)) and p.model == "iocp-emul" for _, p in rows)
+    fig.add(f"set multiplot layout {3 if has_posted else 2},1 title 'iocp-emul (io_uring backend) against its hassles; uring beside it' noenhanced",
             f"set xrange [0.4:{n + 0.6}]", f"set yrange [0:{top:.6g}]", "set format y '%.0s%c'",
             "set key outside right top vertical", "set rmargin 24", "set xtics format '' nomirror",
             "set ylabel 'requests per second'",
@@ -70,10 +71,11 @@ def plot(folder, points, terms):
             f" '{path}' using 1:3:(0):($4 - $3) with vectors heads size 0.1,90 lc rgb 'black'"
             " title 'min..max of reps'",
             "set ylabel 'server CPU µs per request'", "set yrange [0:*]", "unset key",
-            f"plot '{path}' using 1:5:(0.7):6 with boxes fs solid 0.8 lc rgb variable notitle",
-            "set ylabel 'posted bytes per conn. (peak)'", "set bmargin 8",
-            "set xtics rotate by -30 left nomirror format '%g'",
-            f"plot '{path}' using 1:8:(0.7):6:xtic(7) with boxes fs solid 0.8 lc rgb variable notitle")
+            *([f"plot '{path}' using 1:5:(0.7):6 with boxes fs solid 0.8 lc rgb variable notitle",
+               "set ylabel 'posted bytes per conn. (peak)'"] if has_posted else []),
+            "set bmargin 8", "set xtics rotate by -30 left nomirror format '%g'",
+            f"plot '{path}' using 1:{8 if has_posted else 5}:(0.7):6:xtic(7) with boxes fs solid 0.8"
+            " lc rgb variable notitle")
     return fig.draw(terms)
 
 
