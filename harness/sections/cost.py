@@ -73,15 +73,17 @@ def plot(folder, points, terms):
                     p.get("srv_cpu_us_per_req", "hi"), *ms, int(sustained(rate, p)), p.client_bound)))
             ser.append((label(key), fig.data(f"{label(key)}_{conns}", lines)))
         for i, (title, col, ylabel) in enumerate(panels):
-            key = "set key outside right top" if i == len(panels) - 1 else "unset key"
+            show = i == len(panels) - 1 and conns == levels[0]   # one legend for the figure
+            key = "set key outside right top" if show else "unset key"
             fig.add(f"set title '{title}, {conns_words(conns)}'", f"set ylabel '{ylabel}'", key,
                     "set logscale y" if col == 8 else "unset logscale y",
                     "set yrange [*:*]" if col == 8 else "set yrange [0:*]",
                     "plot " + ", \\\n  ".join(
                         [f"'{path}' using 1:{col}:{col + 1}:{col + 2} with yerrorlines lc rgb '{color(name)}'"
-                         f" lw 1.5 pt 7 ps 0.6 title '{name}' noenhanced" for name, path in ser] +
+                         f" lw 1.5 pt 7 ps 0.6 " + (f"title '{name}' noenhanced" if show else "notitle")
+                         for name, path in ser] +
                         [f"'{path}' using 1:($11 == 0 ? ${col} : NaN) with points pt 6 ps 2 lc rgb 'black'"
-                         f" {'title ' + repr('saturated') if j == 0 else 'notitle'}"
+                         f" {'title ' + repr('saturated') if j == 0 and show else 'notitle'}"
                          for j, (name, path) in enumerate(ser)]))
     fig.add("unset multiplot")
     return fig.draw(terms)

@@ -104,7 +104,7 @@ def plot(folder, points, terms):
                 "set ylabel 'share of K = 0'", "set yrange [0:*]", "set format y '%.0f%%'",
                 "plot " + ", \\\n  ".join(
                     f"'{files[(lab, m)]}' using 1:($4*100):($5*100):($6*100) with yerrorlines lc rgb '{color(lab)}'"
-                    f" lw 1.5 pt 7 ps 0.6 title '{lab}'" for lab in labs))
+                    f" lw 1.5 pt 7 ps 0.6 " + (f"title '{lab}'" if first else "notitle") for lab in labs))
         fig.add("unset key", "set rmargin 2", f"set title 'p99 latency ({m})'", "set ylabel 'p99, ms (log scale)'",
                 "set logscale y", "set yrange [*:*]", "set format y '%g'",
                 "plot " + ", \\\n  ".join(

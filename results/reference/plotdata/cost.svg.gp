@@ -12,13 +12,13 @@ set ylabel '% of the server CPU'
 unset key
 unset logscale y
 set yrange [0:*]
-plot 'plotdata/cost__epoll_100.dat' using 1:2:3:4 with yerrorlines lc rgb '#2ca02c' lw 1.5 pt 7 ps 0.6 title 'epoll' noenhanced, \
-  'plotdata/cost__uring_100.dat' using 1:2:3:4 with yerrorlines lc rgb '#393b79' lw 1.5 pt 7 ps 0.6 title 'uring' noenhanced, \
-  'plotdata/cost__iocp-emul_100.dat' using 1:2:3:4 with yerrorlines lc rgb '#8c564b' lw 1.5 pt 7 ps 0.6 title 'iocp-emul' noenhanced, \
-  'plotdata/cost__uthread_100.dat' using 1:2:3:4 with yerrorlines lc rgb '#17becf' lw 1.5 pt 7 ps 0.6 title 'uthread' noenhanced, \
-  'plotdata/cost__st_100.dat' using 1:2:3:4 with yerrorlines lc rgb '#bcbd22' lw 1.5 pt 7 ps 0.6 title 'st' noenhanced, \
-  'plotdata/cost__thread_pool_100.dat' using 1:2:3:4 with yerrorlines lc rgb '#6baed6' lw 1.5 pt 7 ps 0.6 title 'thread pool' noenhanced, \
-  'plotdata/cost__epoll_100.dat' using 1:($11 == 0 ? $2 : NaN) with points pt 6 ps 2 lc rgb 'black' title 'saturated', \
+plot 'plotdata/cost__epoll_100.dat' using 1:2:3:4 with yerrorlines lc rgb '#2ca02c' lw 1.5 pt 7 ps 0.6 notitle, \
+  'plotdata/cost__uring_100.dat' using 1:2:3:4 with yerrorlines lc rgb '#393b79' lw 1.5 pt 7 ps 0.6 notitle, \
+  'plotdata/cost__iocp-emul_100.dat' using 1:2:3:4 with yerrorlines lc rgb '#8c564b' lw 1.5 pt 7 ps 0.6 notitle, \
+  'plotdata/cost__uthread_100.dat' using 1:2:3:4 with yerrorlines lc rgb '#17becf' lw 1.5 pt 7 ps 0.6 notitle, \
+  'plotdata/cost__st_100.dat' using 1:2:3:4 with yerrorlines lc rgb '#bcbd22' lw 1.5 pt 7 ps 0.6 notitle, \
+  'plotdata/cost__thread_pool_100.dat' using 1:2:3:4 with yerrorlines lc rgb '#6baed6' lw 1.5 pt 7 ps 0.6 notitle, \
+  'plotdata/cost__epoll_100.dat' using 1:($11 == 0 ? $2 : NaN) with points pt 6 ps 2 lc rgb 'black' notitle, \
   'plotdata/cost__uring_100.dat' using 1:($11 == 0 ? $2 : NaN) with points pt 6 ps 2 lc rgb 'black' notitle, \
   'plotdata/cost__iocp-emul_100.dat' using 1:($11 == 0 ? $2 : NaN) with points pt 6 ps 2 lc rgb 'black' notitle, \
   'plotdata/cost__uthread_100.dat' using 1:($11 == 0 ? $2 : NaN) with points pt 6 ps 2 lc rgb 'black' notitle, \
@@ -29,13 +29,13 @@ set ylabel 'us per request'
 unset key
 unset logscale y
 set yrange [0:*]
-plot 'plotdata/cost__epoll_100.dat' using 1:5:6:7 with yerrorlines lc rgb '#2ca02c' lw 1.5 pt 7 ps 0.6 title 'epoll' noenhanced, \
-  'plotdata/cost__uring_100.dat' using 1:5:6:7 with yerrorlines lc rgb '#393b79' lw 1.5 pt 7 ps 0.6 title 'uring' noenhanced, \
-  'plotdata/cost__iocp-emul_100.dat' using 1:5:6:7 with yerrorlines lc rgb '#8c564b' lw 1.5 pt 7 ps 0.6 title 'iocp-emul' noenhanced, \
-  'plotdata/cost__uthread_100.dat' using 1:5:6:7 with yerrorlines lc rgb '#17becf' lw 1.5 pt 7 ps 0.6 title 'uthread' noenhanced, \
-  'plotdata/cost__st_100.dat' using 1:5:6:7 with yerrorlines lc rgb '#bcbd22' lw 1.5 pt 7 ps 0.6 title 'st' noenhanced, \
-  'plotdata/cost__thread_pool_100.dat' using 1:5:6:7 with yerrorlines lc rgb '#6baed6' lw 1.5 pt 7 ps 0.6 title 'thread pool' noenhanced, \
-  'plotdata/cost__epoll_100.dat' using 1:($11 == 0 ? $5 : NaN) with points pt 6 ps 2 lc rgb 'black' title 'saturated', \
+plot 'plotdata/cost__epoll_100.dat' using 1:5:6:7 with yerrorlines lc rgb '#2ca02c' lw 1.5 pt 7 ps 0.6 notitle, \
+  'plotdata/cost__uring_100.dat' using 1:5:6:7 with yerrorlines lc rgb '#393b79' lw 1.5 pt 7 ps 0.6 notitle, \
+  'plotdata/cost__iocp-emul_100.dat' using 1:5:6:7 with yerrorlines lc rgb '#8c564b' lw 1.5 pt 7 ps 0.6 notitle, \
+  'plotdata/cost__uthread_100.dat' using 1:5:6:7 with yerrorlines lc rgb '#17becf' lw 1.5 pt 7 ps 0.6 notitle, \
+  'plotdata/cost__st_100.dat' using 1:5:6:7 with yerrorlines lc rgb '#bcbd22' lw 1.5 pt 7 ps 0.6 notitle, \
+  'plotdata/cost__thread_pool_100.dat' using 1:5:6:7 with yerrorlines lc rgb '#6baed6' lw 1.5 pt 7 ps 0.6 notitle, \
+  'plotdata/cost__epoll_100.dat' using 1:($11 == 0 ? $5 : NaN) with points pt 6 ps 2 lc rgb 'black' notitle, \
   'plotdata/cost__uring_100.dat' using 1:($11 == 0 ? $5 : NaN) with points pt 6 ps 2 lc rgb 'black' notitle, \
   'plotdata/cost__iocp-emul_100.dat' using 1:($11 == 0 ? $5 : NaN) with points pt 6 ps 2 lc rgb 'black' notitle, \
   'plotdata/cost__uthread_100.dat' using 1:($11 == 0 ? $5 : NaN) with points pt 6 ps 2 lc rgb 'black' notitle, \
@@ -63,13 +63,13 @@ set ylabel '% of the server CPU'
 unset key
 unset logscale y
 set yrange [0:*]
-plot 'plotdata/cost__epoll_1000.dat' using 1:2:3:4 with yerrorlines lc rgb '#2ca02c' lw 1.5 pt 7 ps 0.6 title 'epoll' noenhanced, \
-  'plotdata/cost__uring_1000.dat' using 1:2:3:4 with yerrorlines lc rgb '#393b79' lw 1.5 pt 7 ps 0.6 title 'uring' noenhanced, \
-  'plotdata/cost__iocp-emul_1000.dat' using 1:2:3:4 with yerrorlines lc rgb '#8c564b' lw 1.5 pt 7 ps 0.6 title 'iocp-emul' noenhanced, \
-  'plotdata/cost__uthread_1000.dat' using 1:2:3:4 with yerrorlines lc rgb '#17becf' lw 1.5 pt 7 ps 0.6 title 'uthread' noenhanced, \
-  'plotdata/cost__st_1000.dat' using 1:2:3:4 with yerrorlines lc rgb '#bcbd22' lw 1.5 pt 7 ps 0.6 title 'st' noenhanced, \
-  'plotdata/cost__thread_pool_1000.dat' using 1:2:3:4 with yerrorlines lc rgb '#6baed6' lw 1.5 pt 7 ps 0.6 title 'thread pool' noenhanced, \
-  'plotdata/cost__epoll_1000.dat' using 1:($11 == 0 ? $2 : NaN) with points pt 6 ps 2 lc rgb 'black' title 'saturated', \
+plot 'plotdata/cost__epoll_1000.dat' using 1:2:3:4 with yerrorlines lc rgb '#2ca02c' lw 1.5 pt 7 ps 0.6 notitle, \
+  'plotdata/cost__uring_1000.dat' using 1:2:3:4 with yerrorlines lc rgb '#393b79' lw 1.5 pt 7 ps 0.6 notitle, \
+  'plotdata/cost__iocp-emul_1000.dat' using 1:2:3:4 with yerrorlines lc rgb '#8c564b' lw 1.5 pt 7 ps 0.6 notitle, \
+  'plotdata/cost__uthread_1000.dat' using 1:2:3:4 with yerrorlines lc rgb '#17becf' lw 1.5 pt 7 ps 0.6 notitle, \
+  'plotdata/cost__st_1000.dat' using 1:2:3:4 with yerrorlines lc rgb '#bcbd22' lw 1.5 pt 7 ps 0.6 notitle, \
+  'plotdata/cost__thread_pool_1000.dat' using 1:2:3:4 with yerrorlines lc rgb '#6baed6' lw 1.5 pt 7 ps 0.6 notitle, \
+  'plotdata/cost__epoll_1000.dat' using 1:($11 == 0 ? $2 : NaN) with points pt 6 ps 2 lc rgb 'black' notitle, \
   'plotdata/cost__uring_1000.dat' using 1:($11 == 0 ? $2 : NaN) with points pt 6 ps 2 lc rgb 'black' notitle, \
   'plotdata/cost__iocp-emul_1000.dat' using 1:($11 == 0 ? $2 : NaN) with points pt 6 ps 2 lc rgb 'black' notitle, \
   'plotdata/cost__uthread_1000.dat' using 1:($11 == 0 ? $2 : NaN) with points pt 6 ps 2 lc rgb 'black' notitle, \
@@ -80,13 +80,13 @@ set ylabel 'us per request'
 unset key
 unset logscale y
 set yrange [0:*]
-plot 'plotdata/cost__epoll_1000.dat' using 1:5:6:7 with yerrorlines lc rgb '#2ca02c' lw 1.5 pt 7 ps 0.6 title 'epoll' noenhanced, \
-  'plotdata/cost__uring_1000.dat' using 1:5:6:7 with yerrorlines lc rgb '#393b79' lw 1.5 pt 7 ps 0.6 title 'uring' noenhanced, \
-  'plotdata/cost__iocp-emul_1000.dat' using 1:5:6:7 with yerrorlines lc rgb '#8c564b' lw 1.5 pt 7 ps 0.6 title 'iocp-emul' noenhanced, \
-  'plotdata/cost__uthread_1000.dat' using 1:5:6:7 with yerrorlines lc rgb '#17becf' lw 1.5 pt 7 ps 0.6 title 'uthread' noenhanced, \
-  'plotdata/cost__st_1000.dat' using 1:5:6:7 with yerrorlines lc rgb '#bcbd22' lw 1.5 pt 7 ps 0.6 title 'st' noenhanced, \
-  'plotdata/cost__thread_pool_1000.dat' using 1:5:6:7 with yerrorlines lc rgb '#6baed6' lw 1.5 pt 7 ps 0.6 title 'thread pool' noenhanced, \
-  'plotdata/cost__epoll_1000.dat' using 1:($11 == 0 ? $5 : NaN) with points pt 6 ps 2 lc rgb 'black' title 'saturated', \
+plot 'plotdata/cost__epoll_1000.dat' using 1:5:6:7 with yerrorlines lc rgb '#2ca02c' lw 1.5 pt 7 ps 0.6 notitle, \
+  'plotdata/cost__uring_1000.dat' using 1:5:6:7 with yerrorlines lc rgb '#393b79' lw 1.5 pt 7 ps 0.6 notitle, \
+  'plotdata/cost__iocp-emul_1000.dat' using 1:5:6:7 with yerrorlines lc rgb '#8c564b' lw 1.5 pt 7 ps 0.6 notitle, \
+  'plotdata/cost__uthread_1000.dat' using 1:5:6:7 with yerrorlines lc rgb '#17becf' lw 1.5 pt 7 ps 0.6 notitle, \
+  'plotdata/cost__st_1000.dat' using 1:5:6:7 with yerrorlines lc rgb '#bcbd22' lw 1.5 pt 7 ps 0.6 notitle, \
+  'plotdata/cost__thread_pool_1000.dat' using 1:5:6:7 with yerrorlines lc rgb '#6baed6' lw 1.5 pt 7 ps 0.6 notitle, \
+  'plotdata/cost__epoll_1000.dat' using 1:($11 == 0 ? $5 : NaN) with points pt 6 ps 2 lc rgb 'black' notitle, \
   'plotdata/cost__uring_1000.dat' using 1:($11 == 0 ? $5 : NaN) with points pt 6 ps 2 lc rgb 'black' notitle, \
   'plotdata/cost__iocp-emul_1000.dat' using 1:($11 == 0 ? $5 : NaN) with points pt 6 ps 2 lc rgb 'black' notitle, \
   'plotdata/cost__uthread_1000.dat' using 1:($11 == 0 ? $5 : NaN) with points pt 6 ps 2 lc rgb 'black' notitle, \
@@ -94,16 +94,16 @@ plot 'plotdata/cost__epoll_1000.dat' using 1:5:6:7 with yerrorlines lc rgb '#2ca
   'plotdata/cost__thread_pool_1000.dat' using 1:($11 == 0 ? $5 : NaN) with points pt 6 ps 2 lc rgb 'black' notitle
 set title 'latency p99 (from the intended send time), 1000 connections'
 set ylabel 'ms'
-set key outside right top
+unset key
 set logscale y
 set yrange [*:*]
-plot 'plotdata/cost__epoll_1000.dat' using 1:8:9:10 with yerrorlines lc rgb '#2ca02c' lw 1.5 pt 7 ps 0.6 title 'epoll' noenhanced, \
-  'plotdata/cost__uring_1000.dat' using 1:8:9:10 with yerrorlines lc rgb '#393b79' lw 1.5 pt 7 ps 0.6 title 'uring' noenhanced, \
-  'plotdata/cost__iocp-emul_1000.dat' using 1:8:9:10 with yerrorlines lc rgb '#8c564b' lw 1.5 pt 7 ps 0.6 title 'iocp-emul' noenhanced, \
-  'plotdata/cost__uthread_1000.dat' using 1:8:9:10 with yerrorlines lc rgb '#17becf' lw 1.5 pt 7 ps 0.6 title 'uthread' noenhanced, \
-  'plotdata/cost__st_1000.dat' using 1:8:9:10 with yerrorlines lc rgb '#bcbd22' lw 1.5 pt 7 ps 0.6 title 'st' noenhanced, \
-  'plotdata/cost__thread_pool_1000.dat' using 1:8:9:10 with yerrorlines lc rgb '#6baed6' lw 1.5 pt 7 ps 0.6 title 'thread pool' noenhanced, \
-  'plotdata/cost__epoll_1000.dat' using 1:($11 == 0 ? $8 : NaN) with points pt 6 ps 2 lc rgb 'black' title 'saturated', \
+plot 'plotdata/cost__epoll_1000.dat' using 1:8:9:10 with yerrorlines lc rgb '#2ca02c' lw 1.5 pt 7 ps 0.6 notitle, \
+  'plotdata/cost__uring_1000.dat' using 1:8:9:10 with yerrorlines lc rgb '#393b79' lw 1.5 pt 7 ps 0.6 notitle, \
+  'plotdata/cost__iocp-emul_1000.dat' using 1:8:9:10 with yerrorlines lc rgb '#8c564b' lw 1.5 pt 7 ps 0.6 notitle, \
+  'plotdata/cost__uthread_1000.dat' using 1:8:9:10 with yerrorlines lc rgb '#17becf' lw 1.5 pt 7 ps 0.6 notitle, \
+  'plotdata/cost__st_1000.dat' using 1:8:9:10 with yerrorlines lc rgb '#bcbd22' lw 1.5 pt 7 ps 0.6 notitle, \
+  'plotdata/cost__thread_pool_1000.dat' using 1:8:9:10 with yerrorlines lc rgb '#6baed6' lw 1.5 pt 7 ps 0.6 notitle, \
+  'plotdata/cost__epoll_1000.dat' using 1:($11 == 0 ? $8 : NaN) with points pt 6 ps 2 lc rgb 'black' notitle, \
   'plotdata/cost__uring_1000.dat' using 1:($11 == 0 ? $8 : NaN) with points pt 6 ps 2 lc rgb 'black' notitle, \
   'plotdata/cost__iocp-emul_1000.dat' using 1:($11 == 0 ? $8 : NaN) with points pt 6 ps 2 lc rgb 'black' notitle, \
   'plotdata/cost__uthread_1000.dat' using 1:($11 == 0 ? $8 : NaN) with points pt 6 ps 2 lc rgb 'black' notitle, \

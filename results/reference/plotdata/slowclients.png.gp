@@ -59,19 +59,19 @@ set title 'requests/s as a share of K = 0 (idle: connect, send nothing)'
 set ylabel 'share of K = 0'
 set yrange [0:*]
 set format y '%.0f%%'
-plot 'plotdata/slowclients__iterative_idle.dat' using 1:($4*100):($5*100):($6*100) with yerrorlines lc rgb '#7f7f7f' lw 1.5 pt 7 ps 0.6 title 'iterative', \
-  'plotdata/slowclients__thread_idle.dat' using 1:($4*100):($5*100):($6*100) with yerrorlines lc rgb '#1f77b4' lw 1.5 pt 7 ps 0.6 title 'thread', \
-  'plotdata/slowclients__thread_pool_idle.dat' using 1:($4*100):($5*100):($6*100) with yerrorlines lc rgb '#6baed6' lw 1.5 pt 7 ps 0.6 title 'thread pool', \
-  'plotdata/slowclients__fork_idle.dat' using 1:($4*100):($5*100):($6*100) with yerrorlines lc rgb '#d62728' lw 1.5 pt 7 ps 0.6 title 'fork', \
-  'plotdata/slowclients__fork_prefork_idle.dat' using 1:($4*100):($5*100):($6*100) with yerrorlines lc rgb '#ff9896' lw 1.5 pt 7 ps 0.6 title 'fork prefork', \
-  'plotdata/slowclients__select_idle.dat' using 1:($4*100):($5*100):($6*100) with yerrorlines lc rgb '#9467bd' lw 1.5 pt 7 ps 0.6 title 'select', \
-  'plotdata/slowclients__epoll_idle.dat' using 1:($4*100):($5*100):($6*100) with yerrorlines lc rgb '#2ca02c' lw 1.5 pt 7 ps 0.6 title 'epoll', \
-  'plotdata/slowclients__libevent_idle.dat' using 1:($4*100):($5*100):($6*100) with yerrorlines lc rgb '#ff7f0e' lw 1.5 pt 7 ps 0.6 title 'libevent', \
-  'plotdata/slowclients__iocp-emul_idle.dat' using 1:($4*100):($5*100):($6*100) with yerrorlines lc rgb '#8c564b' lw 1.5 pt 7 ps 0.6 title 'iocp-emul', \
-  'plotdata/slowclients__pth_idle.dat' using 1:($4*100):($5*100):($6*100) with yerrorlines lc rgb '#e377c2' lw 1.5 pt 7 ps 0.6 title 'pth', \
-  'plotdata/slowclients__st_idle.dat' using 1:($4*100):($5*100):($6*100) with yerrorlines lc rgb '#bcbd22' lw 1.5 pt 7 ps 0.6 title 'st', \
-  'plotdata/slowclients__uthread_idle.dat' using 1:($4*100):($5*100):($6*100) with yerrorlines lc rgb '#17becf' lw 1.5 pt 7 ps 0.6 title 'uthread', \
-  'plotdata/slowclients__uring_idle.dat' using 1:($4*100):($5*100):($6*100) with yerrorlines lc rgb '#393b79' lw 1.5 pt 7 ps 0.6 title 'uring'
+plot 'plotdata/slowclients__iterative_idle.dat' using 1:($4*100):($5*100):($6*100) with yerrorlines lc rgb '#7f7f7f' lw 1.5 pt 7 ps 0.6 notitle, \
+  'plotdata/slowclients__thread_idle.dat' using 1:($4*100):($5*100):($6*100) with yerrorlines lc rgb '#1f77b4' lw 1.5 pt 7 ps 0.6 notitle, \
+  'plotdata/slowclients__thread_pool_idle.dat' using 1:($4*100):($5*100):($6*100) with yerrorlines lc rgb '#6baed6' lw 1.5 pt 7 ps 0.6 notitle, \
+  'plotdata/slowclients__fork_idle.dat' using 1:($4*100):($5*100):($6*100) with yerrorlines lc rgb '#d62728' lw 1.5 pt 7 ps 0.6 notitle, \
+  'plotdata/slowclients__fork_prefork_idle.dat' using 1:($4*100):($5*100):($6*100) with yerrorlines lc rgb '#ff9896' lw 1.5 pt 7 ps 0.6 notitle, \
+  'plotdata/slowclients__select_idle.dat' using 1:($4*100):($5*100):($6*100) with yerrorlines lc rgb '#9467bd' lw 1.5 pt 7 ps 0.6 notitle, \
+  'plotdata/slowclients__epoll_idle.dat' using 1:($4*100):($5*100):($6*100) with yerrorlines lc rgb '#2ca02c' lw 1.5 pt 7 ps 0.6 notitle, \
+  'plotdata/slowclients__libevent_idle.dat' using 1:($4*100):($5*100):($6*100) with yerrorlines lc rgb '#ff7f0e' lw 1.5 pt 7 ps 0.6 notitle, \
+  'plotdata/slowclients__iocp-emul_idle.dat' using 1:($4*100):($5*100):($6*100) with yerrorlines lc rgb '#8c564b' lw 1.5 pt 7 ps 0.6 notitle, \
+  'plotdata/slowclients__pth_idle.dat' using 1:($4*100):($5*100):($6*100) with yerrorlines lc rgb '#e377c2' lw 1.5 pt 7 ps 0.6 notitle, \
+  'plotdata/slowclients__st_idle.dat' using 1:($4*100):($5*100):($6*100) with yerrorlines lc rgb '#bcbd22' lw 1.5 pt 7 ps 0.6 notitle, \
+  'plotdata/slowclients__uthread_idle.dat' using 1:($4*100):($5*100):($6*100) with yerrorlines lc rgb '#17becf' lw 1.5 pt 7 ps 0.6 notitle, \
+  'plotdata/slowclients__uring_idle.dat' using 1:($4*100):($5*100):($6*100) with yerrorlines lc rgb '#393b79' lw 1.5 pt 7 ps 0.6 notitle
 unset key
 set rmargin 2
 set title 'p99 latency (idle)'
@@ -101,19 +101,19 @@ set title 'requests/s as a share of K = 0 (read: read at 4096 B/s)'
 set ylabel 'share of K = 0'
 set yrange [0:*]
 set format y '%.0f%%'
-plot 'plotdata/slowclients__iterative_read.dat' using 1:($4*100):($5*100):($6*100) with yerrorlines lc rgb '#7f7f7f' lw 1.5 pt 7 ps 0.6 title 'iterative', \
-  'plotdata/slowclients__thread_read.dat' using 1:($4*100):($5*100):($6*100) with yerrorlines lc rgb '#1f77b4' lw 1.5 pt 7 ps 0.6 title 'thread', \
-  'plotdata/slowclients__thread_pool_read.dat' using 1:($4*100):($5*100):($6*100) with yerrorlines lc rgb '#6baed6' lw 1.5 pt 7 ps 0.6 title 'thread pool', \
-  'plotdata/slowclients__fork_read.dat' using 1:($4*100):($5*100):($6*100) with yerrorlines lc rgb '#d62728' lw 1.5 pt 7 ps 0.6 title 'fork', \
-  'plotdata/slowclients__fork_prefork_read.dat' using 1:($4*100):($5*100):($6*100) with yerrorlines lc rgb '#ff9896' lw 1.5 pt 7 ps 0.6 title 'fork prefork', \
-  'plotdata/slowclients__select_read.dat' using 1:($4*100):($5*100):($6*100) with yerrorlines lc rgb '#9467bd' lw 1.5 pt 7 ps 0.6 title 'select', \
-  'plotdata/slowclients__epoll_read.dat' using 1:($4*100):($5*100):($6*100) with yerrorlines lc rgb '#2ca02c' lw 1.5 pt 7 ps 0.6 title 'epoll', \
-  'plotdata/slowclients__libevent_read.dat' using 1:($4*100):($5*100):($6*100) with yerrorlines lc rgb '#ff7f0e' lw 1.5 pt 7 ps 0.6 title 'libevent', \
-  'plotdata/slowclients__iocp-emul_read.dat' using 1:($4*100):($5*100):($6*100) with yerrorlines lc rgb '#8c564b' lw 1.5 pt 7 ps 0.6 title 'iocp-emul', \
-  'plotdata/slowclients__pth_read.dat' using 1:($4*100):($5*100):($6*100) with yerrorlines lc rgb '#e377c2' lw 1.5 pt 7 ps 0.6 title 'pth', \
-  'plotdata/slowclients__st_read.dat' using 1:($4*100):($5*100):($6*100) with yerrorlines lc rgb '#bcbd22' lw 1.5 pt 7 ps 0.6 title 'st', \
-  'plotdata/slowclients__uthread_read.dat' using 1:($4*100):($5*100):($6*100) with yerrorlines lc rgb '#17becf' lw 1.5 pt 7 ps 0.6 title 'uthread', \
-  'plotdata/slowclients__uring_read.dat' using 1:($4*100):($5*100):($6*100) with yerrorlines lc rgb '#393b79' lw 1.5 pt 7 ps 0.6 title 'uring'
+plot 'plotdata/slowclients__iterative_read.dat' using 1:($4*100):($5*100):($6*100) with yerrorlines lc rgb '#7f7f7f' lw 1.5 pt 7 ps 0.6 notitle, \
+  'plotdata/slowclients__thread_read.dat' using 1:($4*100):($5*100):($6*100) with yerrorlines lc rgb '#1f77b4' lw 1.5 pt 7 ps 0.6 notitle, \
+  'plotdata/slowclients__thread_pool_read.dat' using 1:($4*100):($5*100):($6*100) with yerrorlines lc rgb '#6baed6' lw 1.5 pt 7 ps 0.6 notitle, \
+  'plotdata/slowclients__fork_read.dat' using 1:($4*100):($5*100):($6*100) with yerrorlines lc rgb '#d62728' lw 1.5 pt 7 ps 0.6 notitle, \
+  'plotdata/slowclients__fork_prefork_read.dat' using 1:($4*100):($5*100):($6*100) with yerrorlines lc rgb '#ff9896' lw 1.5 pt 7 ps 0.6 notitle, \
+  'plotdata/slowclients__select_read.dat' using 1:($4*100):($5*100):($6*100) with yerrorlines lc rgb '#9467bd' lw 1.5 pt 7 ps 0.6 notitle, \
+  'plotdata/slowclients__epoll_read.dat' using 1:($4*100):($5*100):($6*100) with yerrorlines lc rgb '#2ca02c' lw 1.5 pt 7 ps 0.6 notitle, \
+  'plotdata/slowclients__libevent_read.dat' using 1:($4*100):($5*100):($6*100) with yerrorlines lc rgb '#ff7f0e' lw 1.5 pt 7 ps 0.6 notitle, \
+  'plotdata/slowclients__iocp-emul_read.dat' using 1:($4*100):($5*100):($6*100) with yerrorlines lc rgb '#8c564b' lw 1.5 pt 7 ps 0.6 notitle, \
+  'plotdata/slowclients__pth_read.dat' using 1:($4*100):($5*100):($6*100) with yerrorlines lc rgb '#e377c2' lw 1.5 pt 7 ps 0.6 notitle, \
+  'plotdata/slowclients__st_read.dat' using 1:($4*100):($5*100):($6*100) with yerrorlines lc rgb '#bcbd22' lw 1.5 pt 7 ps 0.6 notitle, \
+  'plotdata/slowclients__uthread_read.dat' using 1:($4*100):($5*100):($6*100) with yerrorlines lc rgb '#17becf' lw 1.5 pt 7 ps 0.6 notitle, \
+  'plotdata/slowclients__uring_read.dat' using 1:($4*100):($5*100):($6*100) with yerrorlines lc rgb '#393b79' lw 1.5 pt 7 ps 0.6 notitle
 unset key
 set rmargin 2
 set title 'p99 latency (read)'
