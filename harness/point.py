@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import proc
 from experiments import PEERS, WARMUP_CONNS_PER_S, Experiment, Setup
-from runs import COLUMNS
+from runs import COLUMNS, with_rate
 from proc import READY_TIMEOUT_S, STOP_GRACE_S, returncode_text  # noqa: F401  (remote.py takes them from here)
 from sampling import Window, cpuset_parse, read_text, sample_server
 
@@ -417,8 +417,8 @@ def fill_row(row, got, window, p, planned_s, n_clients=1, cli_cpu_pct=None, clie
 
 def point_variant(p):
     """The variant as cpu.csv and syscalls.csv key it: an open-loop point's carries its offered load
-    ('half@R30000', as runs.rate_variant does for runs.csv rows)."""
-    return f"{p.setup.variant}@R{p.rate}" if p.rate else p.setup.variant
+    (runs.with_rate, as runs.csv rows are keyed)."""
+    return with_rate(p.setup.variant, p.rate)
 
 
 def cpu_row(p, sbusy, ssoft, cbusy=None, csoft=None):

@@ -174,11 +174,15 @@ def level_of(row):
     return int(row["conns"])
 
 
+def with_rate(variant, rate):
+    """'half' at -R 30000 -> 'half@R30000'; closed loop (rate 0 or None): the variant as it is."""
+    return f"{variant}@R{rate:.0f}" if rate else variant
+
+
 def rate_variant(variant, row):
     """An open-loop row's variant carries its offered load, so that each load is a point of its
-    own: 'half' at -R 30000 -> 'half@R30000' (closed-loop rows: the variant as it is)."""
-    rate = num(row, "rate_rps")
-    return f"{variant}@R{rate:.0f}" if rate else variant
+    own (with_rate)."""
+    return with_rate(variant, num(row, "rate_rps"))
 
 
 def split_rate(variant):
