@@ -442,17 +442,22 @@ int iocp_accept(struct iocp_port *p, int listen_fd, struct iocp_overlapped *ov)
 	return start(p, listen_fd, ov, IOCP_OP_ACCEPT);
 }
 
-/* WSARecv: the buffer counts against the budget until the completion. */
+/* WSARecv: the buffer counts against the budget until the completion. The
+ * count is reserved by compare-and-swap, never added and taken back: a refused
+ * receive's bytes, added for a moment, were seen by a zero-byte read's peak
+ * update under TSan (a peak of budget + 4096). */
 int iocp_recv(struct iocp_port *p, int fd, void *buf, size_t len, struct iocp_overlapped *ov)
 {
 	if (!ov)
 		return -EINVAL;
-	size_t now = atomic_fetch_add(&p->posted, len) + len, peak = p->posted_peak;
-	if (p->budget && len && now > p->budget) {
-		atomic_fetch_sub(&p->posted, len);
-		atomic_fetch_add(&p->nobufs, 1);
-		return -ENOBUFS;
-	}
+	size_t cur = atomic_load(&p->posted), now, peak = p->posted_peak;
+	do {
+		now = cur + len;
+		if (p->budget && len && now > p->budget) {
+			atomic_fetch_add(&p->nobufs, 1);
+			return -ENOBUFS;
+		}
+	} while (!atomic_compare_exchange_weak(&p->posted, &cur, now));
 	while (now > peak && !atomic_compare_exchange_weak(&p->posted_peak, &peak, now))
 		;
 	ov->internal.buf = buf;
