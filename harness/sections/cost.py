@@ -46,45 +46,85 @@ def label(key):
     return runs.label(key[0], key[1])
 
 
+# The figure's columns: (connections, title, data column, y label); a row per family.
+PANELS = ((1000, "server CPU busy", 2, "% of the server CPU"),
+          (1000, "server CPU a request", 5, "µs per request"),
+          (1000, "p99 latency", 8, "ms (log scale)"),
+          (100, "server CPU busy", 2, "% of the server CPU"))
+
+
+def series_file(fig, key, pts):
+    lines = ["# offered busy lo hi us lo hi p99_ms lo hi sustained client_bound"]
+    for rate, p in pts:
+        ms = [None if p.get("lat_p99_us", w) is None else p.get("lat_p99_us", w) / 1000
+              for w in ("med", "lo", "hi")]
+        lines.append(" ".join(fmt(v) for v in (
+            rate, busy_pct(p), busy_pct(p, "lo"), busy_pct(p, "hi"),
+            p.get("srv_cpu_us_per_req"), p.get("srv_cpu_us_per_req", "lo"),
+            p.get("srv_cpu_us_per_req", "hi"), *ms, int(sustained(rate, p)), p.client_bound)))
+    return fig.data(f"{label(key)}_{key[4]}", lines)
+
+
+def y_range(cs, conns, col):
+    """One y range for a column's panels (small multiples share their axes)."""
+    def value(rate, p):
+        if col == 2:
+            return busy_pct(p, "hi")
+        if col == 5:
+            return p.get("srv_cpu_us_per_req", "hi")
+        return (p.get("lat_p99_us", "hi") or 0) / 1000 or None
+    vals = [v for k, pts in cs.items() if k[4] == conns for r, p in pts for v in [value(r, p)] if v]
+    if not vals:
+        return "set yrange [0:*]"
+    if col == 2:
+        return f"set yrange [0:{max(100, max(vals)) * 1.05:.0f}]"
+    if col == 5:
+        return f"set yrange [0:{max(vals) * 1.1:.4g}]"
+    return f"set yrange [{min(vals) / 1.5:.4g}:{max(vals) * 1.5:.4g}]"
+
+
 def plot(folder, points, terms):
+    """Small multiples: a row per family (experiments.FAMILIES), the same columns and axes in
+    each; the legend of each row beside its last panel, the saturated marker once."""
+    from experiments import FAMILIES, family_of
     cs = curves(points)
     if not cs:
         return []
-    levels = sorted({k[4] for k in cs})
-    fig = Figure(folder, "cost", 1500, 420 * len(levels))
-    fig.add(f"set multiplot layout {len(levels)},3 title 'Cost at equal load: plaintext keep-alive, open loop"
-            " (loadgen -R), one server CPU; a curve ends where the model stops sustaining its load' font ',12'",
-            "set xlabel 'offered load (requests/s)'", "set yrange [0:*]", "set grid")
-    panels = (("server CPU busy (softirq incl.)", 2, "% of the server CPU"),
-              ("server CPU per request", 5, "us per request"),
-              ("latency p99 (from the intended send time)", 8, "ms"))
-    for conns in levels:
-        ser = []
-        for key, pts in cs.items():
-            if key[4] != conns:
-                continue
-            lines = ["# offered busy lo hi us lo hi p99_ms lo hi sustained client_bound"]
-            for rate, p in pts:
-                ms = [None if p.get("lat_p99_us", w) is None else p.get("lat_p99_us", w) / 1000
-                      for w in ("med", "lo", "hi")]
-                lines.append(" ".join(fmt(v) for v in (
-                    rate, busy_pct(p), busy_pct(p, "lo"), busy_pct(p, "hi"),
-                    p.get("srv_cpu_us_per_req"), p.get("srv_cpu_us_per_req", "lo"),
-                    p.get("srv_cpu_us_per_req", "hi"), *ms, int(sustained(rate, p)), p.client_bound)))
-            ser.append((label(key), fig.data(f"{label(key)}_{conns}", lines)))
-        for i, (title, col, ylabel) in enumerate(panels):
-            show = i == len(panels) - 1 and conns == levels[0]   # one legend for the figure
-            key = "set key outside right top" if show else "unset key"
-            fig.add(f"set title '{title}, {conns_words(conns)}'", f"set ylabel '{ylabel}'", key,
-                    "set logscale y" if col == 8 else "unset logscale y",
-                    "set yrange [*:*]" if col == 8 else "set yrange [0:*]",
-                    "plot " + ", \\\n  ".join(
-                        [f"'{path}' using 1:{col}:{col + 1}:{col + 2} with yerrorlines lc rgb '{color(name)}'"
-                         f" lw 1.5 pt 7 ps 0.6 " + (f"title '{name}' noenhanced" if show else "notitle")
-                         for name, path in ser] +
-                        [f"'{path}' using 1:($11 == 0 ? ${col} : NaN) with points pt 6 ps 2 lc rgb 'black'"
-                         f" {'title ' + repr('saturated') if j == 0 and show else 'notitle'}"
-                         for j, (name, path) in enumerate(ser)]))
+    rows = [(name, [k for k in cs if family_of(k[0]) == name]) for name, _ in FAMILIES]
+    rows = [(name, keys) for name, keys in rows if keys]
+    panels = [pn for pn in PANELS if any(k[4] == pn[0] for k in cs)]
+    fig = Figure(folder, "cost", 1700, 60 + 300 * len(rows))
+    fig.add(f"set multiplot layout {len(rows)},{len(panels)} title 'Cost at equal load: plaintext keep-alive,"
+            " open loop (loadgen -R), one server CPU; a curve ends where the model stops sustaining its load"
+            " (the same offered loads for every model; p99 from the intended send times)' font ',12'",
+            "set xlabel 'offered load (requests/s)'", "set grid", "set format x '%.0s%c'",
+            f"set xrange [0:{max(r for pts in cs.values() for r, _ in pts) * 1.05:.0f}]")
+    files = {k: series_file(fig, k, pts) for k, pts in cs.items()}
+    marked = False
+    for family, keys in rows:
+        for i, (conns, title, col, ylabel) in enumerate(panels):
+            ser = [(label(k), files[k]) for k in keys if k[4] == conns]
+            show = i == len(panels) - 1
+            ylab = f'"{family}\\n{ylabel}"' if i == 0 else f"'{ylabel}'"   # the row's family, left
+            fig.add(f"set title '{title}, {conns:,} conns' noenhanced", f"set ylabel {ylab} noenhanced",
+                    "set key outside right top" if show else "unset key",
+                    "set logscale y" if col == 8 else "unset logscale y", y_range(cs, conns, col))
+            if not ser:   # this family has no curve at this level: an empty panel, said so
+                fig.add("set label 1 'not run at this level' at graph 0.5, 0.5 center")
+            lines = [f"'{path}' using 1:{col}:{col + 1}:{col + 2} with yerrorlines lc rgb '{color(name)}'"
+                     f" lw 1.5 pt 7 ps 0.6 " + (f"title '{name}' noenhanced" if show else "notitle")
+                     for name, path in ser]
+            if show:   # the row's legend names every model of the row, run at this level or not
+                here = {name for name, _ in ser}
+                lines += [f"NaN with linespoints lc rgb '{color(label(k))}' lw 1.5 pt 7 ps 0.6"
+                          f" title '{label(k)}' noenhanced" for k in keys
+                          if k[4] != conns and label(k) not in here and not here.add(label(k))]
+            for name, path in ser:
+                title_it = show and not marked
+                lines.append(f"'{path}' using 1:($11 == 0 ? ${col} : NaN) with points pt 6 ps 2 lc rgb 'black'"
+                             f" {'title ' + repr('saturated') if title_it else 'notitle'}")
+                marked = marked or title_it
+            fig.add("plot " + (", \\\n  ".join(lines) if lines else "NaN notitle"), "unset label 1")
     fig.add("unset multiplot")
     return fig.draw(terms)
 
