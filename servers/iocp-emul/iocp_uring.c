@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "iocp_backend.h"
+#include "uring_setup.h"
 
 #define RING_ENTRIES 4096
 #define TAG_WAKE     ((uint64_t)1) /* user_data of the eventfd read */
@@ -51,21 +52,10 @@ struct uring {
 	} *rx;
 };
 
-static struct io_uring_sqe *sqe_get(struct uring *u)
-{
-	struct io_uring_sqe *sqe = io_uring_get_sqe(&u->ring);
-	if (!sqe) { /* the SQ is full: submit what is there */
-		io_uring_submit(&u->ring);
-		sqe = io_uring_get_sqe(&u->ring);
-	}
-	return sqe;
-}
-
 static void arm_wake(struct uring *u)
 {
-	struct io_uring_sqe *sqe = sqe_get(u);
+	struct io_uring_sqe *sqe = uring_sqe(&u->ring, TAG_WAKE);
 	io_uring_prep_read(sqe, u->efd, &u->efd_val, sizeof(u->efd_val), 0);
-	io_uring_sqe_set_data64(sqe, TAG_WAKE);
 }
 
 /* ---- submitting and reaping ---- */
@@ -73,7 +63,7 @@ static void arm_wake(struct uring *u)
 /* Turn one queued operation into its SQE. */
 static void prep(struct uring *u, struct iocp_overlapped *ov)
 {
-	struct io_uring_sqe *sqe = sqe_get(u);
+	struct io_uring_sqe *sqe = uring_sqe(&u->ring, (uint64_t)(uintptr_t)ov);
 
 	switch (ov->internal.op) {
 	case IOCP_OP_ACCEPT:
@@ -94,7 +84,6 @@ static void prep(struct uring *u, struct iocp_overlapped *ov)
 		break;
 	default: io_uring_prep_nop(sqe); break;
 	}
-	io_uring_sqe_set_data(sqe, ov);
 }
 
 /* A receive goes into the kernel only behind none of its socket's. */
@@ -140,23 +129,6 @@ static void reap(struct uring *u)
 	if (rearm)
 		arm_wake(u);
 	iocp_complete_list(u->port, done.head);
-}
-
-/* The best set-up first; older kernels refuse the newer flags (EINVAL).
- * R_DISABLED: the poller enables the ring and so becomes its single issuer. */
-static int ring_init(struct uring *u)
-{
-	static const unsigned flags[] = {
-	    IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_R_DISABLED,
-	    0,
-	};
-	int rc = -EINVAL;
-	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]) && rc == -EINVAL; i++) {
-		struct io_uring_params prm = {.flags = flags[i] | IORING_SETUP_CQSIZE,
-					      .cq_entries = 4 * RING_ENTRIES};
-		rc = io_uring_queue_init_params(RING_ENTRIES, &u->ring, &prm);
-	}
-	return rc;
 }
 
 static void *poller(void *arg)
@@ -212,7 +184,10 @@ static int uring_start(struct iocp_port *port, void **state, char *err, size_t e
 	}
 	u->port = port;
 	pthread_mutex_init(&u->lock, NULL);
-	if ((rc = ring_init(u)) < 0) {
+	/* The best set-up first, none where the kernel refuses it (EINVAL).
+	 * R_DISABLED: the poller enables the ring and so becomes its single issuer. */
+	if ((rc = uring_ring_init(&u->ring, RING_ENTRIES, 4 * RING_ENTRIES,
+				  URING_DEFER | IORING_SETUP_R_DISABLED, NULL)) < 0) {
 		snprintf(err, errlen, "io_uring_queue_init: %s", strerror(-rc));
 	} else if ((u->efd = eventfd(0, EFD_CLOEXEC)) < 0 ||
 		   (errno = pthread_create(&u->thread, NULL, poller, u))) {
