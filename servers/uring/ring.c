@@ -55,8 +55,8 @@ void ring_open(struct ring *g)
 	if (!(g->off & URING_OFF_BUFRING) &&
 	    (rc = uring_bufs_init(&g->ring, &g->bufs, NBUFS, RING_BUF_SIZE, BGID)) < 0)
 		log_fatal("io_uring unavailable: provided buffer ring: %s", strerror(-rc));
-	g->reg_ring =
-	    io_uring_register_ring_fd(&g->ring) == 1; /* optimisations: ignore a refusal */
+	/* The optimisations: a refusal only costs their gain. */
+	g->reg_ring = io_uring_register_ring_fd(&g->ring) == 1;
 	if (!(g->off & URING_OFF_FIXED))
 		g->nslots = uring_files_init(&g->ring);
 	g->min_wait_us = (unsigned)o->min_wait_us;

@@ -40,8 +40,8 @@
 #include "options.h"
 #include "uring_setup.h"
 
-#define RING_BUF_SIZE 2048 /* a provided receive buffer; --uring-off bufring: a connection's own   \
-			    */
+/* A provided receive buffer; with --uring-off bufring, a connection's own. */
+#define RING_BUF_SIZE 2048
 
 struct ring {
 	const struct server_opts *o;
