@@ -32,7 +32,7 @@ endif
 MODELS  := iterative fork thread select epoll libevent iocp-emul pth st uthread uring
 COMMON_SRC := $(wildcard servers/common/*.c)
 COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
-IOCP_LIB_SRC := $(filter-out $(IOCP_DIR)/main.c,$(wildcard $(IOCP_DIR)/*.c))
+IOCP_LIB_SRC := $(wildcard $(IOCP_DIR)/iocp*.c) # the port; main.c and receive.c are the Fire server
 IOCP_LIB_OBJ := $(IOCP_LIB_SRC:%.c=$(BUILD)/%.o)
 LOADGEN_SRC := $(wildcard harness/loadgen/*.c)
 UNIT_SRC := $(wildcard tests/unit/*.c)

@@ -63,16 +63,10 @@ static int idx(const struct worker *w, const struct lg_conn *c)
 
 static struct io_uring_sqe *sqe_get(struct worker *w, const struct lg_conn *c, enum op op)
 {
-	struct io_uring_sqe *sqe = io_uring_get_sqe(&w->ring);
-	if (!sqe) { /* the SQ is full: hand it over now */
-		io_uring_submit(&w->ring);
-		sqe = io_uring_get_sqe(&w->ring);
-	}
 	uint64_t tag = (uint64_t)op << 56;
 	if (c)
 		tag |= (uint64_t)(c->gen & 0xffffff) << 32 | (uint32_t)idx(w, c);
-	io_uring_sqe_set_data64(sqe, tag);
-	return sqe;
+	return uring_sqe(&w->ring, tag);
 }
 
 static void arm_recv(struct worker *w, struct lg_conn *c)
@@ -256,7 +250,7 @@ static void worker_loop(struct worker *w)
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
-	int rc = uring_ring_init(&w->ring, SQ_ENTRIES, CQ_ENTRIES, 1, NULL, NULL);
+	int rc = uring_ring_init(&w->ring, SQ_ENTRIES, CQ_ENTRIES, URING_DEFER, NULL);
 	unsigned nbufs = NBUFS_MIN;
 	while (nbufs < NBUFS_MAX && nbufs < 2u * (unsigned)w->s.n_conns)
 		nbufs *= 2;

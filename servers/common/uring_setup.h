@@ -2,8 +2,10 @@
  *
  * Header-only (static inline): servers/common is linked into every model, and
  * only the programs that call these link liburing (uring, iocp-emul, loadgen).
- *   uring_ring_init   the ring: SINGLE_ISSUER | DEFER_TASKRUN when asked, and
- *                     without them where the kernel refuses (EINVAL); says which
+ *   uring_ring_init   the ring: with the set-up flags asked for (URING_DEFER:
+ *                     SINGLE_ISSUER | DEFER_TASKRUN), and without them where the
+ *                     kernel refuses (EINVAL)
+ *   uring_sqe         an SQE tagged user_data, submitting first if the SQ is full
  *   uring_bufs_init   a provided-buffer ring of n buffers (n a power of 2)
  *   uring_bufs_put    a buffer back to the kernel
  *   uring_files_init  a sparse registered-file table, slot = fd, up to the fd limit
@@ -34,25 +36,33 @@ struct uring_bufs {
 	unsigned n, size;
 };
 
-/* The ring; defer: try SINGLE_ISSUER | DEFER_TASKRUN first (call it from the
- * thread that will use the ring).  *deferred says whether they were taken. */
-static inline int uring_ring_init(struct io_uring *ring, unsigned sq, unsigned cq, int defer,
-				  int *deferred, unsigned *features)
+#define URING_DEFER (IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN)
+
+/* The ring; try `flags` first (URING_DEFER: call it from the thread that will
+ * use the ring, or add IORING_SETUP_R_DISABLED and enable it there), then none. */
+static inline int uring_ring_init(struct io_uring *ring, unsigned sq, unsigned cq, unsigned flags,
+				  unsigned *features)
 {
 	int rc = -EINVAL;
-	for (int i = defer ? 0 : 1; i < 2 && rc == -EINVAL; i++) {
-		struct io_uring_params p = {.flags = IORING_SETUP_CQSIZE, .cq_entries = cq};
-		if (i == 0)
-			p.flags |= IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
+	for (int i = flags ? 0 : 1; i < 2 && rc == -EINVAL; i++) {
+		struct io_uring_params p = {.flags = IORING_SETUP_CQSIZE | (i == 0 ? flags : 0),
+					    .cq_entries = cq};
 		rc = io_uring_queue_init_params(sq, ring, &p);
-		if (rc == 0) {
-			if (deferred)
-				*deferred = i == 0;
-			if (features)
-				*features = p.features;
-		}
+		if (rc == 0 && features)
+			*features = p.features;
 	}
 	return rc;
+}
+
+static inline struct io_uring_sqe *uring_sqe(struct io_uring *ring, uint64_t user_data)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+	if (!sqe) { /* the SQ is full: submit what is there */
+		io_uring_submit(ring);
+		sqe = io_uring_get_sqe(ring);
+	}
+	io_uring_sqe_set_data64(sqe, user_data);
+	return sqe;
 }
 
 static inline int uring_bufs_init(struct io_uring *ring, struct uring_bufs *b, unsigned n,

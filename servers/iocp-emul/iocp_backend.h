@@ -4,7 +4,10 @@
 #ifndef IOCP_BACKEND_H
 #define IOCP_BACKEND_H
 
+#include <errno.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <unistd.h>
 
 #include "iocp.h"
 
@@ -31,20 +34,42 @@ void iocp_complete(struct iocp_port *port, struct iocp_overlapped *ov, int res);
 /* Descriptors a per-fd table must cover: the fd limit, at most 2^20. */
 int iocp_nfds(void);
 
-/* A list of finished operations, built by a backend before delivery. */
-struct iocp_done {
+/* A FIFO of operations linked through internal.next: a backend's queues, and
+ * the finished operations it builds before delivery (iocp_done_add). */
+struct iocp_ovq {
 	struct iocp_overlapped *head, *tail;
 };
 
-static inline void iocp_done_add(struct iocp_done *d, struct iocp_overlapped *ov, int res)
+static inline void iocp_ovq_push(struct iocp_ovq *q, struct iocp_overlapped *ov)
+{
+	ov->internal.next = NULL;
+	if (q->tail)
+		q->tail->internal.next = ov;
+	else
+		q->head = ov;
+	q->tail = ov;
+}
+
+static inline struct iocp_overlapped *iocp_ovq_pop(struct iocp_ovq *q)
+{
+	struct iocp_overlapped *ov = q->head;
+	if (ov && !(q->head = ov->internal.next))
+		q->tail = NULL;
+	return ov;
+}
+
+static inline void iocp_done_add(struct iocp_ovq *done, struct iocp_overlapped *ov, int res)
 {
 	ov->res = res;
-	ov->internal.next = NULL;
-	if (d->tail)
-		d->tail->internal.next = ov;
-	else
-		d->head = ov;
-	d->tail = ov;
+	iocp_ovq_push(done, ov);
+}
+
+/* Wake a backend's poller through its eventfd. */
+static inline void iocp_wake(int efd)
+{
+	uint64_t one = 1;
+	while (write(efd, &one, sizeof(one)) < 0 && errno == EINTR)
+		;
 }
 
 #endif

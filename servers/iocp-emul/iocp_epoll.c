@@ -34,8 +34,8 @@
 #define MAX_EVENTS 256
 
 struct fdq {
-	struct iocp_overlapped *rhead, *rtail; /* accept, recv */
-	struct iocp_overlapped *whead, *wtail; /* send */
+	struct iocp_ovq r; /* accept, recv */
+	struct iocp_ovq w; /* send */
 	int registered;
 };
 
@@ -48,13 +48,6 @@ struct ep {
 	pthread_t thread;
 	_Atomic int stop;
 };
-
-static void wake(struct ep *e)
-{
-	uint64_t one = 1;
-	while (write(e->efd, &one, sizeof(one)) < 0 && errno == EINTR)
-		;
-}
 
 /* ---- performing operations ---- */
 
@@ -96,29 +89,15 @@ static int perform(struct iocp_overlapped *ov)
 	}
 }
 
-static void q_push(struct iocp_overlapped **head, struct iocp_overlapped **tail,
-		   struct iocp_overlapped *ov)
-{
-	ov->internal.next = NULL;
-	if (*tail)
-		(*tail)->internal.next = ov;
-	else
-		*head = ov;
-	*tail = ov;
-}
-
 /* Perform queued operations in order until one would block (descriptor lock held). */
-static void run_queue(struct iocp_overlapped **head, struct iocp_overlapped **tail,
-		      struct iocp_done *done)
+static void run_queue(struct iocp_ovq *q, struct iocp_ovq *done)
 {
-	while (*head) {
-		struct iocp_overlapped *ov = *head;
+	struct iocp_overlapped *ov;
+	while ((ov = q->head)) {
 		int res = perform(ov);
 		if (res == -EAGAIN)
 			return;
-		*head = ov->internal.next;
-		if (!*head)
-			*tail = NULL;
+		iocp_ovq_pop(q);
 		iocp_done_add(done, ov, res);
 	}
 }
@@ -138,7 +117,7 @@ static int ensure_registered(struct ep *e, struct fdq *q, int fd)
 static void ep_submit(void *state, struct iocp_overlapped *ov)
 {
 	struct ep *e = state;
-	struct iocp_done done = {0};
+	struct iocp_ovq done = {0};
 	int fd = ov->internal.fd;
 	struct fdq *q;
 	int res;
@@ -158,15 +137,13 @@ static void ep_submit(void *state, struct iocp_overlapped *ov)
 		iocp_done_add(&done, ov, res);
 		goto out;
 	}
-	int wside = ov->internal.op == IOCP_OP_SEND;
-	struct iocp_overlapped **head = wside ? &q->whead : &q->rhead;
-	struct iocp_overlapped **tail = wside ? &q->wtail : &q->rtail;
-	res = *head ? -EAGAIN : perform(ov); /* never overtake a queued operation */
+	struct iocp_ovq *side = ov->internal.op == IOCP_OP_SEND ? &q->w : &q->r;
+	res = side->head ? -EAGAIN : perform(ov); /* never overtake a queued operation */
 	if (res != -EAGAIN) {
 		iocp_done_add(&done, ov, res);
 		goto out;
 	}
-	q_push(head, tail, ov);
+	iocp_ovq_push(side, ov);
 out:
 	pthread_mutex_unlock(&e->lock);
 	iocp_complete_list(e->port, done.head);
@@ -181,7 +158,7 @@ static void *poller(void *arg)
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
 	while (!e->stop) {
-		struct iocp_done done = {0};
+		struct iocp_ovq done = {0};
 		int n = epoll_wait(e->epfd, evs, MAX_EVENTS, -1);
 		pthread_mutex_lock(&e->lock);
 		for (int i = 0; i < n; i++) {
@@ -195,9 +172,9 @@ static void *poller(void *arg)
 			}
 			struct fdq *q = &e->fds[fd];
 			if (what & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
-				run_queue(&q->rhead, &q->rtail, &done);
+				run_queue(&q->r, &done);
 			if (what & (EPOLLOUT | EPOLLHUP | EPOLLERR))
-				run_queue(&q->whead, &q->wtail, &done);
+				run_queue(&q->w, &done);
 		}
 		pthread_mutex_unlock(&e->lock);
 		iocp_complete_list(e->port, done.head);
@@ -253,7 +230,7 @@ static void ep_stop(void *state)
 {
 	struct ep *e = state;
 	e->stop = 1;
-	wake(e);
+	iocp_wake(e->efd);
 	pthread_join(e->thread, NULL);
 	close(e->epfd);
 	close(e->efd);

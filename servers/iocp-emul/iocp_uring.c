@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "iocp_backend.h"
+#include "uring_setup.h"
 
 #define RING_ENTRIES 4096
 #define TAG_WAKE     ((uint64_t)1) /* user_data of the eventfd read */
@@ -40,32 +41,19 @@ struct uring {
 	struct io_uring ring;
 	pthread_t thread;
 	pthread_mutex_t lock;
-	struct iocp_overlapped *head, *tail; /* queued by workers, not yet in the SQ */
-	int sleeping;                        /* poller is (about to be) in io_uring_enter */
+	struct iocp_ovq todo; /* queued by workers, not yet in the SQ */
+	int sleeping;         /* poller is (about to be) in io_uring_enter */
 	int stop;
 	int efd;
 	uint64_t efd_val;
 	int nfds;
-	struct rxq { /* the poller's own: receives per socket, head in the kernel */
-		struct iocp_overlapped *head, *tail;
-	} *rx;
+	struct iocp_ovq *rx; /* the poller's own: receives per socket, head in the kernel */
 };
-
-static struct io_uring_sqe *sqe_get(struct uring *u)
-{
-	struct io_uring_sqe *sqe = io_uring_get_sqe(&u->ring);
-	if (!sqe) { /* the SQ is full: submit what is there */
-		io_uring_submit(&u->ring);
-		sqe = io_uring_get_sqe(&u->ring);
-	}
-	return sqe;
-}
 
 static void arm_wake(struct uring *u)
 {
-	struct io_uring_sqe *sqe = sqe_get(u);
+	struct io_uring_sqe *sqe = uring_sqe(&u->ring, TAG_WAKE);
 	io_uring_prep_read(sqe, u->efd, &u->efd_val, sizeof(u->efd_val), 0);
-	io_uring_sqe_set_data64(sqe, TAG_WAKE);
 }
 
 /* ---- submitting and reaping ---- */
@@ -73,7 +61,7 @@ static void arm_wake(struct uring *u)
 /* Turn one queued operation into its SQE. */
 static void prep(struct uring *u, struct iocp_overlapped *ov)
 {
-	struct io_uring_sqe *sqe = sqe_get(u);
+	struct io_uring_sqe *sqe = uring_sqe(&u->ring, (uint64_t)(uintptr_t)ov);
 
 	switch (ov->internal.op) {
 	case IOCP_OP_ACCEPT:
@@ -94,29 +82,26 @@ static void prep(struct uring *u, struct iocp_overlapped *ov)
 		break;
 	default: io_uring_prep_nop(sqe); break;
 	}
-	io_uring_sqe_set_data(sqe, ov);
 }
 
 /* A receive goes into the kernel only behind none of its socket's. */
 static void queue_op(struct uring *u, struct iocp_overlapped *ov)
 {
-	struct rxq *q = &u->rx[ov->internal.fd % u->nfds];
-	ov->internal.next = NULL;
+	struct iocp_ovq *q = &u->rx[ov->internal.fd % u->nfds];
 	if (ov->internal.op != IOCP_OP_RECV || ov->internal.fd >= u->nfds) {
 		prep(u, ov);
-	} else if (q->head) {
-		q->tail->internal.next = ov;
-		q->tail = ov;
-	} else {
-		q->head = q->tail = ov;
-		prep(u, ov);
+		return;
 	}
+	int behind = q->head != NULL;
+	iocp_ovq_push(q, ov);
+	if (!behind)
+		prep(u, ov);
 }
 
 /* Move every CQE into the port, in the order the kernel posted them. */
 static void reap(struct uring *u)
 {
-	struct iocp_done done = {0};
+	struct iocp_ovq done = {0};
 	struct io_uring_cqe *cqe;
 	unsigned head, n = 0;
 	int rearm = 0;
@@ -129,10 +114,12 @@ static void reap(struct uring *u)
 			rearm = 1;
 		} else {
 			struct iocp_overlapped *ov = io_uring_cqe_get_data(cqe);
-			struct rxq *q = &u->rx[ov->internal.fd % u->nfds];
-			if (ov->internal.op == IOCP_OP_RECV && q->head == ov &&
-			    (q->head = ov->internal.next))
-				prep(u, q->head); /* the socket's next receive */
+			struct iocp_ovq *q = &u->rx[ov->internal.fd % u->nfds];
+			if (ov->internal.op == IOCP_OP_RECV && q->head == ov) {
+				iocp_ovq_pop(q);
+				if (q->head)
+					prep(u, q->head); /* the socket's next receive */
+			}
 			iocp_done_add(&done, ov, cqe->res);
 		}
 	}
@@ -140,23 +127,6 @@ static void reap(struct uring *u)
 	if (rearm)
 		arm_wake(u);
 	iocp_complete_list(u->port, done.head);
-}
-
-/* The best set-up first; older kernels refuse the newer flags (EINVAL).
- * R_DISABLED: the poller enables the ring and so becomes its single issuer. */
-static int ring_init(struct uring *u)
-{
-	static const unsigned flags[] = {
-	    IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_R_DISABLED,
-	    0,
-	};
-	int rc = -EINVAL;
-	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]) && rc == -EINVAL; i++) {
-		struct io_uring_params prm = {.flags = flags[i] | IORING_SETUP_CQSIZE,
-					      .cq_entries = 4 * RING_ENTRIES};
-		rc = io_uring_queue_init_params(RING_ENTRIES, &u->ring, &prm);
-	}
-	return rc;
 }
 
 static void *poller(void *arg)
@@ -172,17 +142,15 @@ static void *poller(void *arg)
 	arm_wake(u);
 	for (;;) {
 		pthread_mutex_lock(&u->lock);
-		struct iocp_overlapped *list = u->head;
+		struct iocp_ovq list = u->todo;
 		int stop = u->stop;
-		u->head = u->tail = NULL;
+		u->todo = (struct iocp_ovq){0};
 		u->sleeping = 1;
 		pthread_mutex_unlock(&u->lock);
 		if (stop)
 			break;
-		for (struct iocp_overlapped *ov = list, *next; ov; ov = next) {
-			next = ov->internal.next;
+		for (struct iocp_overlapped *ov; (ov = iocp_ovq_pop(&list));)
 			queue_op(u, ov);
-		}
 		int rc = io_uring_submit_and_wait(&u->ring, 1);
 		if (rc < 0 && rc != -EINTR && rc != -EBUSY && rc != -EAGAIN) {
 			fprintf(stderr, "iocp: io_uring_submit_and_wait: %s\n", strerror(-rc));
@@ -212,7 +180,10 @@ static int uring_start(struct iocp_port *port, void **state, char *err, size_t e
 	}
 	u->port = port;
 	pthread_mutex_init(&u->lock, NULL);
-	if ((rc = ring_init(u)) < 0) {
+	/* The best set-up first, none where the kernel refuses it (EINVAL).
+	 * R_DISABLED: the poller enables the ring and so becomes its single issuer. */
+	if ((rc = uring_ring_init(&u->ring, RING_ENTRIES, 4 * RING_ENTRIES,
+				  URING_DEFER | IORING_SETUP_R_DISABLED, NULL)) < 0) {
 		snprintf(err, errlen, "io_uring_queue_init: %s", strerror(-rc));
 	} else if ((u->efd = eventfd(0, EFD_CLOEXEC)) < 0 ||
 		   (errno = pthread_create(&u->thread, NULL, poller, u))) {
@@ -232,20 +203,13 @@ static int uring_start(struct iocp_port *port, void **state, char *err, size_t e
 	return 0;
 }
 
-static void wake(struct uring *u)
-{
-	uint64_t one = 1;
-	while (write(u->efd, &one, sizeof(one)) < 0 && errno == EINTR)
-		;
-}
-
 static void uring_stop(void *state)
 {
 	struct uring *u = state;
 	pthread_mutex_lock(&u->lock);
 	u->stop = 1;
 	pthread_mutex_unlock(&u->lock);
-	wake(u);
+	iocp_wake(u->efd);
 	pthread_join(u->thread, NULL);
 	close(u->efd);
 	pthread_mutex_destroy(&u->lock);
@@ -267,18 +231,13 @@ static void uring_submit(void *state, struct iocp_overlapped *ov)
 	struct uring *u = state;
 	int do_wake;
 
-	ov->internal.next = NULL;
 	pthread_mutex_lock(&u->lock);
-	if (u->tail)
-		u->tail->internal.next = ov;
-	else
-		u->head = ov;
-	u->tail = ov;
+	iocp_ovq_push(&u->todo, ov);
 	do_wake = u->sleeping;
 	u->sleeping = 0;
 	pthread_mutex_unlock(&u->lock);
 	if (do_wake)
-		wake(u);
+		iocp_wake(u->efd);
 }
 
 const struct iocp_backend_ops iocp_uring_ops = {

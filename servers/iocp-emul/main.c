@@ -5,26 +5,20 @@
  * The model: a fixed array of connection objects (the article's
  * ClientContext), each pre-posting an accept (AcceptEx) and, once it has a
  * client, receives and sends; a pool of worker threads (--workers, default
- * 2 x CPUs) loops on iocp_get, and the port lets at most `concurrency`
- * (= the CPUs the process may run on) of them run at once. Each operation is an object of its own
- * (struct io, the article's CIOCPBuffer) that names its connection. The HTTP
- * is the shared core's, driven from its completion side (conn.h: conn_take,
- * conn_advance, conn_out_iov, conn_sent, conn_file_read).
+ * 2 x CPUs) loops on iocp_get, and the port lets at most `concurrency` (= the
+ * CPUs the process may run on) of them run at once. Each operation is an
+ * object of its own (struct io, the article's CIOCPBuffer) that names its
+ * connection; io.c posts them (fire.h: the objects). The HTTP is the shared
+ * core's, driven from its completion side (conn.h: conn_take, conn_advance,
+ * conn_out_iov, conn_sent, conn_file_read).
  *
  * The four hassles, and where each answer lives:
- *  1. WSAENOBUFS (3.6.1): a posted receive holds its buffer; the port counts
- *     those bytes (peak and at exit: the exit line) and refuses a receive
- *     past --buffer-budget with -ENOBUFS. post_receives() then falls back to
- *     a zero-byte read (with --zero-byte-read it always posts one), and
- *     read_ready() takes what is there with a non-blocking recv into the
- *     worker's stack: no buffer held, and never a hang.
- *  2. Package reordering (3.6.2): with --pending-reads N > 1, a connection's
- *     receives complete on any worker in any order. post_receive() stamps
- *     each with a sequence number; on_receive() (the article's
- *     GetNextReadBuffer) keeps early ones in a list sorted by number, the map
- *     of early buffers, and hands the core bytes in posting order only.
- *     Sends need no numbers: at most one is in flight per connection, and it
- *     carries every response queued (conn_out_iov), in request order.
+ *  1. WSAENOBUFS (3.6.1): io.c, post_receives(): past --buffer-budget the
+ *     port refuses a receive (-ENOBUFS); a zero-byte read instead.
+ *  2. Package reordering (3.6.2): io.c, on_receive(): receives carry
+ *     sequence numbers and reach the core in posting order. Sends need no
+ *     numbers: at most one is in flight per connection, and it carries every
+ *     response queued (conn_out_iov), in request order.
  *  3. Byte chunks (3.6.3): a buffer holds part of a request, or several; the
  *     core (conn_take, conn_advance) reassembles and answers them in order.
  *  4. Access violation (3.6.4): a connection counts its operations in flight
@@ -46,76 +40,28 @@
  * and every descriptor, prints the posted-buffer figures and exits 0.
  */
 #include <errno.h>
-#include <pthread.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
-#include "conn.h"
-#include "iocp.h"
+#include "fire.h"
 #include "net.h"
-#include "options.h"
 #include "server.h"
 #include "work.h"
 
-#define KEY_IO       1
 #define KEY_SHUTDOWN 2
-#define REJECTORS    4     /* objects beyond --max-conns: they answer 503 */
-#define RECV_BUF     4096  /* a posted receive's buffer: a page */
-#define READY_BUF    16384 /* the non-blocking read after a zero-byte read */
+#define REJECTORS    4 /* objects beyond --max-conns: they answer 503 */
 
-enum io_kind { IO_ACCEPT, IO_RECV, IO_SEND, IO_FILE };
-
-struct io { /* one operation: the article's CIOCPBuffer */
-	struct iocp_overlapped ov; /* first: the io is its OVERLAPPED */
-	struct connection *c;
-	enum io_kind kind;
-	unsigned seq;   /* receives: the number given when posted */
-	int slot;       /* receives: index in c->rx */
-	size_t len;     /* receives: the buffer's size (0: a zero-byte read) */
-	struct io *next; /* the list of early receives */
-	char *buf;
-};
-
-struct connection { /* the article's ClientContext */
-	pthread_mutex_t lock;
-	struct io accept, send, file;
-	struct io *rx[OPT_MAX_PENDING_READS]; /* posted receives, by slot */
-	struct conn_loop loop;                /* the core's; one connection each */
-	struct conn *core;                    /* NULL while no client */
-	int inflight;                         /* operations posted, not completed */
-	int recvs;                            /* receives among them */
-	unsigned post_seq, next_seq;          /* next to post, next to hand on */
-	struct io *early;                     /* completed ahead of next_seq */
-	int closing, sending, filing;
-	_Atomic long long deadline_ms;        /* 0: no client; read by main */
-};
-
-static struct server_opts opts;
+struct server_opts opts;
+struct iocp_port *port;
+int listen_fd;
 static const char *server_name = "iocp-emul";
-static struct iocp_port *port;
-static int listen_fd;
-static _Atomic int busy;            /* objects serving a client, for --max-conns */
-static _Atomic long zero_fallbacks; /* zero-byte reads posted because of the budget */
-
-static void started(int rc, const char *what)
-{
-	if (rc < 0)
-		log_fatal("%s: %s", what, strerror(-rc));
-}
-
-static void post_accept(struct connection *c)
-{
-	c->inflight++;
-	started(iocp_accept(port, listen_fd, &c->accept.ov), "accept");
-}
+static _Atomic int busy; /* objects serving a client, for --max-conns */
 
 /* Give up on the client: what is pending completes (EOF, EPIPE), then release. */
-static void shut(struct connection *c)
+void shut(struct connection *c)
 {
 	c->closing = 1;
 	if (c->inflight)
@@ -128,136 +74,10 @@ static void release(struct connection *c)
 	conn_close(c->core);
 	c->core = NULL;
 	atomic_fetch_sub(&busy, 1);
-	for (int i = 0; i < OPT_MAX_PENDING_READS; i++) {
-		free(c->rx[i]);
-		c->rx[i] = NULL;
-	}
-	c->early = NULL;
+	receives_free(c);
 	c->recvs = c->closing = c->sending = c->filing = 0;
-	c->post_seq = c->next_seq = 0;
 	atomic_store_explicit(&c->deadline_ms, 0, memory_order_relaxed);
 	post_accept(c);
-}
-
-/* ---- receives: sequence numbers (hassle 2) and the budget (hassle 1) ---- */
-
-static int post_receive(struct connection *c, size_t len)
-{
-	int slot = 0;
-	while (c->rx[slot]) /* fewer than --pending-reads <= OPT_MAX_PENDING_READS held */
-		slot++;
-	struct io *r = malloc(sizeof(*r) + len);
-	if (!r)
-		return -ENOMEM;
-	*r = (struct io){.c = c, .kind = IO_RECV, .seq = c->post_seq, .slot = slot, .len = len};
-	r->buf = (char *)(r + 1);
-	int rc = iocp_recv(port, c->core->fd, r->buf, len, &r->ov);
-	if (rc < 0) {
-		free(r);
-		return rc;
-	}
-	c->rx[slot] = r; /* its completion waits for our lock: no race */
-	c->post_seq++;
-	c->recvs++;
-	c->inflight++;
-	return 0;
-}
-
-/* Receives completed ahead of their turn: each still holds its buffer. */
-static int early_count(const struct connection *c)
-{
-	int n = 0;
-	for (const struct io *r = c->early; r; r = r->next)
-		n++;
-	return n;
-}
-
-/* Keep --pending-reads receives posted; past the budget, a zero-byte read. */
-static void post_receives(struct connection *c)
-{
-	struct conn *k = c->core;
-	if (c->closing || k->eof || k->more_len) /* more_len: the core is behind */
-		return;
-	if (opts.zero_byte_read) {
-		if (!c->recvs)
-			post_receive(c, 0);
-		return;
-	}
-	/* Early receives count too: one whose turn has not come holds its
-	 * buffer, so a connection never holds more than --pending-reads. (Counting
-	 * only those still posted let a starved completion's successors pile up
-	 * behind it: UBSan saw the 65th slot under load.) */
-	while (c->recvs + early_count(c) < opts.pending_reads) {
-		int rc = post_receive(c, RECV_BUF);
-		if (rc == -ENOBUFS && !c->recvs) { /* WSAENOBUFS: hold no buffer */
-			atomic_fetch_add(&zero_fallbacks, 1);
-			rc = post_receive(c, 0);
-		}
-		if (rc < 0)
-			break; /* those pending will do; with none, the idle timeout */
-	}
-}
-
-/* A zero-byte read completed: read what is there without a posted buffer. */
-static void read_ready(struct connection *c)
-{
-	char buf[READY_BUF];
-	for (;;) {
-		ssize_t n = recv(c->core->fd, buf, sizeof(buf), MSG_DONTWAIT);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				shut(c);
-			return;
-		}
-		if (conn_take(c->core, buf, (size_t)n) < 0)
-			shut(c);
-		if ((size_t)n < sizeof(buf) || c->closing || c->core->more_len)
-			return;
-	}
-}
-
-/* One receive's bytes, in posting order. */
-static void consume(struct connection *c, struct io *r)
-{
-	int res = r->ov.res;
-	if (c->closing)
-		return;
-	if (res < 0)
-		shut(c);
-	else if (r->len == 0)
-		read_ready(c);
-	else if (conn_take(c->core, r->buf, (size_t)res) < 0) /* res 0: EOF */
-		shut(c);
-}
-
-/* ---- sends and file reads: one of each in flight at most ---- */
-
-static void post_send(struct connection *c)
-{
-	struct iovec iov[2];
-	int n = conn_out_iov(c->core, iov);
-	c->sending = 1;
-	c->inflight++;
-	started(iocp_send(port, c->core->fd, iov, n, &c->send.ov), "send");
-}
-
-/* CONN_FILE: read the rest of the --root file through the port. */
-static void post_file_read(struct connection *c)
-{
-	struct http_response *b = &c->core->big;
-	size_t off = c->core->big_off;
-	int rc = off ? 0 : iocp_associate(port, b->file_fd, KEY_IO);
-	if (rc == 0)
-		rc = iocp_read(port, b->file_fd, b->body_buf + off, b->body_len - off, (off_t)off,
-			       &c->file.ov);
-	if (rc < 0) {
-		conn_file_read(c->core, rc); /* a 500 is queued */
-		return;
-	}
-	c->filing = 1;
-	c->inflight++;
 }
 
 /* Run the core while nothing of its is in flight, keep the receives posted,
@@ -290,56 +110,30 @@ static void drive(struct connection *c)
 
 /* ---- completions ---- */
 
+/* A client, or not: then this object accepts again. */
 static void on_accept(struct connection *c, int res)
 {
-	if (res < 0) {
-		if (res == -EMFILE || res == -ENFILE) { /* pause this object, let others run */
-			iocp_block_begin();
-			net_accept_backoff();
-			iocp_block_end();
-		} else if (res != -ECONNABORTED && res != -EINTR) {
+	if (res == -EMFILE || res == -ENFILE) { /* pause this object, let others run */
+		iocp_block_begin();
+		net_accept_backoff();
+		iocp_block_end();
+	} else if (res < 0) {
+		if (res != -ECONNABORTED && res != -EINTR)
 			log_warn("accept: %s", strerror(-res));
-		}
-		post_accept(c);
-		return;
-	}
-	if (atomic_fetch_add(&busy, 1) >= opts.max_conns) {
+	} else if (atomic_fetch_add(&busy, 1) >= opts.max_conns) {
 		atomic_fetch_sub(&busy, 1);
 		conn_reject(&c->loop, res); /* over --max-conns: 503 */
-		post_accept(c);
-		return;
-	}
-	if (!(c->core = conn_open(&c->loop, res))) { /* no memory: fd closed */
+	} else if (!(c->core = conn_open(&c->loop, res))) { /* no memory: fd closed */
 		atomic_fetch_sub(&busy, 1);
-		post_accept(c);
+	} else {
+		if (iocp_associate(port, res, KEY_IO) < 0 || c->core->want == CONN_CLOSE)
+			shut(c); /* daytime: its line is written */
+		else
+			net_set_nodelay(res);
+		drive(c);
 		return;
 	}
-	if (iocp_associate(port, res, KEY_IO) < 0 || c->core->want == CONN_CLOSE)
-		shut(c); /* daytime: its line is written */
-	else
-		net_set_nodelay(res);
-	drive(c);
-}
-
-/* The article's GetNextReadBuffer: hand on receives in sequence order. */
-static void on_receive(struct connection *c, struct io *r)
-{
-	struct io **pp = &c->early;
-	c->recvs--;
-	/* LAB iocp-emul: hassle 2: keep early receives sorted by sequence number, hand them on in order */
-	while (*pp && (int)((*pp)->seq - r->seq) < 0)
-		pp = &(*pp)->next;
-	r->next = *pp;
-	*pp = r;
-	while ((r = c->early) && r->seq == c->next_seq) {
-		c->early = r->next;
-		c->next_seq++;
-		consume(c, r);
-		c->rx[r->slot] = NULL;
-		free(r);
-	}
-	/* END LAB iocp-emul (starter: (void)pp; consume(c, r); c->rx[r->slot] = NULL; free(r);) */
-	drive(c);
+	post_accept(c);
 }
 
 static void on_complete(struct io *io)
@@ -351,7 +145,10 @@ static void on_complete(struct io *io)
 	c->inflight--;
 	switch (io->kind) {
 	case IO_ACCEPT: on_accept(c, res); break;
-	case IO_RECV: on_receive(c, io); break;
+	case IO_RECV:
+		on_receive(c, io); /* receive.c: in sequence order */
+		drive(c);
+		break;
 	case IO_SEND:
 		c->sending = 0;
 		if (res < 0) /* EPIPE, ECONNRESET, or shut down */
@@ -489,8 +286,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < nconns; i++) {
 		if (conns[i].core)
 			conn_close(conns[i].core);
-		for (int j = 0; j < OPT_MAX_PENDING_READS; j++)
-			free(conns[i].rx[j]);
+		receives_free(&conns[i]);
 		pthread_mutex_destroy(&conns[i].lock);
 	}
 	free(conns);

@@ -1,6 +1,6 @@
 # Package reordering (the article's hassle 2): receives handed to the parser in the order their
 # completions were handled, not the order they were posted; no sequence numbers, no early list.
-# file: main.c
+# file: io.c
 # expect: 3 pipelined requests split at every byte boundary
 # hint: package reordering
 /^\twhile (\*pp && (int)((\*pp)->seq - r->seq) < 0)$/,/^\t}$/c\
