@@ -10,6 +10,7 @@ from sampling import cpuset_parse
 from verdicts import Verdict
 
 NAME = "cost"
+USER_HZ = 100        # the unit of /proc/stat's CPU times (sysconf(_SC_CLK_TCK) on Linux)
 VERDICT_CONNS = 1000
 # (claim, model, variant, against): the pairs the verdicts compare; von Behren's user-level
 # threads as in ousterhout.py (uthread first, then st).
@@ -206,6 +207,18 @@ def section(run, made):
            f" under {SATURATED:.0%} of its offered load, or has errors, is saturated and ends the model's"
            " curve for that repetition (its higher loads are not run). ★k/n: the client could not deliver"
            " (client-bound) in k of n repetitions: there the offered load was not what the server got.", ""]
+    lowest = min(r for pts in cs.values() for r, _ in pts)
+    try:
+        window = float(run.meta.get("duration_s", ""))
+    except ValueError:
+        window = None
+    if window:
+        tick_us = 1e6 / USER_HZ / (lowest * window)
+        out += [f"**The lightest load is near the measurement's resolution.** /proc/stat counts busy time in"
+                f" ticks of {1000 // USER_HZ} ms, and a tickless idle CPU does not tick: at {lowest:,} requests/s"
+                f" over a {window:g} s window one tick is {tick_us:.1f} µs a request, and short bursts between idle"
+                " spells are missed or counted whole, so that column's figures scatter (see their ranges: 0 µs"
+                " is a window in which no tick found the server busy) and are not to be read closely.", ""]
     for conns in sorted({k[4] for k in cs}):
         keys = [k for k in cs if k[4] == conns]
         rates = sorted({r for k in keys for r, _ in cs[k]})

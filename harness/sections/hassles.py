@@ -67,9 +67,12 @@ def plot(folder, points, terms):
             f"set xrange [0.4:{n + 0.6}]", f"set yrange [0:{top:.6g}]", "set format y '%.0s%c'",
             "set key outside right top vertical", "set rmargin 24", "set xtics format '' nomirror",
             "set ylabel 'requests per second'",
-            f"plot '{path}' using 1:2:(0.7):6 with boxes fs solid 0.8 lc rgb variable title 'median',"
+            f"plot '{path}' using 1:2:(0.7):6 with boxes fs solid 0.8 lc rgb variable notitle,"
             f" '{path}' using 1:3:(0):($4 - $3) with vectors heads size 0.1,90 lc rgb 'black'"
-            " title 'min..max of reps'",
+            " title 'min..max of reps', " + ", ".join(   # what the bars' colours mean (bars: medians)
+                f"NaN with boxes fs solid 0.8 lc rgb '{color(name)}' title '{text}'" for name, text in
+                (("iocp-emul", "iocp-emul"), ("iocp-emul p8", "iocp-emul, pipelined x8"),
+                 ("uring", "uring"), ("uring p8", "uring, pipelined x8"))),
             "set ylabel 'server CPU µs per request'", "set yrange [0:*]", "unset key",
             *([f"plot '{path}' using 1:5:(0.7):6 with boxes fs solid 0.8 lc rgb variable notitle",
                "set ylabel 'posted bytes per conn. (peak)'"] if has_posted else []),

@@ -39,6 +39,7 @@ struct connection { /* the article's ClientContext */
 	struct io *early;                     /* completed ahead of next_seq */
 	int closing, sending, filing;
 	_Atomic long long deadline_ms; /* 0: no client; read by main */
+	int accept_paused;             /* EMFILE: main posts the accept at deadline_ms */
 };
 
 extern struct server_opts opts;

@@ -17,83 +17,99 @@ set tmargin at screen 0.9535
 set bmargin at screen 0.5477
 set ylabel 'connections per second'
 set format y '%.0s%c'
-set yrange [0:39950.7]
+set yrange [0:23917.7]
 plot 'plotdata/daytime__iterative.dat' using (1):2 with boxes lc rgb '#7f7f7f' notitle, \
   'plotdata/daytime__iterative.dat' using (1):($4 > $3 ? $2 : NaN):3:4 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
   'plotdata/daytime__iterative.dat' using (1):($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
+  'plotdata/daytime__iterative.dat' using (1):($20 > 0 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
   'plotdata/daytime__fork.dat' using (2):2 with boxes lc rgb '#d62728' notitle, \
   'plotdata/daytime__fork.dat' using (2):($4 > $3 ? $2 : NaN):3:4 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
-  'plotdata/daytime__fork.dat' using (2):($20 > 0 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
   'plotdata/daytime__fork_prefork.dat' using (3):2 with boxes lc rgb '#ff9896' notitle, \
   'plotdata/daytime__fork_prefork.dat' using (3):($4 > $3 ? $2 : NaN):3:4 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
   'plotdata/daytime__fork_prefork.dat' using (3):($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
   'plotdata/daytime__thread.dat' using (4):2 with boxes lc rgb '#1f77b4' notitle, \
   'plotdata/daytime__thread.dat' using (4):($4 > $3 ? $2 : NaN):3:4 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
+  'plotdata/daytime__thread.dat' using (4):($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
   'plotdata/daytime__thread_pool.dat' using (5):2 with boxes lc rgb '#6baed6' notitle, \
   'plotdata/daytime__thread_pool.dat' using (5):($4 > $3 ? $2 : NaN):3:4 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
   'plotdata/daytime__thread_pool.dat' using (5):($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
+  'plotdata/daytime__thread_pool.dat' using (5):($20 > 0 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
   'plotdata/daytime__select.dat' using (6):2 with boxes lc rgb '#9467bd' notitle, \
   'plotdata/daytime__select.dat' using (6):($4 > $3 ? $2 : NaN):3:4 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
   'plotdata/daytime__select.dat' using (6):($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
+  'plotdata/daytime__select.dat' using (6):($20 > 0 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
   'plotdata/daytime__epoll.dat' using (7):2 with boxes lc rgb '#2ca02c' notitle, \
   'plotdata/daytime__epoll.dat' using (7):($4 > $3 ? $2 : NaN):3:4 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
   'plotdata/daytime__epoll.dat' using (7):($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
+  'plotdata/daytime__epoll.dat' using (7):($20 > 0 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
   'plotdata/daytime__libevent.dat' using (8):2 with boxes lc rgb '#ff7f0e' notitle, \
   'plotdata/daytime__libevent.dat' using (8):($4 > $3 ? $2 : NaN):3:4 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
   'plotdata/daytime__libevent.dat' using (8):($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
+  'plotdata/daytime__libevent.dat' using (8):($20 > 0 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
   'plotdata/daytime__iocp-emul.dat' using (9):2 with boxes lc rgb '#8c564b' notitle, \
   'plotdata/daytime__iocp-emul.dat' using (9):($4 > $3 ? $2 : NaN):3:4 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
   'plotdata/daytime__iocp-emul.dat' using (9):($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
+  'plotdata/daytime__iocp-emul.dat' using (9):($18 >= 0.01 ? $2 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
   'plotdata/daytime__pth.dat' using (10):2 with boxes lc rgb '#e377c2' notitle, \
   'plotdata/daytime__pth.dat' using (10):($4 > $3 ? $2 : NaN):3:4 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
-  'plotdata/daytime__pth.dat' using (10):($18 >= 0.01 ? $2 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
+  'plotdata/daytime__pth.dat' using (10):($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
   'plotdata/daytime__st.dat' using (11):2 with boxes lc rgb '#bcbd22' notitle, \
   'plotdata/daytime__st.dat' using (11):($4 > $3 ? $2 : NaN):3:4 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
   'plotdata/daytime__st.dat' using (11):($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
+  'plotdata/daytime__st.dat' using (11):($20 > 0 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
   'plotdata/daytime__uthread.dat' using (12):2 with boxes lc rgb '#17becf' notitle, \
   'plotdata/daytime__uthread.dat' using (12):($4 > $3 ? $2 : NaN):3:4 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
-  'plotdata/daytime__uthread.dat' using (12):($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle
+  'plotdata/daytime__uthread.dat' using (12):($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
+  'plotdata/daytime__uthread.dat' using (12):($20 > 0 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle
 unset label 2
 set tmargin at screen 0.5128
 set bmargin at screen 0.1070
 set ylabel 'p99 latency, ms'
 set format y '%g'
-set yrange [0:2302.37]
+set yrange [0:1347.17]
 plot 'plotdata/daytime__iterative.dat' using (1):8 with boxes lc rgb '#7f7f7f' notitle, \
   'plotdata/daytime__iterative.dat' using (1):($10 > $9 ? $8 : NaN):9:10 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
   'plotdata/daytime__iterative.dat' using (1):($11 > 0 ? $8 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
+  'plotdata/daytime__iterative.dat' using (1):($20 > 0 ? $8 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
   'plotdata/daytime__fork.dat' using (2):8 with boxes lc rgb '#d62728' notitle, \
   'plotdata/daytime__fork.dat' using (2):($10 > $9 ? $8 : NaN):9:10 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
-  'plotdata/daytime__fork.dat' using (2):($20 > 0 ? $8 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
   'plotdata/daytime__fork_prefork.dat' using (3):8 with boxes lc rgb '#ff9896' notitle, \
   'plotdata/daytime__fork_prefork.dat' using (3):($10 > $9 ? $8 : NaN):9:10 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
   'plotdata/daytime__fork_prefork.dat' using (3):($11 > 0 ? $8 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
   'plotdata/daytime__thread.dat' using (4):8 with boxes lc rgb '#1f77b4' notitle, \
   'plotdata/daytime__thread.dat' using (4):($10 > $9 ? $8 : NaN):9:10 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
+  'plotdata/daytime__thread.dat' using (4):($11 > 0 ? $8 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
   'plotdata/daytime__thread_pool.dat' using (5):8 with boxes lc rgb '#6baed6' notitle, \
   'plotdata/daytime__thread_pool.dat' using (5):($10 > $9 ? $8 : NaN):9:10 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
   'plotdata/daytime__thread_pool.dat' using (5):($11 > 0 ? $8 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
+  'plotdata/daytime__thread_pool.dat' using (5):($20 > 0 ? $8 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
   'plotdata/daytime__select.dat' using (6):8 with boxes lc rgb '#9467bd' notitle, \
   'plotdata/daytime__select.dat' using (6):($10 > $9 ? $8 : NaN):9:10 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
   'plotdata/daytime__select.dat' using (6):($11 > 0 ? $8 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
+  'plotdata/daytime__select.dat' using (6):($20 > 0 ? $8 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
   'plotdata/daytime__epoll.dat' using (7):8 with boxes lc rgb '#2ca02c' notitle, \
   'plotdata/daytime__epoll.dat' using (7):($10 > $9 ? $8 : NaN):9:10 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
   'plotdata/daytime__epoll.dat' using (7):($11 > 0 ? $8 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
+  'plotdata/daytime__epoll.dat' using (7):($20 > 0 ? $8 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
   'plotdata/daytime__libevent.dat' using (8):8 with boxes lc rgb '#ff7f0e' notitle, \
   'plotdata/daytime__libevent.dat' using (8):($10 > $9 ? $8 : NaN):9:10 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
   'plotdata/daytime__libevent.dat' using (8):($11 > 0 ? $8 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
+  'plotdata/daytime__libevent.dat' using (8):($20 > 0 ? $8 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
   'plotdata/daytime__iocp-emul.dat' using (9):8 with boxes lc rgb '#8c564b' notitle, \
   'plotdata/daytime__iocp-emul.dat' using (9):($10 > $9 ? $8 : NaN):9:10 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
   'plotdata/daytime__iocp-emul.dat' using (9):($11 > 0 ? $8 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
+  'plotdata/daytime__iocp-emul.dat' using (9):($18 >= 0.01 ? $8 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
   'plotdata/daytime__pth.dat' using (10):8 with boxes lc rgb '#e377c2' notitle, \
   'plotdata/daytime__pth.dat' using (10):($10 > $9 ? $8 : NaN):9:10 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
-  'plotdata/daytime__pth.dat' using (10):($18 >= 0.01 ? $8 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
+  'plotdata/daytime__pth.dat' using (10):($11 > 0 ? $8 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
   'plotdata/daytime__st.dat' using (11):8 with boxes lc rgb '#bcbd22' notitle, \
   'plotdata/daytime__st.dat' using (11):($10 > $9 ? $8 : NaN):9:10 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
   'plotdata/daytime__st.dat' using (11):($11 > 0 ? $8 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
+  'plotdata/daytime__st.dat' using (11):($20 > 0 ? $8 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
   'plotdata/daytime__uthread.dat' using (12):8 with boxes lc rgb '#17becf' notitle, \
   'plotdata/daytime__uthread.dat' using (12):($10 > $9 ? $8 : NaN):9:10 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
-  'plotdata/daytime__uthread.dat' using (12):($11 > 0 ? $8 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle
+  'plotdata/daytime__uthread.dat' using (12):($11 > 0 ? $8 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
+  'plotdata/daytime__uthread.dat' using (12):($20 > 0 ? $8 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle
 unset label 2
 unset border
 unset tics

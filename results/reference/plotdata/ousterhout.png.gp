@@ -19,9 +19,8 @@ set format y '%g'
 unset xlabel
 set format x ''
 unset logscale y
-set yrange [0:65.4934]
+set yrange [0:28.2325]
 plot 'plotdata/ousterhout__thread.dat' using 1:21:22:23 with yerrorlines lc rgb '#1f77b4' lw 1.5 pt 7 ps 0.6  notitle, \
-  'plotdata/ousterhout__thread.dat' using 1:($18 >= 0.01 ? $21 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
   'plotdata/ousterhout__thread.dat' using 1:($20 > 0 ? $21 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle
 unset label 1
 unset label 2
@@ -35,7 +34,7 @@ set format y ''
 unset xlabel
 set format x ''
 unset logscale y
-set yrange [0:65.4934]
+set yrange [0:28.2325]
 plot 'plotdata/ousterhout__select.dat' using 1:21:22:23 with yerrorlines lc rgb '#9467bd' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__epoll.dat' using 1:21:22:23 with yerrorlines lc rgb '#2ca02c' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__libevent.dat' using 1:21:22:23 with yerrorlines lc rgb '#ff7f0e' lw 1.5 pt 7 ps 0.6  notitle, \
@@ -54,7 +53,7 @@ set format y ''
 unset xlabel
 set format x ''
 unset logscale y
-set yrange [0:65.4934]
+set yrange [0:28.2325]
 plot 'plotdata/ousterhout__uring.dat' using 1:21:22:23 with yerrorlines lc rgb '#393b79' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__uring.dat' using 1:($11 > 0 ? $21 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle
 unset label 1
@@ -69,7 +68,7 @@ set format y ''
 unset xlabel
 set format x ''
 unset logscale y
-set yrange [0:65.4934]
+set yrange [0:28.2325]
 plot 'plotdata/ousterhout__pth.dat' using 1:21:22:23 with yerrorlines lc rgb '#e377c2' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__st.dat' using 1:21:22:23 with yerrorlines lc rgb '#bcbd22' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__uthread.dat' using 1:21:22:23 with yerrorlines lc rgb '#17becf' lw 1.5 pt 7 ps 0.6  notitle, \
@@ -87,9 +86,8 @@ set format y '%.0s%c'
 unset xlabel
 set format x ''
 unset logscale y
-set yrange [0:396861]
+set yrange [0:201124]
 plot 'plotdata/ousterhout__thread.dat' using 1:2:3:4 with yerrorlines lc rgb '#1f77b4' lw 1.5 pt 7 ps 0.6  notitle, \
-  'plotdata/ousterhout__thread.dat' using 1:($18 >= 0.01 ? $2 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
   'plotdata/ousterhout__thread.dat' using 1:($20 > 0 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle
 unset label 1
 unset label 2
@@ -103,7 +101,7 @@ set format y ''
 unset xlabel
 set format x ''
 unset logscale y
-set yrange [0:396861]
+set yrange [0:201124]
 plot 'plotdata/ousterhout__select.dat' using 1:2:3:4 with yerrorlines lc rgb '#9467bd' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__epoll.dat' using 1:2:3:4 with yerrorlines lc rgb '#2ca02c' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__libevent.dat' using 1:2:3:4 with yerrorlines lc rgb '#ff7f0e' lw 1.5 pt 7 ps 0.6  notitle, \
@@ -122,7 +120,7 @@ set format y ''
 unset xlabel
 set format x ''
 unset logscale y
-set yrange [0:396861]
+set yrange [0:201124]
 plot 'plotdata/ousterhout__uring.dat' using 1:2:3:4 with yerrorlines lc rgb '#393b79' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__uring.dat' using 1:($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle
 unset label 1
@@ -137,7 +135,7 @@ set format y ''
 unset xlabel
 set format x ''
 unset logscale y
-set yrange [0:396861]
+set yrange [0:201124]
 plot 'plotdata/ousterhout__pth.dat' using 1:2:3:4 with yerrorlines lc rgb '#e377c2' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__st.dat' using 1:2:3:4 with yerrorlines lc rgb '#bcbd22' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__uthread.dat' using 1:2:3:4 with yerrorlines lc rgb '#17becf' lw 1.5 pt 7 ps 0.6  notitle, \
@@ -155,7 +153,7 @@ set format y '%g'
 unset xlabel
 set format x ''
 unset logscale y
-set yrange [0:1.08401]
+set yrange [0:1.08442]
 plot 'plotdata/ousterhout__thread.dat' using 1:12:13:14 with yerrorlines lc rgb '#1f77b4' lw 1.5 pt 7 ps 0.6  notitle
 unset label 1
 unset label 2
@@ -169,7 +167,7 @@ set format y ''
 unset xlabel
 set format x ''
 unset logscale y
-set yrange [0:1.08401]
+set yrange [0:1.08442]
 plot 'plotdata/ousterhout__select.dat' using 1:12:13:14 with yerrorlines lc rgb '#9467bd' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__epoll.dat' using 1:12:13:14 with yerrorlines lc rgb '#2ca02c' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__libevent.dat' using 1:12:13:14 with yerrorlines lc rgb '#ff7f0e' lw 1.5 pt 7 ps 0.6  notitle
@@ -185,7 +183,7 @@ set format y ''
 unset xlabel
 set format x ''
 unset logscale y
-set yrange [0:1.08401]
+set yrange [0:1.08442]
 plot 'plotdata/ousterhout__uring.dat' using 1:12:13:14 with yerrorlines lc rgb '#393b79' lw 1.5 pt 7 ps 0.6  notitle
 unset label 1
 unset label 2
@@ -199,7 +197,7 @@ set format y ''
 unset xlabel
 set format x ''
 unset logscale y
-set yrange [0:1.08401]
+set yrange [0:1.08442]
 plot 'plotdata/ousterhout__pth.dat' using 1:12:13:14 with yerrorlines lc rgb '#e377c2' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__st.dat' using 1:12:13:14 with yerrorlines lc rgb '#bcbd22' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__uthread.dat' using 1:12:13:14 with yerrorlines lc rgb '#17becf' lw 1.5 pt 7 ps 0.6  notitle
@@ -215,7 +213,7 @@ set format y '%g'
 set xlabel 'concurrent connections (log scale)'
 set format x '%g'
 unset logscale y
-set yrange [0:17.5795]
+set yrange [0:17.8495]
 plot 'plotdata/ousterhout__thread.dat' using 1:15:16:17 with yerrorlines lc rgb '#1f77b4' lw 1.5 pt 7 ps 0.6  notitle
 unset label 1
 unset label 2
@@ -229,7 +227,7 @@ set format y ''
 set xlabel 'concurrent connections (log scale)'
 set format x '%g'
 unset logscale y
-set yrange [0:17.5795]
+set yrange [0:17.8495]
 plot 'plotdata/ousterhout__select.dat' using 1:15:16:17 with yerrorlines lc rgb '#9467bd' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__epoll.dat' using 1:15:16:17 with yerrorlines lc rgb '#2ca02c' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__libevent.dat' using 1:15:16:17 with yerrorlines lc rgb '#ff7f0e' lw 1.5 pt 7 ps 0.6  notitle
@@ -245,7 +243,7 @@ set format y ''
 set xlabel 'concurrent connections (log scale)'
 set format x '%g'
 unset logscale y
-set yrange [0:17.5795]
+set yrange [0:17.8495]
 plot 'plotdata/ousterhout__uring.dat' using 1:15:16:17 with yerrorlines lc rgb '#393b79' lw 1.5 pt 7 ps 0.6  notitle
 unset label 1
 unset label 2
@@ -259,7 +257,7 @@ set format y ''
 set xlabel 'concurrent connections (log scale)'
 set format x '%g'
 unset logscale y
-set yrange [0:17.5795]
+set yrange [0:17.8495]
 plot 'plotdata/ousterhout__pth.dat' using 1:15:16:17 with yerrorlines lc rgb '#e377c2' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__st.dat' using 1:15:16:17 with yerrorlines lc rgb '#bcbd22' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__uthread.dat' using 1:15:16:17 with yerrorlines lc rgb '#17becf' lw 1.5 pt 7 ps 0.6  notitle
@@ -300,7 +298,7 @@ set rmargin at screen 0.9893
 set tmargin at screen 0.0190
 set bmargin at screen 0
 set key inside center center horizontal maxrows 1
-plot NaN with points pt 6 ps 2 lw 1.5 lc rgb 'black' title 'client-bound (the load generator was the limit)', NaN with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' title '>= 1% errors', NaN with points pt 8 ps 2.2 lw 2 lc rgb 'black' title 'starved (< 99% of connections served)'
+plot NaN with points pt 6 ps 2 lw 1.5 lc rgb 'black' title 'client-bound (the load generator was the limit)', NaN with points pt 8 ps 2.2 lw 2 lc rgb 'black' title 'starved (< 99% of connections served)'
 unset multiplot
 unset multiplot
 set output

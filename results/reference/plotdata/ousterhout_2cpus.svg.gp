@@ -19,10 +19,8 @@ set format y '%g'
 unset xlabel
 set format x ''
 unset logscale y
-set yrange [0:61.8994]
-plot 'plotdata/ousterhout_2cpus__thread.dat' using 1:21:22:23 with yerrorlines lc rgb '#1f77b4' lw 1.5 pt 7 ps 0.6  notitle, \
-  'plotdata/ousterhout_2cpus__thread.dat' using 1:($18 >= 0.01 ? $21 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
-  'plotdata/ousterhout_2cpus__thread.dat' using 1:($20 > 0 ? $21 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle
+set yrange [0:28.5899]
+plot 'plotdata/ousterhout_2cpus__thread.dat' using 1:21:22:23 with yerrorlines lc rgb '#1f77b4' lw 1.5 pt 7 ps 0.6  notitle
 unset label 1
 unset label 2
 set lmargin at screen 0.3676
@@ -35,10 +33,11 @@ set format y ''
 unset xlabel
 set format x ''
 unset logscale y
-set yrange [0:61.8994]
+set yrange [0:28.5899]
 plot 'plotdata/ousterhout_2cpus__epoll.dat' using 1:21:22:23 with yerrorlines lc rgb '#2ca02c' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout_2cpus__epoll_reactors2.dat' using 1:21:22:23 with yerrorlines lc rgb '#74c476' lw 1.5 pt 7 ps 0.6  notitle, \
-  'plotdata/ousterhout_2cpus__epoll.dat' using 1:($11 > 0 ? $21 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle
+  'plotdata/ousterhout_2cpus__epoll.dat' using 1:($11 > 0 ? $21 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
+  'plotdata/ousterhout_2cpus__epoll_reactors2.dat' using 1:($11 > 0 ? $21 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle
 unset label 1
 unset label 2
 set lmargin at screen 0.6831
@@ -51,7 +50,7 @@ set format y ''
 unset xlabel
 set format x ''
 unset logscale y
-set yrange [0:61.8994]
+set yrange [0:28.5899]
 plot 'plotdata/ousterhout_2cpus__pth.dat' using 1:21:22:23 with yerrorlines lc rgb '#e377c2' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout_2cpus__st.dat' using 1:21:22:23 with yerrorlines lc rgb '#bcbd22' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout_2cpus__uthread.dat' using 1:21:22:23 with yerrorlines lc rgb '#17becf' lw 1.5 pt 7 ps 0.6  notitle, \
@@ -70,10 +69,8 @@ set format y '%.0s%c'
 set xlabel 'concurrent connections (log scale)'
 set format x '%g'
 unset logscale y
-set yrange [0:137104]
-plot 'plotdata/ousterhout_2cpus__thread.dat' using 1:2:3:4 with yerrorlines lc rgb '#1f77b4' lw 1.5 pt 7 ps 0.6  notitle, \
-  'plotdata/ousterhout_2cpus__thread.dat' using 1:($18 >= 0.01 ? $2 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
-  'plotdata/ousterhout_2cpus__thread.dat' using 1:($20 > 0 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle
+set yrange [0:191147]
+plot 'plotdata/ousterhout_2cpus__thread.dat' using 1:2:3:4 with yerrorlines lc rgb '#1f77b4' lw 1.5 pt 7 ps 0.6  notitle
 unset label 1
 unset label 2
 set lmargin at screen 0.3676
@@ -86,10 +83,11 @@ set format y ''
 set xlabel 'concurrent connections (log scale)'
 set format x '%g'
 unset logscale y
-set yrange [0:137104]
+set yrange [0:191147]
 plot 'plotdata/ousterhout_2cpus__epoll.dat' using 1:2:3:4 with yerrorlines lc rgb '#2ca02c' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout_2cpus__epoll_reactors2.dat' using 1:2:3:4 with yerrorlines lc rgb '#74c476' lw 1.5 pt 7 ps 0.6  notitle, \
-  'plotdata/ousterhout_2cpus__epoll.dat' using 1:($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle
+  'plotdata/ousterhout_2cpus__epoll.dat' using 1:($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
+  'plotdata/ousterhout_2cpus__epoll_reactors2.dat' using 1:($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle
 unset label 1
 unset label 2
 set lmargin at screen 0.6831
@@ -102,7 +100,7 @@ set format y ''
 set xlabel 'concurrent connections (log scale)'
 set format x '%g'
 unset logscale y
-set yrange [0:137104]
+set yrange [0:191147]
 plot 'plotdata/ousterhout_2cpus__pth.dat' using 1:2:3:4 with yerrorlines lc rgb '#e377c2' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout_2cpus__st.dat' using 1:2:3:4 with yerrorlines lc rgb '#bcbd22' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout_2cpus__uthread.dat' using 1:2:3:4 with yerrorlines lc rgb '#17becf' lw 1.5 pt 7 ps 0.6  notitle, \
@@ -141,7 +139,7 @@ set rmargin at screen 0.9893
 set tmargin at screen 0.0314
 set bmargin at screen 0
 set key inside center center horizontal maxrows 1
-plot NaN with points pt 6 ps 2 lw 1.5 lc rgb 'black' title 'client-bound (the load generator was the limit)', NaN with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' title '>= 1% errors', NaN with points pt 8 ps 2.2 lw 2 lc rgb 'black' title 'starved (< 99% of connections served)'
+plot NaN with points pt 6 ps 2 lw 1.5 lc rgb 'black' title 'client-bound (the load generator was the limit)'
 unset multiplot
 unset multiplot
 set output

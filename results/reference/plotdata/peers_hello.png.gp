@@ -19,7 +19,7 @@ set format y '%.0s%c'
 unset xlabel
 set format x ''
 unset logscale y
-set yrange [0:79723.5]
+set yrange [0:171180]
 plot 'plotdata/peers_hello__fork_prefork.dat' using 1:2:3:4 with yerrorlines lc rgb '#ff9896' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/peers_hello__apache-prefork.dat' using 1:2:3:4 with yerrorlines lc rgb '#843c39' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/peers_hello__thread_pool.dat' using 1:2:3:4 with yerrorlines lc rgb '#6baed6' lw 1.5 pt 7 ps 0.6  notitle, \
@@ -44,7 +44,7 @@ set format y ''
 unset xlabel
 set format x ''
 unset logscale y
-set yrange [0:79723.5]
+set yrange [0:171180]
 plot 'plotdata/peers_hello__epoll.dat' using 1:2:3:4 with yerrorlines lc rgb '#2ca02c' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/peers_hello__nginx.dat' using 1:2:3:4 with yerrorlines lc rgb '#e6550d' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/peers_hello__apache-event.dat' using 1:2:3:4 with yerrorlines lc rgb '#756bb1' lw 1.5 pt 7 ps 0.6  notitle, \
@@ -66,7 +66,7 @@ set format y '%g'
 set xlabel 'concurrent connections (log scale)'
 set format x '%g'
 set logscale y
-set yrange [0.0457143:1485.2]
+set yrange [0.415714:4209.04]
 set label 1 'solid: p50   dashed: p99' at graph 0.03, graph 0.92 front
 plot 'plotdata/peers_hello__fork_prefork.dat' using 1:5:6:7 with yerrorlines lc rgb '#ff9896' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/peers_hello__apache-prefork.dat' using 1:5:6:7 with yerrorlines lc rgb '#843c39' lw 1.5 pt 7 ps 0.6  notitle, \
@@ -96,7 +96,7 @@ set format y ''
 set xlabel 'concurrent connections (log scale)'
 set format x '%g'
 set logscale y
-set yrange [0.0457143:1485.2]
+set yrange [0.415714:4209.04]
 plot 'plotdata/peers_hello__epoll.dat' using 1:5:6:7 with yerrorlines lc rgb '#2ca02c' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/peers_hello__nginx.dat' using 1:5:6:7 with yerrorlines lc rgb '#e6550d' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/peers_hello__apache-event.dat' using 1:5:6:7 with yerrorlines lc rgb '#756bb1' lw 1.5 pt 7 ps 0.6  notitle, \
