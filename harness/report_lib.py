@@ -154,6 +154,17 @@ def client_bound_bullets(run, exp, setups):
     return ["Client-bound (★): " + ", ".join(bound) + "."] if bound else []
 
 
+def ranges_overlap(pa, pb):
+    """Do the repetitions' ranges [min-max] of the deciding figure of compare() overlap (server
+    CPU per request where either point was client-bound, else requests/s)? None when unknown."""
+    metric = "srv_cpu_us_per_req" if (pa.client_bound or pb.client_bound) else "rps"
+    ra = [pa.get(metric, w) for w in ("lo", "hi")]
+    rb = [pb.get(metric, w) for w in ("lo", "hi")]
+    if None in ra + rb:
+        return None
+    return ra[0] <= rb[1] and rb[0] <= ra[1]
+
+
 def compare(run, name_a, pa, name_b, pb):
     """One sentence comparing two measured points: requests/s, and where either was
     client-bound also the server CPU per request, saying which figure carries the verdict.

@@ -29,7 +29,11 @@
  * 9.8 us (1.15x); bufring off 9.1 (1.07x); defer off 8.1 and fixed off 8.3
  * (within the spread, ~1 us: kept, they cost nothing); --min-wait-us 50:
  * 7.5 us (0.88x, near the spread); epoll 16.8 us and 2.1 calls. At a fixed
- * 30,000/s the same order.
+ * 30,000/s the same order. The quiet reference run (results/reference, where
+ * the client was the limit at 1000) did not confirm it: every feature off
+ * was within the spread of everything on (7.9 [6.6-9.0] us), and epoll too
+ * (6.9); at 30,000/s --min-wait-us 50 gave 12.9 us against 15.2 (0.85x), the
+ * one gain beyond the spread. System calls a request fall as listed either way.
  */
 #ifndef URING_RING_H
 #define URING_RING_H

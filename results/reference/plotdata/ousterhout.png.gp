@@ -19,7 +19,7 @@ set format y '%g'
 unset xlabel
 set format x ''
 unset logscale y
-set yrange [0:28.2325]
+set yrange [0:33.1406]
 plot 'plotdata/ousterhout__thread.dat' using 1:21:22:23 with yerrorlines lc rgb '#1f77b4' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__thread.dat' using 1:($20 > 0 ? $21 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle
 unset label 1
@@ -34,7 +34,7 @@ set format y ''
 unset xlabel
 set format x ''
 unset logscale y
-set yrange [0:28.2325]
+set yrange [0:33.1406]
 plot 'plotdata/ousterhout__select.dat' using 1:21:22:23 with yerrorlines lc rgb '#9467bd' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__epoll.dat' using 1:21:22:23 with yerrorlines lc rgb '#2ca02c' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__libevent.dat' using 1:21:22:23 with yerrorlines lc rgb '#ff7f0e' lw 1.5 pt 7 ps 0.6  notitle, \
@@ -53,7 +53,7 @@ set format y ''
 unset xlabel
 set format x ''
 unset logscale y
-set yrange [0:28.2325]
+set yrange [0:33.1406]
 plot 'plotdata/ousterhout__uring.dat' using 1:21:22:23 with yerrorlines lc rgb '#393b79' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__uring.dat' using 1:($11 > 0 ? $21 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle
 unset label 1
@@ -68,7 +68,7 @@ set format y ''
 unset xlabel
 set format x ''
 unset logscale y
-set yrange [0:28.2325]
+set yrange [0:33.1406]
 plot 'plotdata/ousterhout__pth.dat' using 1:21:22:23 with yerrorlines lc rgb '#e377c2' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__st.dat' using 1:21:22:23 with yerrorlines lc rgb '#bcbd22' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__uthread.dat' using 1:21:22:23 with yerrorlines lc rgb '#17becf' lw 1.5 pt 7 ps 0.6  notitle, \
@@ -86,7 +86,7 @@ set format y '%.0s%c'
 unset xlabel
 set format x ''
 unset logscale y
-set yrange [0:201124]
+set yrange [0:185251]
 plot 'plotdata/ousterhout__thread.dat' using 1:2:3:4 with yerrorlines lc rgb '#1f77b4' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__thread.dat' using 1:($20 > 0 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle
 unset label 1
@@ -101,7 +101,7 @@ set format y ''
 unset xlabel
 set format x ''
 unset logscale y
-set yrange [0:201124]
+set yrange [0:185251]
 plot 'plotdata/ousterhout__select.dat' using 1:2:3:4 with yerrorlines lc rgb '#9467bd' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__epoll.dat' using 1:2:3:4 with yerrorlines lc rgb '#2ca02c' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__libevent.dat' using 1:2:3:4 with yerrorlines lc rgb '#ff7f0e' lw 1.5 pt 7 ps 0.6  notitle, \
@@ -120,7 +120,7 @@ set format y ''
 unset xlabel
 set format x ''
 unset logscale y
-set yrange [0:201124]
+set yrange [0:185251]
 plot 'plotdata/ousterhout__uring.dat' using 1:2:3:4 with yerrorlines lc rgb '#393b79' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__uring.dat' using 1:($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle
 unset label 1
@@ -135,7 +135,7 @@ set format y ''
 unset xlabel
 set format x ''
 unset logscale y
-set yrange [0:201124]
+set yrange [0:185251]
 plot 'plotdata/ousterhout__pth.dat' using 1:2:3:4 with yerrorlines lc rgb '#e377c2' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__st.dat' using 1:2:3:4 with yerrorlines lc rgb '#bcbd22' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__uthread.dat' using 1:2:3:4 with yerrorlines lc rgb '#17becf' lw 1.5 pt 7 ps 0.6  notitle, \
@@ -153,7 +153,7 @@ set format y '%g'
 unset xlabel
 set format x ''
 unset logscale y
-set yrange [0:1.08442]
+set yrange [0:1.08145]
 plot 'plotdata/ousterhout__thread.dat' using 1:12:13:14 with yerrorlines lc rgb '#1f77b4' lw 1.5 pt 7 ps 0.6  notitle
 unset label 1
 unset label 2
@@ -167,7 +167,7 @@ set format y ''
 unset xlabel
 set format x ''
 unset logscale y
-set yrange [0:1.08442]
+set yrange [0:1.08145]
 plot 'plotdata/ousterhout__select.dat' using 1:12:13:14 with yerrorlines lc rgb '#9467bd' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__epoll.dat' using 1:12:13:14 with yerrorlines lc rgb '#2ca02c' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__libevent.dat' using 1:12:13:14 with yerrorlines lc rgb '#ff7f0e' lw 1.5 pt 7 ps 0.6  notitle
@@ -183,7 +183,7 @@ set format y ''
 unset xlabel
 set format x ''
 unset logscale y
-set yrange [0:1.08442]
+set yrange [0:1.08145]
 plot 'plotdata/ousterhout__uring.dat' using 1:12:13:14 with yerrorlines lc rgb '#393b79' lw 1.5 pt 7 ps 0.6  notitle
 unset label 1
 unset label 2
@@ -197,7 +197,7 @@ set format y ''
 unset xlabel
 set format x ''
 unset logscale y
-set yrange [0:1.08442]
+set yrange [0:1.08145]
 plot 'plotdata/ousterhout__pth.dat' using 1:12:13:14 with yerrorlines lc rgb '#e377c2' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__st.dat' using 1:12:13:14 with yerrorlines lc rgb '#bcbd22' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__uthread.dat' using 1:12:13:14 with yerrorlines lc rgb '#17becf' lw 1.5 pt 7 ps 0.6  notitle
@@ -213,7 +213,7 @@ set format y '%g'
 set xlabel 'concurrent connections (log scale)'
 set format x '%g'
 unset logscale y
-set yrange [0:17.8495]
+set yrange [0:17.6682]
 plot 'plotdata/ousterhout__thread.dat' using 1:15:16:17 with yerrorlines lc rgb '#1f77b4' lw 1.5 pt 7 ps 0.6  notitle
 unset label 1
 unset label 2
@@ -227,7 +227,7 @@ set format y ''
 set xlabel 'concurrent connections (log scale)'
 set format x '%g'
 unset logscale y
-set yrange [0:17.8495]
+set yrange [0:17.6682]
 plot 'plotdata/ousterhout__select.dat' using 1:15:16:17 with yerrorlines lc rgb '#9467bd' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__epoll.dat' using 1:15:16:17 with yerrorlines lc rgb '#2ca02c' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__libevent.dat' using 1:15:16:17 with yerrorlines lc rgb '#ff7f0e' lw 1.5 pt 7 ps 0.6  notitle
@@ -243,7 +243,7 @@ set format y ''
 set xlabel 'concurrent connections (log scale)'
 set format x '%g'
 unset logscale y
-set yrange [0:17.8495]
+set yrange [0:17.6682]
 plot 'plotdata/ousterhout__uring.dat' using 1:15:16:17 with yerrorlines lc rgb '#393b79' lw 1.5 pt 7 ps 0.6  notitle
 unset label 1
 unset label 2
@@ -257,7 +257,7 @@ set format y ''
 set xlabel 'concurrent connections (log scale)'
 set format x '%g'
 unset logscale y
-set yrange [0:17.8495]
+set yrange [0:17.6682]
 plot 'plotdata/ousterhout__pth.dat' using 1:15:16:17 with yerrorlines lc rgb '#e377c2' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__st.dat' using 1:15:16:17 with yerrorlines lc rgb '#bcbd22' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__uthread.dat' using 1:15:16:17 with yerrorlines lc rgb '#17becf' lw 1.5 pt 7 ps 0.6  notitle
