@@ -583,6 +583,8 @@ RSS_KEPT_KB = {
 THREADS_KEPT = {
     "uthread": 64,                # its offload pool (UTHREAD_POOL_MAX), started on demand by --block-us
 }
+TASK_ROOM = 4
+AS_HEADROOM_KB = 1024             # RLIMIT_AS = the server's size now + this (its stack may still grow)
 
 
 def threads_kept(ctx):
@@ -591,8 +593,6 @@ def threads_kept(ctx):
     (seen: bin/tsan/thread has 1 thread at start and 2 after one connection's thread has exited),
     so a baseline taken before any thread was made lacks it."""
     return THREADS_KEPT.get(ctx.base, 0) + ("thread" in lib.SANITIZE)
-TASK_ROOM = 4
-AS_HEADROOM_KB = 1024             # RLIMIT_AS = the server's size now + this (its stack may still grow)
 
 
 def expected(ctx, resource):
@@ -623,16 +623,20 @@ def exhaustion_server(ctx, *extra, warm=20):
         time.sleep(0.05)
 
 
-def back_near_baseline(ctx, s, base, after):
+def back_near_baseline(ctx, s, base, after, rss=True):
+    """fds, threads and processes back at the baseline within 3 s, and RSS near it (rss=False:
+    not checked, only reported)."""
     allow = limits.rss_allowance_kb(base, RSS_KEPT_KB.get(ctx.base, 0), ctx.sanitized)
     within = lib.scaled(3)
     kept = threads_kept(ctx)
-    ok, now = limits.settle(s.pid, base, allow, within, threads_kept=kept)
+    ok, now = limits.settle(s.pid, base, allow if rss else 1 << 30, within, threads_kept=kept)
     ctx.log("baseline %s; after %s: %s" % (base.text(), after, now.text()))
-    expect(ok, "within %.0f s of %s: <= %d fds (baseline + %d), <= %d KiB RSS (baseline + %d KiB), "
-           "<= %d threads and <= %d processes (the baseline: %s)"
-           % (within, after, base.fds + limits.FD_MARGIN, limits.FD_MARGIN, base.rss_kb + allow, allow,
-              base.threads + kept, base.procs, base.text()), now.text())
+    rss_text = "<= %d KiB RSS (baseline + %d KiB), " % (base.rss_kb + allow, allow) if rss else ""
+    expect(ok, "within %.0f s of %s: <= %d fds (baseline + %d), %s<= %d threads and <= %d processes "
+           "(the baseline: %s)" % (within, after, base.fds + limits.FD_MARGIN, limits.FD_MARGIN, rss_text,
+                                  base.threads + kept, base.procs, base.text()), now.text())
+    if not rss:
+        ctx.note("RSS after %s: %d KiB (baseline %d KiB; not checked)" % (after, now.rss_kb, base.rss_kb))
 
 
 def survived(ctx, s, crowd, what, refusals=("503",)):
@@ -752,15 +756,8 @@ def listen_queue_burst(ctx):
     checked and RSS is reported; the plain and ASan runs check RSS."""
     s, base = exhaustion_server(ctx, "--backlog", "1")
     connected = listen_burst(ctx, s)
-    what = "a burst of 20000 connects (%d completed) on --backlog 1" % connected
-    if "thread" not in lib.SANITIZE:
-        back_near_baseline(ctx, s, base, what)
-        return
-    kept = threads_kept(ctx)
-    ok, after = limits.settle(s.pid, base, 1 << 30, lib.scaled(3), threads_kept=kept)
-    ctx.note("RSS after %s: %d KiB (baseline %d KiB; SANITIZE=thread, not checked)" % (what, after.rss_kb, base.rss_kb))
-    expect(ok, "within 3 s of %s: <= %d fds, <= %d threads, <= %d processes (the baseline: %s)"
-           % (what, base.fds + limits.FD_MARGIN, base.threads + kept, base.procs, base.text()), after.text())
+    back_near_baseline(ctx, s, base, "a burst of 20000 connects (%d completed) on --backlog 1" % connected,
+                       rss="thread" not in lib.SANITIZE)
 
 
 def listen_burst(ctx, s):

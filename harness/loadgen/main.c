@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "histfile.h"
 #include "opts.h"
 #include "report.h"
@@ -54,13 +55,6 @@ static void die_usage(const char *fmt, ...)
 	fprintf(stderr, "\n");
 	va_end(ap);
 	exit(2);
-}
-
-static uint64_t clock_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 /* Raise the soft fd limit to the hard one; exit 2 if -c still cannot fit. */
@@ -233,7 +227,7 @@ static enum wait_end wait_until(const sigset_t *set, uint64_t deadline_ns)
 	for (;;) {
 		struct timespec ts, *tsp = NULL;
 		if (deadline_ns) {
-			uint64_t now = clock_ns();
+			uint64_t now = now_ns();
 			if (now >= deadline_ns)
 				return WAIT_TIME;
 			uint64_t left = deadline_ns - now;
@@ -279,7 +273,7 @@ static double start_at_wait(const struct opts *o, const sigset_t *set)
 			  o->start_at, late);
 	while (late < 0) {
 		uint64_t left_ns = (uint64_t)(-late * 1e9);
-		if (wait_until(set, clock_ns() + (left_ns ? left_ns : 1)) == WAIT_STOP_SIGNAL) {
+		if (wait_until(set, now_ns() + (left_ns ? left_ns : 1)) == WAIT_STOP_SIGNAL) {
 			fprintf(stderr, "loadgen: stopped before --start-at: nothing measured\n");
 			exit(0);
 		}
@@ -340,8 +334,8 @@ static void run_phases(const struct opts *o, struct shared *sh, struct run_resul
 {
 	enum wait_end end = WAIT_TIME;
 	if (o->warmup_ms)
-		end = wait_until(set, clock_ns() + o->warmup_ms * 1000000ull);
-	uint64_t start_ns = clock_ns();
+		end = wait_until(set, now_ns() + o->warmup_ms * 1000000ull);
+	uint64_t start_ns = now_ns();
 	double cpu0 = cpu_seconds();
 	r->window_start_s = utc_now(r->started_utc, sizeof(r->started_utc));
 	if (o->warmup_ms && end == WAIT_TIME)
@@ -350,7 +344,7 @@ static void run_phases(const struct opts *o, struct shared *sh, struct run_resul
 	if (end == WAIT_TIME)
 		end = wait_until(set, o->duration_ms ? start_ns + o->duration_ms * 1000000ull : 0);
 	phase_set(sh, PHASE_STOP);
-	r->duration_s = (double)(clock_ns() - start_ns) / 1e9;
+	r->duration_s = (double)(now_ns() - start_ns) / 1e9;
 	r->cpu_s = cpu_seconds() - cpu0;
 	r->interrupted = end == WAIT_STOP_SIGNAL;
 }
@@ -448,7 +442,7 @@ int main(int argc, char **argv)
 
 	if (o.start_at > 0)
 		r.start_late_s = start_at_wait(&o, &set);
-	uint64_t launch_ns = clock_ns();
+	uint64_t launch_ns = now_ns();
 	struct slow *slow = o.slow_conns ? slow_create(&sh, &o, o.conns) : NULL;
 	if (o.slow_conns && (!slow || slow_start(slow) != 0))
 		die_usage("--slow: cannot start the slow clients' thread");

@@ -220,7 +220,7 @@ static void wake_thinkers(struct sched *s, uint64_t now)
 		s->think_head = (s->think_head + 1) % s->n_conns;
 		s->think_count--;
 		if (conn_start(s, &s->conns[i], now, now) == 2) {
-			now = sched_clock_ns();
+			now = now_ns();
 			if (now - begin >= SCHED_RAMP_BUDGET_NS)
 				return;
 		}
@@ -241,7 +241,7 @@ static void dispatch(struct sched *s, uint64_t now)
 			return;
 		}
 		s->next_send_ns += s->interval_ns;
-		now = sched_clock_ns(); /* a connect may have taken a while */
+		now = now_ns(); /* a connect may have taken a while */
 	}
 }
 
@@ -252,7 +252,7 @@ static void scan(struct sched *s, uint64_t now)
 		if (d && d <= now) {
 			s->deadline_ns[i] = 0;
 			conn_expire(s, &s->conns[i],
-				    sched_clock_ns()); /* it may reconnect: a fresh clock */
+				    now_ns()); /* it may reconnect: a fresh clock */
 		}
 	}
 	s->next_scan_ns = now + s->scan_ns;
@@ -266,10 +266,10 @@ static void ramp(struct sched *s)
 	int end = s->n_started + SCHED_RAMP_PER_LOOP < s->n_conns
 		      ? s->n_started + SCHED_RAMP_PER_LOOP
 		      : s->n_conns;
-	uint64_t begin = sched_clock_ns(), now = begin;
+	uint64_t begin = now_ns(), now = begin;
 	while (s->n_started < end && !s->out_of_tickets && now - begin < SCHED_RAMP_BUDGET_NS) {
 		conn_start(s, &s->conns[s->n_started++], now, now);
-		now = sched_clock_ns();
+		now = now_ns();
 	}
 	if (s->out_of_tickets)
 		s->n_started = s->n_conns;
@@ -324,7 +324,7 @@ uint64_t sched_turn(struct sched *s)
 {
 	if (s->n_started < s->n_conns)
 		ramp(s);
-	uint64_t now = sched_clock_ns();
+	uint64_t now = now_ns();
 	if (now >= s->next_scan_ns)
 		scan(s, now);
 	if (sched_open_loop(s))
@@ -340,7 +340,7 @@ uint64_t sched_turn(struct sched *s)
  * latencies with them). */
 static void count_overdue(struct sched *s)
 {
-	uint64_t now = sched_clock_ns();
+	uint64_t now = now_ns();
 	if (!sched_open_loop(s) || s->out_of_tickets || s->interval_ns == 0 ||
 	    now < s->sh->timeout_ns || s->next_send_ns > now - s->sh->timeout_ns)
 		return;

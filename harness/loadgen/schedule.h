@@ -20,8 +20,8 @@
 #define LOADGEN_SCHEDULE_H
 
 #include <stdint.h>
-#include <time.h>
 
+#include "clock.h" /* now_ns: the monotonic clock of the servers too */
 #include "resp.h"
 #include "worker.h"
 
@@ -92,13 +92,6 @@ struct sched {
 	void (*send)(void *loop, struct lg_conn *c, uint64_t now);
 	void *loop;
 };
-
-static inline uint64_t sched_clock_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 /* 0, or -1 when out of memory. */
 int sched_init(struct sched *s, struct shared *sh, int id, int first_conn, int n_conns);

@@ -78,13 +78,6 @@ struct slow {
 	char buf[BUF_BYTES];
 };
 
-static uint64_t clock_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static void slow_close(struct slow_conn *c)
 {
 	if (c->fd >= 0)
@@ -260,7 +253,7 @@ static int slow_check_phase(struct slow *s)
 static void *slow_main(void *arg)
 {
 	struct slow *s = arg;
-	uint64_t now = clock_ns();
+	uint64_t now = now_ns();
 	while (!slow_check_phase(s)) {
 		uint64_t next = now + IDLE_WAIT_NS;
 		for (int i = 0; i < s->n; i++) {
@@ -269,12 +262,12 @@ static void *slow_main(void *arg)
 			if (s->c[i].due_ns < next)
 				next = s->c[i].due_ns;
 		}
-		now = clock_ns();
+		now = now_ns();
 		uint64_t ns = next > now ? next - now : 0;
 		struct timespec wait = {.tv_sec = (time_t)(ns / 1000000000ull),
 					.tv_nsec = (long)(ns % 1000000000ull)};
 		int n = epoll_pwait2(s->epfd, s->events, MAX_EVENTS, &wait, NULL);
-		now = clock_ns();
+		now = now_ns();
 		for (int i = 0; i < n; i++)
 			if (s->events[i].data.u64 != WAKE_TAG)
 				slow_on_event(s, &s->c[s->events[i].data.u64], s->events[i].events,
@@ -325,9 +318,9 @@ int slow_start(struct slow *s)
 
 int slow_wait_open(struct slow *s, uint64_t timeout_ns)
 {
-	uint64_t end = clock_ns() + timeout_ns;
+	uint64_t end = now_ns() + timeout_ns;
 	struct timespec ms = {0, 1000000};
-	while (atomic_load(&s->n_opened) < s->n && clock_ns() < end)
+	while (atomic_load(&s->n_opened) < s->n && (uint64_t)now_ns() < end)
 		nanosleep(&ms, NULL);
 	return atomic_load(&s->n_opened);
 }

@@ -214,9 +214,9 @@ static void on_cqe(struct worker *w, const struct io_uring_cqe *cqe)
 	if (op == OP_WAKE && !(cqe->flags & IORING_CQE_F_MORE))
 		io_uring_prep_poll_multishot(sqe_get(w, NULL, OP_WAKE), w->s.sh->wake_fd, POLLIN);
 	if (!stale && op == OP_RECV)
-		on_recv(w, c, cqe->res, cqe->flags, sched_clock_ns());
+		on_recv(w, c, cqe->res, cqe->flags, now_ns());
 	else if (!stale && op == OP_SEND)
-		on_send(w, c, cqe->res, sched_clock_ns());
+		on_send(w, c, cqe->res, now_ns());
 	if (op == OP_RECV && (cqe->flags & IORING_CQE_F_BUFFER))
 		uring_bufs_put(&w->bufs, (unsigned short)(cqe->flags >> IORING_CQE_BUFFER_SHIFT));
 }
@@ -235,7 +235,7 @@ static void worker_reap(struct worker *w)
 
 static void worker_loop(struct worker *w)
 {
-	uint64_t now = sched_clock_ns();
+	uint64_t now = now_ns();
 	sched_begin(&w->s, now);
 	io_uring_prep_poll_multishot(sqe_get(w, NULL, OP_WAKE), w->s.sh->wake_fd, POLLIN);
 	while (!sched_check_phase(&w->s)) {

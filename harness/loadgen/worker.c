@@ -246,7 +246,7 @@ static void conn_on_event(struct worker *w, struct lg_conn *c, uint32_t ev, uint
 
 static void worker_loop(struct worker *w)
 {
-	uint64_t now = sched_clock_ns();
+	uint64_t now = now_ns();
 	sched_begin(&w->s, now);
 	while (!sched_check_phase(&w->s)) {
 		uint64_t ns = sched_wait_ns(&w->s, now);
@@ -257,7 +257,7 @@ static void worker_loop(struct worker *w)
 			uint64_t tag = w->events[i].data.u64;
 			if (tag == WAKE_TAG)
 				continue;
-			now = sched_clock_ns();
+			now = now_ns();
 			conn_on_event(w, &w->s.conns[tag], w->events[i].events, now);
 		}
 		now = sched_turn(&w->s);

@@ -3,7 +3,7 @@ a curve per model that ends where the model stops sustaining its load; the plot,
 and the equal-load figures the completion and von Behren verdicts add beside their saturated ones."""
 
 import runs
-from experiments import SATURATED
+from experiments import FAMILIES, SATURATED, family_of
 from plot_lib import Figure, color, fmt
 from report_lib import conns_words, f_num, images, table
 from sampling import cpuset_parse
@@ -87,7 +87,6 @@ def y_range(cs, conns, col):
 def plot(folder, points, terms):
     """Small multiples: a row per family (experiments.FAMILIES), the same columns and axes in
     each; the legend of each row beside its last panel, the saturated marker once."""
-    from experiments import FAMILIES, family_of
     cs = curves(points)
     if not cs:
         return []
@@ -113,13 +112,10 @@ def plot(folder, points, terms):
             if not ser:   # this family has no curve at this level: an empty panel, said so
                 fig.add("set label 1 'not run at this level' at graph 0.5, 0.5 center")
             lines = [f"'{path}' using 1:{col}:{col + 1}:{col + 2} with yerrorlines lc rgb '{color(name)}'"
-                     f" lw 1.5 pt 7 ps 0.6 " + (f"title '{name}' noenhanced" if show else "notitle")
-                     for name, path in ser]
-            if show:   # the row's legend names every model of the row, run at this level or not
-                here = {name for name, _ in ser}
-                lines += [f"NaN with linespoints lc rgb '{color(label(k))}' lw 1.5 pt 7 ps 0.6"
-                          f" title '{label(k)}' noenhanced" for k in keys
-                          if k[4] != conns and label(k) not in here and not here.add(label(k))]
+                     f" lw 1.5 pt 7 ps 0.6 notitle" for name, path in ser]
+            if show:   # the row's legend: every model of the row, run at this level or not
+                lines += [f"NaN with linespoints lc rgb '{color(name)}' lw 1.5 pt 7 ps 0.6 title '{name}'"
+                          " noenhanced" for name in dict.fromkeys(label(k) for k in keys)]
             for name, path in ser:
                 title_it = show and not marked
                 lines.append(f"'{path}' using 1:($11 == 0 ? ${col} : NaN) with points pt 6 ps 2 lc rgb 'black'"

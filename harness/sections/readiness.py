@@ -6,7 +6,7 @@ import runs
 from experiments import ABLATION_VARIANTS, HALF_LOAD_RPS, URING_OFF
 from sampling import cpuset_parse
 from plot_lib import Figure, color, conns_axis, fmt
-from report_lib import ranges_overlap, cell_rps, compare, conns_words, f_num, images, lab, table
+from report_lib import cell_rps, compare, conns_words, f_num, images, lab, ranges_overlap, table
 from verdicts import Verdict
 
 NAME = "readiness"
@@ -219,10 +219,10 @@ def verdicts(run):
     if not levels:
         return []
     c = GOAL_CONNS if GOAL_CONNS in levels else levels[-1]
-    sentence, r = compare(run, "uring", run.at(NAME, ur, c), "epoll", run.at(NAME, ep, c))
+    pu, pe = run.at(NAME, ur, c), run.at(NAME, ep, c)
+    sentence, r = compare(run, "uring", pu, "epoll", pe)
     if r is None:
         return []
-    pu, pe = run.at(NAME, ur, c), run.at(NAME, ep, c)
     verdict = "reproduced" if r >= GOAL_RPS else "partly" if r > 1.0 else "not reproduced"
     if ranges_overlap(pu, pe):
         verdict = "within noise"

@@ -12,7 +12,6 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/uio.h>
-#include <time.h>
 #include <unistd.h>
 
 static int reserve_fd = -1;
@@ -124,10 +123,4 @@ int net_accept(int lfd, int nonblock)
 		}
 		return -1;
 	}
-}
-
-void net_accept_backoff(void)
-{
-	struct timespec ts = {0, 10 * 1000 * 1000};
-	nanosleep(&ts, NULL);
 }

@@ -29,14 +29,10 @@ void net_announce(const char *addr, int port);
  *   EAGAIN         nothing pending (non-blocking), or the 250 ms tick (blocking)
  *   EMFILE/ENFILE  after the reserve-fd trick: the pending connection was
  *                  accepted and closed at once so the backlog drains, and the
- *                  caller should pause accepting briefly (net_accept_backoff).
+ *                  caller should pause accepting briefly (blocking.c's
+ *                  BLOCKING_PAUSE_MS, the loops' CONN_PAUSE_MS).
  * Any other errno: the caller logs it and goes on. */
 int net_accept(int lfd, int nonblock);
-
-/* A thread blocking in accept() calls this after EMFILE/ENFILE: sleep
- * briefly (10 ms). The blocking models' accept loop sleeps with its
- * package's own call instead (blocking.c, BLOCKING_PAUSE_MS). */
-void net_accept_backoff(void);
 
 /* Keep one descriptor in reserve for the EMFILE trick (called once by net_listen). */
 void net_reserve_fd(void);

@@ -145,7 +145,7 @@ static void on_complete(struct io *io)
 	switch (io->kind) {
 	case IO_ACCEPT: on_accept(c, res); break;
 	case IO_RECV:
-		on_receive(c, io); /* receive.c: in sequence order */
+		on_receive(c, io); /* io.c: in sequence order */
 		drive(c);
 		break;
 	case IO_SEND:

@@ -49,7 +49,8 @@ set ylabel '% of the server CPU' noenhanced
 set key outside right top
 unset logscale y
 set yrange [0:105]
-plot 'plotdata/cost__thread_pool_100.dat' using 1:2:3:4 with yerrorlines lc rgb '#6baed6' lw 1.5 pt 7 ps 0.6 title 'thread pool' noenhanced, \
+plot 'plotdata/cost__thread_pool_100.dat' using 1:2:3:4 with yerrorlines lc rgb '#6baed6' lw 1.5 pt 7 ps 0.6 notitle, \
+  NaN with linespoints lc rgb '#6baed6' lw 1.5 pt 7 ps 0.6 title 'thread pool' noenhanced, \
   NaN with linespoints lc rgb '#1f77b4' lw 1.5 pt 7 ps 0.6 title 'thread' noenhanced, \
   NaN with linespoints lc rgb '#d62728' lw 1.5 pt 7 ps 0.6 title 'fork' noenhanced, \
   'plotdata/cost__thread_pool_100.dat' using 1:($11 == 0 ? $2 : NaN) with points pt 6 ps 2 lc rgb 'black' title 'saturated'
@@ -95,7 +96,8 @@ set ylabel '% of the server CPU' noenhanced
 set key outside right top
 unset logscale y
 set yrange [0:105]
-plot 'plotdata/cost__epoll_100.dat' using 1:2:3:4 with yerrorlines lc rgb '#2ca02c' lw 1.5 pt 7 ps 0.6 title 'epoll' noenhanced, \
+plot 'plotdata/cost__epoll_100.dat' using 1:2:3:4 with yerrorlines lc rgb '#2ca02c' lw 1.5 pt 7 ps 0.6 notitle, \
+  NaN with linespoints lc rgb '#2ca02c' lw 1.5 pt 7 ps 0.6 title 'epoll' noenhanced, \
   NaN with linespoints lc rgb '#9467bd' lw 1.5 pt 7 ps 0.6 title 'select' noenhanced, \
   NaN with linespoints lc rgb '#ff7f0e' lw 1.5 pt 7 ps 0.6 title 'libevent' noenhanced, \
   'plotdata/cost__epoll_100.dat' using 1:($11 == 0 ? $2 : NaN) with points pt 6 ps 2 lc rgb 'black' notitle
@@ -135,8 +137,10 @@ set ylabel '% of the server CPU' noenhanced
 set key outside right top
 unset logscale y
 set yrange [0:105]
-plot 'plotdata/cost__uring_100.dat' using 1:2:3:4 with yerrorlines lc rgb '#393b79' lw 1.5 pt 7 ps 0.6 title 'uring' noenhanced, \
-  'plotdata/cost__iocp-emul_100.dat' using 1:2:3:4 with yerrorlines lc rgb '#8c564b' lw 1.5 pt 7 ps 0.6 title 'iocp-emul' noenhanced, \
+plot 'plotdata/cost__uring_100.dat' using 1:2:3:4 with yerrorlines lc rgb '#393b79' lw 1.5 pt 7 ps 0.6 notitle, \
+  'plotdata/cost__iocp-emul_100.dat' using 1:2:3:4 with yerrorlines lc rgb '#8c564b' lw 1.5 pt 7 ps 0.6 notitle, \
+  NaN with linespoints lc rgb '#393b79' lw 1.5 pt 7 ps 0.6 title 'uring' noenhanced, \
+  NaN with linespoints lc rgb '#8c564b' lw 1.5 pt 7 ps 0.6 title 'iocp-emul' noenhanced, \
   'plotdata/cost__uring_100.dat' using 1:($11 == 0 ? $2 : NaN) with points pt 6 ps 2 lc rgb 'black' notitle, \
   'plotdata/cost__iocp-emul_100.dat' using 1:($11 == 0 ? $2 : NaN) with points pt 6 ps 2 lc rgb 'black' notitle
 unset label 1
@@ -181,8 +185,10 @@ set ylabel '% of the server CPU' noenhanced
 set key outside right top
 unset logscale y
 set yrange [0:105]
-plot 'plotdata/cost__uthread_100.dat' using 1:2:3:4 with yerrorlines lc rgb '#17becf' lw 1.5 pt 7 ps 0.6 title 'uthread' noenhanced, \
-  'plotdata/cost__st_100.dat' using 1:2:3:4 with yerrorlines lc rgb '#bcbd22' lw 1.5 pt 7 ps 0.6 title 'st' noenhanced, \
+plot 'plotdata/cost__uthread_100.dat' using 1:2:3:4 with yerrorlines lc rgb '#17becf' lw 1.5 pt 7 ps 0.6 notitle, \
+  'plotdata/cost__st_100.dat' using 1:2:3:4 with yerrorlines lc rgb '#bcbd22' lw 1.5 pt 7 ps 0.6 notitle, \
+  NaN with linespoints lc rgb '#17becf' lw 1.5 pt 7 ps 0.6 title 'uthread' noenhanced, \
+  NaN with linespoints lc rgb '#bcbd22' lw 1.5 pt 7 ps 0.6 title 'st' noenhanced, \
   NaN with linespoints lc rgb '#e377c2' lw 1.5 pt 7 ps 0.6 title 'pth' noenhanced, \
   'plotdata/cost__uthread_100.dat' using 1:($11 == 0 ? $2 : NaN) with points pt 6 ps 2 lc rgb 'black' notitle, \
   'plotdata/cost__st_100.dat' using 1:($11 == 0 ? $2 : NaN) with points pt 6 ps 2 lc rgb 'black' notitle
