@@ -5,6 +5,8 @@
 #
 #   harness/cpu_compare.sh CONNS WARMUP_S DURATION_S REPS SETUP...
 #   SETUP: a model with flags, e.g. "epoll", "st", "thread --workers 8".
+#   RATE=N in the environment: an open loop at N requests/s (loadgen -R),
+#   the same offered load for every setup, instead of a closed loop.
 # Server on CPU 0, loadgen (-t 1) on CPU 1. One line per run: requests/s;
 # cpu0 µs/request = busy time of CPU 0 from /proc/stat (user, nice, system,
 # irq, softirq) over the measured window, divided by requests in it (includes
@@ -30,7 +32,7 @@ run_one() { # setup rep
 	spid=$!
 	port=$(python3 harness/proc.py port "$tmp" 5) ||
 		{ echo "cpu_compare.sh: '$1' did not start" >&2; kill "$spid"; exit 1; }
-	taskset -c 1 bin/loadgen -c "$conns" -t 1 -d "$dur" --warmup "$warm" --timeout 10000 \
+	taskset -c 1 bin/loadgen -c "$conns" -t 1 ${RATE:+-R "$RATE"} -d "$dur" --warmup "$warm" --timeout 10000 \
 		"http://127.0.0.1:$port/" >/dev/null 2>"$tmp.lg" &
 	lpid=$!
 	sleep "$warm"; sleep 0.5
@@ -48,7 +50,7 @@ run_one() { # setup rep
 	rm -f "$tmp" "$tmp.lg"
 }
 
-echo "# loadgen -c$conns -t1 --warmup $warm -d $dur, server CPU 0, client CPU 1, $reps reps, $(date -u +%FT%TZ), load: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# loadgen -c$conns -t1 ${RATE:+-R $RATE }--warmup $warm -d $dur, server CPU 0, client CPU 1, $reps reps, $(date -u +%FT%TZ), load: $(cut -d' ' -f1-3 /proc/loadavg)"
 for rep in $(seq "$reps"); do
 	for setup in "$@"; do
 		run_one "$setup" "$rep"

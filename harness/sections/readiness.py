@@ -93,8 +93,9 @@ def section(run, made):
            " multishot receive into a ring of buffers it provided, and puts its answer in the submission"
            " queue, in shared memory. One io_uring_enter a turn submits every queued send and waits for the"
            " next completions, however many requests that turn served. The IOCP emulation (iocp-emul) is"
-           " completions too, but hands each completion from a poller thread to a worker, on io_uring or on"
-           " epoll underneath.", "",
+           " completions too, on io_uring or on epoll underneath, through a port: one of its worker threads"
+           " at a time waits in the kernel (leader/followers) and runs the first completion itself; other"
+           " workers are woken only for the completions it cannot take.", "",
            "**This run.** Plaintext keep-alive (`hello`), the server on one CPU, the client on another."
            " Server CPU per request: the server's own user+system time (srv_cpu_pct) over requests; CPU busy:"
            " the server CPU's busy time from /proc/stat, softirq included (what loopback TCP costs the server"

@@ -34,8 +34,9 @@
  *  - shutdown is the application's: one packet per worker with a key that
  *    means "exit".
  *
- * Backends: io_uring (default; one poller thread owns the ring and moves
- * completions into the port) or epoll (readiness turned into completions, as
+ * Backends: io_uring (default; no thread of its own: one waiting thread at a
+ * time waits in the ring for the others, iocp.c) or epoll (a poller thread
+ * turns readiness into completions, as
  * Boost.Asio does: an operation is tried at once, else queued on its socket
  * until epoll says ready). iocp_create_backend(.., NULL, ..) falls back to
  * epoll when the kernel refuses io_uring, and says so on stderr.

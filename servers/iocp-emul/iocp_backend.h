@@ -11,6 +11,8 @@
 
 #include "iocp.h"
 
+struct iocp_ovq;
+
 struct iocp_backend_ops {
 	const char *name;
 	/* Set up (threads, kernel objects); 0 or -errno with a message in err. */
@@ -20,8 +22,19 @@ struct iocp_backend_ops {
 	/* A new association of fd (its blocking mode; forget a closed one's state). */
 	void (*associate)(void *state, int fd);
 	/* Start the operation described in ov->internal; its result must reach
-	 * the port through iocp_complete(), exactly once. */
-	void (*submit)(void *state, struct iocp_overlapped *ov);
+	 * the port exactly once (iocp_complete(), or wait() below). worker: the
+	 * caller is a thread running on the port, which will call iocp_get. */
+	void (*submit)(void *state, struct iocp_overlapped *ov, int worker);
+	/* The port lets one thread at a time, the leader, wait in the kernel
+	 * (iocp.c). Submit what is queued, wait up to timeout_ms (< 0: forever) for a
+	 * completion or wake(), put the finished operations in done (res set).
+	 * 0, or -ETIMEDOUT with nothing done. */
+	int (*wait)(void *state, int timeout_ms, struct iocp_ovq *done);
+	/* Make the leader's wait return (at once if it has not started). */
+	void (*wake)(void *state);
+	/* Submit what workers have queued, without waiting (NULL: nothing is
+	 * ever held back). */
+	void (*flush)(void *state);
 };
 
 extern const struct iocp_backend_ops iocp_uring_ops;
@@ -64,7 +77,7 @@ static inline void iocp_done_add(struct iocp_ovq *done, struct iocp_overlapped *
 	iocp_ovq_push(done, ov);
 }
 
-/* Wake a backend's poller through its eventfd. */
+/* Write 1 to a backend's eventfd (a poller's wake-up). */
 static inline void iocp_wake(int efd)
 {
 	uint64_t one = 1;

@@ -11,7 +11,9 @@
  * in order until one would block again. Trying and queueing happen under the
  * lock, and so does the poller's pass, so no edge is lost. A zero-length
  * receive completes when a one-byte MSG_PEEK would succeed. File reads are
- * done at once with pread.
+ * done at once with pread. No thread of its own: the port's leader (iocp.c)
+ * waits in epoll_wait and performs what became ready; an eventfd in the set
+ * wakes it.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* accept4 */
@@ -19,7 +21,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,8 +46,8 @@ struct ep {
 	int nfds;
 	struct fdq *fds;
 	pthread_mutex_t lock;
-	pthread_t thread;
-	_Atomic int stop;
+	int waiting; /* the leader is in epoll_wait */
+	int kick;    /* wake() came before it got there: do not wait */
 };
 
 /* ---- performing operations ---- */
@@ -114,8 +115,9 @@ static int ensure_registered(struct ep *e, struct fdq *q, int fd)
 	return 0;
 }
 
-static void ep_submit(void *state, struct iocp_overlapped *ov)
+static void ep_submit(void *state, struct iocp_overlapped *ov, int worker)
 {
+	(void)worker; /* an operation is tried at once in any thread */
 	struct ep *e = state;
 	struct iocp_ovq done = {0};
 	int fd = ov->internal.fd;
@@ -149,37 +151,49 @@ out:
 	iocp_complete_list(e->port, done.head);
 }
 
-static void *poller(void *arg)
+/* The leader's wait: the ready descriptors' queued operations, performed. */
+static int ep_wait(void *state, int timeout_ms, struct iocp_ovq *done)
 {
-	struct ep *e = arg;
+	struct ep *e = state;
 	struct epoll_event evs[MAX_EVENTS];
-	sigset_t all;
 
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, NULL);
-	while (!e->stop) {
-		struct iocp_ovq done = {0};
-		int n = epoll_wait(e->epfd, evs, MAX_EVENTS, -1);
-		pthread_mutex_lock(&e->lock);
-		for (int i = 0; i < n; i++) {
-			int fd = evs[i].data.fd;
-			uint32_t what = evs[i].events;
-			if (fd == e->efd) {
-				uint64_t v;
-				if (read(e->efd, &v, sizeof(v)) < 0) { /* nothing to do */
-				}
-				continue;
+	pthread_mutex_lock(&e->lock);
+	if (e->kick)
+		timeout_ms = 0;
+	e->kick = 0;
+	e->waiting = timeout_ms != 0;
+	pthread_mutex_unlock(&e->lock);
+	int n = epoll_wait(e->epfd, evs, MAX_EVENTS, timeout_ms);
+	pthread_mutex_lock(&e->lock);
+	e->waiting = 0;
+	for (int i = 0; i < n; i++) {
+		int fd = evs[i].data.fd;
+		uint32_t what = evs[i].events;
+		if (fd == e->efd) {
+			uint64_t v;
+			if (read(e->efd, &v, sizeof(v)) < 0) { /* nothing to do */
 			}
-			struct fdq *q = &e->fds[fd];
-			if (what & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
-				run_queue(&q->r, &done);
-			if (what & (EPOLLOUT | EPOLLHUP | EPOLLERR))
-				run_queue(&q->w, &done);
+			continue;
 		}
-		pthread_mutex_unlock(&e->lock);
-		iocp_complete_list(e->port, done.head);
+		struct fdq *q = &e->fds[fd];
+		if (what & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+			run_queue(&q->r, done);
+		if (what & (EPOLLOUT | EPOLLHUP | EPOLLERR))
+			run_queue(&q->w, done);
 	}
-	return NULL;
+	pthread_mutex_unlock(&e->lock);
+	return n == 0 && !done->head ? -ETIMEDOUT : 0;
+}
+
+static void ep_wake(void *state)
+{
+	struct ep *e = state;
+	pthread_mutex_lock(&e->lock);
+	if (e->waiting)
+		iocp_wake(e->efd);
+	else
+		e->kick = 1;
+	pthread_mutex_unlock(&e->lock);
 }
 
 static int ep_start(struct iocp_port *port, void **state, char *err, size_t errlen)
@@ -209,11 +223,6 @@ static int ep_start(struct iocp_port *port, void **state, char *err, size_t errl
 		snprintf(err, errlen, "epoll_ctl: %s", strerror(errno));
 		goto fail;
 	}
-	rc = -pthread_create(&e->thread, NULL, poller, e);
-	if (rc < 0) {
-		snprintf(err, errlen, "pthread_create: %s", strerror(-rc));
-		goto fail;
-	}
 	*state = e;
 	return 0;
 fail:
@@ -229,9 +238,6 @@ fail:
 static void ep_stop(void *state)
 {
 	struct ep *e = state;
-	e->stop = 1;
-	iocp_wake(e->efd);
-	pthread_join(e->thread, NULL);
 	close(e->epfd);
 	close(e->efd);
 	pthread_mutex_destroy(&e->lock);
@@ -260,4 +266,6 @@ const struct iocp_backend_ops iocp_epoll_ops = {
     .stop = ep_stop,
     .associate = ep_associate,
     .submit = ep_submit,
+    .wait = ep_wait,
+    .wake = ep_wake,
 };

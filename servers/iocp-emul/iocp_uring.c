@@ -1,21 +1,25 @@
 /* iocp_uring.c - the io_uring backend: a true completion source.
  *
- * One poller thread owns the ring (IORING_SETUP_SINGLE_ISSUER and
- * DEFER_TASKRUN when the kernel has them, so the kernel's completion work
- * runs in this thread, in batches, and never interrupts a worker). Workers
- * append operations to a list and, when the poller is asleep, wake it
- * through an eventfd whose read is always pending in the ring. The poller
- * loops: move the list into SQEs, one io_uring_enter (on the registered ring
- * fd) to submit them all and wait for at least one completion, move every
- * CQE into the port's FIFO under one lock: the batched submission the
- * native uring model also uses.
+ * No thread of its own: the port's leader (iocp.c) waits in the ring, and
+ * that one io_uring_enter also submits everything queued since the last.
+ * A worker's operations go straight into the SQ and wait there for its next
+ * iocp_get (it leads: they go in with its wait; it sleeps on the port:
+ * io_uring_submit first). Anyone else's (the main thread re-posting an
+ * accept, a blocked worker) wait in a list for the leader, who is woken
+ * through an eventfd whose read is kept pending in the ring. One lock covers
+ * the SQ, the CQ and the lists; no thread holds it in the kernel's wait.
+ *
+ * Not SINGLE_ISSUER|DEFER_TASKRUN, as the native uring model has: any worker
+ * may submit. The kernel runs a request's completion work in the thread that
+ * submitted it; under load that is the leader itself, in its wait, and
+ * COOP_TASKRUN keeps it from being interrupted for that while it runs.
  *
  * Receives posted on one socket must fill in posting order (Windows does;
  * io_uring does not promise it: its poll wake-ups run newest first), so only
  * the oldest receive of a socket is in the kernel; the others wait in that
- * socket's queue (the poller's alone: no lock) and the next goes in when the
- * CQE of the one before is reaped, in the same turn. A zero-length receive
- * with POLL_FIRST completes when data is there, taking no buffer.
+ * socket's queue and the next goes in when the CQE of the one before is
+ * reaped. A zero-length receive with POLL_FIRST completes when data is there,
+ * taking no buffer.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -37,17 +41,16 @@
 #define TAG_WAKE     ((uint64_t)1) /* user_data of the eventfd read */
 
 struct uring {
-	struct iocp_port *port;
 	struct io_uring ring;
-	pthread_t thread;
 	pthread_mutex_t lock;
-	struct iocp_ovq todo; /* queued by workers, not yet in the SQ */
-	int sleeping;         /* poller is (about to be) in io_uring_enter */
-	int stop;
+	struct iocp_ovq todo; /* posted by non-workers: for the leader to submit */
+	int waiting;          /* the leader is in io_uring_enter, waiting */
+	int kick;             /* wake() came before it got there: do not wait */
+	int armed;            /* the eventfd's read is in the ring */
 	int efd;
 	uint64_t efd_val;
 	int nfds;
-	struct iocp_ovq *rx; /* the poller's own: receives per socket, head in the kernel */
+	struct iocp_ovq *rx; /* receives per socket, the head in the kernel */
 };
 
 static void arm_wake(struct uring *u)
@@ -98,20 +101,18 @@ static void queue_op(struct uring *u, struct iocp_overlapped *ov)
 		prep(u, ov);
 }
 
-/* Move every CQE into the port, in the order the kernel posted them. */
-static void reap(struct uring *u)
+/* Every CQE's operation into done, in the order the kernel posted them. */
+static void reap(struct uring *u, struct iocp_ovq *done)
 {
-	struct iocp_ovq done = {0};
 	struct io_uring_cqe *cqe;
 	unsigned head, n = 0;
-	int rearm = 0;
 
 	io_uring_for_each_cqe(&u->ring, head, cqe)
 	{
 		uint64_t tag = io_uring_cqe_get_data64(cqe);
 		n++;
 		if (tag == TAG_WAKE) {
-			rearm = 1;
+			u->armed = 0;
 		} else {
 			struct iocp_overlapped *ov = io_uring_cqe_get_data(cqe);
 			struct iocp_ovq *q = &u->rx[ov->internal.fd % u->nfds];
@@ -120,52 +121,80 @@ static void reap(struct uring *u)
 				if (q->head)
 					prep(u, q->head); /* the socket's next receive */
 			}
-			iocp_done_add(&done, ov, cqe->res);
+			iocp_done_add(done, ov, cqe->res);
 		}
 	}
 	io_uring_cq_advance(&u->ring, n);
-	if (rearm)
-		arm_wake(u);
-	iocp_complete_list(u->port, done.head);
 }
 
-static void *poller(void *arg)
+/* The leader's wait: one io_uring_enter submits and sleeps (see the top). */
+static int ur_wait(void *state, int timeout_ms, struct iocp_ovq *done)
 {
-	struct uring *u = arg;
-	sigset_t all;
+	struct uring *u = state;
+	struct io_uring_sq *sq = &u->ring.sq;
 
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, NULL);
-	if (u->ring.flags & IORING_SETUP_R_DISABLED) /* (liburing's io_uring_enable_rings) */
-		syscall(__NR_io_uring_register, u->ring.ring_fd, IORING_REGISTER_ENABLE_RINGS, 0, 0);
-	io_uring_register_ring_fd(&u->ring); /* saves the fd lookup of every enter */
-	arm_wake(u);
-	for (;;) {
-		pthread_mutex_lock(&u->lock);
-		struct iocp_ovq list = u->todo;
-		int stop = u->stop;
-		u->todo = (struct iocp_ovq){0};
-		u->sleeping = 1;
-		pthread_mutex_unlock(&u->lock);
-		if (stop)
-			break;
-		for (struct iocp_overlapped *ov; (ov = iocp_ovq_pop(&list));)
-			queue_op(u, ov);
-		int rc = io_uring_submit_and_wait(&u->ring, 1);
-		if (rc < 0 && rc != -EINTR && rc != -EBUSY && rc != -EAGAIN) {
-			fprintf(stderr, "iocp: io_uring_submit_and_wait: %s\n", strerror(-rc));
-			break;
-		}
-		pthread_mutex_lock(&u->lock);
-		u->sleeping = 0; /* awake: the list is looked at before the next wait */
-		pthread_mutex_unlock(&u->lock);
-		reap(u);
+	pthread_mutex_lock(&u->lock);
+	for (struct iocp_overlapped *ov; (ov = iocp_ovq_pop(&u->todo));)
+		queue_op(u, ov);
+	if (!u->armed) {
+		arm_wake(u);
+		u->armed = 1;
 	}
-	/* Closing the ring cancels what is still pending, in one pass (an
-	 * IORING_OP_ASYNC_CANCEL of everything is quadratic: 0.7 s for 10000
-	 * pending accepts). A cancelled request no longer touches its buffers. */
-	io_uring_queue_exit(&u->ring);
-	return NULL;
+	/* liburing's flush, so that the enter runs without the lock: a worker's
+	 * io_uring_submit meanwhile submits up to the tail it sees, and the
+	 * kernel takes no more than are there, so each SQE goes in once. */
+	unsigned tail = sq->sqe_tail, submit = tail - *sq->khead;
+	sq->sqe_head = tail;
+	io_uring_smp_store_release(sq->ktail, tail);
+	unsigned want = u->kick || io_uring_cq_ready(&u->ring) ? 0 : 1;
+	u->kick = 0;
+	u->waiting = want;
+	pthread_mutex_unlock(&u->lock);
+
+	struct __kernel_timespec ts = {.tv_sec = timeout_ms / 1000,
+				       .tv_nsec = timeout_ms % 1000 * 1000000LL};
+	struct uring_getevents_arg arg = {.ts = (uint64_t)(uintptr_t)&ts};
+	int rc = 0; /* no system call when there is nothing to submit, wait for or run */
+	if (submit || want || (IO_URING_READ_ONCE(*sq->kflags) & IORING_SQ_TASKRUN))
+		rc = io_uring_enter2((unsigned)u->ring.ring_fd, submit, want,
+				     IORING_ENTER_GETEVENTS |
+					 (timeout_ms >= 0 ? IORING_ENTER_EXT_ARG : 0),
+				     timeout_ms >= 0 ? (sigset_t *)&arg : NULL,
+				     timeout_ms >= 0 ? sizeof(arg) : _NSIG / 8);
+	if (rc < 0 && rc != -EINTR && rc != -ETIME && rc != -EBUSY && rc != -EAGAIN)
+		fprintf(stderr, "iocp: io_uring_enter: %s\n", strerror(-rc));
+
+	pthread_mutex_lock(&u->lock);
+	u->waiting = 0;
+	reap(u, done);
+	pthread_mutex_unlock(&u->lock);
+	return rc == -ETIME && !done->head ? -ETIMEDOUT : 0;
+}
+
+/* With u->lock held. */
+static void wake_locked(struct uring *u)
+{
+	if (u->waiting)
+		iocp_wake(u->efd);
+	else
+		u->kick = 1;
+}
+
+static void uring_wake(void *state)
+{
+	struct uring *u = state;
+	pthread_mutex_lock(&u->lock);
+	wake_locked(u);
+	pthread_mutex_unlock(&u->lock);
+}
+
+static void uring_flush(void *state)
+{
+	struct uring *u = state;
+	pthread_mutex_lock(&u->lock);
+	if (io_uring_sq_ready(&u->ring))
+		io_uring_submit(&u->ring);
+	pthread_mutex_unlock(&u->lock);
 }
 
 static int uring_start(struct iocp_port *port, void **state, char *err, size_t errlen)
@@ -178,19 +207,15 @@ static int uring_start(struct iocp_port *port, void **state, char *err, size_t e
 		snprintf(err, errlen, "out of memory");
 		return rc;
 	}
-	u->port = port;
+	(void)port;
 	pthread_mutex_init(&u->lock, NULL);
-	/* The best set-up first, none where the kernel refuses it (EINVAL).
-	 * R_DISABLED: the poller enables the ring and so becomes its single issuer. */
+	/* COOP_TASKRUN where the kernel has it (5.19), else none (EINVAL). */
 	if ((rc = uring_ring_init(&u->ring, RING_ENTRIES, 4 * RING_ENTRIES,
-				  URING_DEFER | IORING_SETUP_R_DISABLED, NULL)) < 0) {
+				  IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG, NULL)) < 0) {
 		snprintf(err, errlen, "io_uring_queue_init: %s", strerror(-rc));
-	} else if ((u->efd = eventfd(0, EFD_CLOEXEC)) < 0 ||
-		   (errno = pthread_create(&u->thread, NULL, poller, u))) {
+	} else if ((u->efd = eventfd(0, EFD_CLOEXEC)) < 0) {
 		rc = -errno;
-		snprintf(err, errlen, "poller: %s", strerror(errno));
-		if (u->efd >= 0)
-			close(u->efd);
+		snprintf(err, errlen, "eventfd: %s", strerror(errno));
 		io_uring_queue_exit(&u->ring);
 	}
 	if (rc < 0) {
@@ -203,14 +228,13 @@ static int uring_start(struct iocp_port *port, void **state, char *err, size_t e
 	return 0;
 }
 
+/* Closing the ring cancels what is still pending, in one pass (an
+ * IORING_OP_ASYNC_CANCEL of everything is quadratic: 0.7 s for 10000 pending
+ * accepts). A cancelled request no longer touches its buffers. */
 static void uring_stop(void *state)
 {
 	struct uring *u = state;
-	pthread_mutex_lock(&u->lock);
-	u->stop = 1;
-	pthread_mutex_unlock(&u->lock);
-	iocp_wake(u->efd);
-	pthread_join(u->thread, NULL);
+	io_uring_queue_exit(&u->ring);
 	close(u->efd);
 	pthread_mutex_destroy(&u->lock);
 	free(u->rx);
@@ -226,18 +250,17 @@ static void uring_associate(void *state, int fd)
 		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
 }
 
-static void uring_submit(void *state, struct iocp_overlapped *ov)
+static void uring_submit(void *state, struct iocp_overlapped *ov, int worker)
 {
 	struct uring *u = state;
-	int do_wake;
-
 	pthread_mutex_lock(&u->lock);
-	iocp_ovq_push(&u->todo, ov);
-	do_wake = u->sleeping;
-	u->sleeping = 0;
+	if (worker) {
+		queue_op(u, ov);
+	} else {
+		iocp_ovq_push(&u->todo, ov);
+		wake_locked(u);
+	}
 	pthread_mutex_unlock(&u->lock);
-	if (do_wake)
-		iocp_wake(u->efd);
 }
 
 const struct iocp_backend_ops iocp_uring_ops = {
@@ -246,4 +269,7 @@ const struct iocp_backend_ops iocp_uring_ops = {
     .stop = uring_stop,
     .associate = uring_associate,
     .submit = uring_submit,
+    .wait = ur_wait,
+    .wake = uring_wake,
+    .flush = uring_flush,
 };
