@@ -748,8 +748,36 @@ def case_dry_run_plans_without_running():
         shutil.rmtree(out, ignore_errors=True)
 
 
+def case_one_worker_verdict_against_each_setup():
+    """FAQ A5's row compares 1 worker with every setup of more workers, not with the best of them:
+    with the server on one CPU the default (r1) and w2 are one setup measured twice."""
+    def verdict_for(w2_rps):
+        work = tempfile.mkdtemp(prefix="harness-a5-")
+        try:
+            rows = []
+            for rep, (r1, w1, w2) in enumerate(zip((99000, 110000, 87000), (86000, 71000, 79000), w2_rps), 1):
+                rows += [synthetic_row("hassles", "iocp-emul", v, 1000, rep, rps, 1000, 1.0)
+                         for v, rps in (("r1", r1), ("w1", w1), ("w2", w2))]
+            write_synthetic(work, rows)
+            r = subprocess.run([sys.executable, os.path.join(ROOT, "harness", "report.py"), work],
+                               capture_output=True, text=True, timeout=120)
+            expect(r.returncode == 0, "report.py to exit 0", f"exit {r.returncode}: {r.stderr[-300:]}")
+            text = open(os.path.join(work, "REPORT.md")).read()
+            row = [l for l in text.splitlines() if l.startswith("| IOCP article FAQ A5")]
+            expect(len(row) == 1, "one FAQ A5 verdict row", row)
+            return row[0]
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    row = verdict_for((118000, 72000, 77000))  # w2 overlaps w1; r1 lies above it
+    expect("**within noise**" in row and "w2 workers" in row and "default workers" in row,
+           "within noise, naming both setups", row)
+    row = verdict_for((95000, 100000, 90000))  # both lie above w1
+    expect("**not reproduced**" in row, "not reproduced", row)
+
+
 CASES = [
     ("runs.csv columns match the contract", case_columns_match_contract),
+    ("FAQ A5's verdict compares 1 worker with each setup of more", case_one_worker_verdict_against_each_setup),
     ("loadgen --csv header matches the contract", case_loadgen_csv_header),
     ("CPU lists parse and format", case_cpuset_parse_format),
     ("/proc sampling sums a process tree", case_proc_sampling_counts_children),

@@ -155,8 +155,12 @@ def verdicts(run):
     w1 = pick(run, "w1")
     others = [(v, p) for v, p in (("w2", pick(run, "w2")), ("default", r1)) if p]
     if w1 and others:
-        v, best = max(others, key=lambda vp: vp[1].get("rps"))
-        c = compare(w1, best)
+        # Against each setup with more workers, not the best of them: with the server on one CPU
+        # the default is 2 workers, the same setup as w2, and the higher of two samples of one
+        # setup would be picked for its noise.
+        cs = {compare(w1, p) for _, p in others}
+        c = cs.pop() if len(cs) == 1 else 0
         out.append(Verdict("a5-one-worker", {1: "reproduced", -1: "not reproduced", 0: "within noise"}[c],
-                           f"c={BASE}: 1 worker {spread(w1)} against {v} workers {spread(best)}"))
+                           f"c={BASE}: 1 worker {spread(w1)} against "
+                           + ", ".join(f"{v} workers {spread(p)}" for v, p in others)))
     return out

@@ -69,7 +69,14 @@ struct iocp_thread {
 	struct iocp_port *port;
 	int counted;
 	int blocked;
+	unsigned taken; /* packets taken from the queue without waiting */
 };
+
+/* A thread that keeps finding packets queued submits what it posted, and
+ * moves what has completed meanwhile into the queue, every this many: else
+ * the sends posted while it drains a queue of thousands (16,384 connections
+ * in a closed loop) wait until it is empty. */
+#define POLL_EVERY 32
 
 static __thread struct iocp_thread self; /* key destructor: leave at exit */
 static pthread_key_t self_key;
@@ -297,6 +304,11 @@ int iocp_get(struct iocp_port *p, uint32_t *bytes, uintptr_t *key, struct iocp_o
 		p->running--; /* coming back for more: no longer running */
 	t->counted = t->blocked = 0;
 	for (;;) {
+		if (p->head && p->running < p->concurrency && !p->leader &&
+		    ++t->taken % POLL_EVERY == 0) {
+			lead(p, 0);
+			continue;
+		}
 		if (p->head && p->running < p->concurrency) {
 			/* A running thread takes the next packet itself. */
 			packet_take(&pk, queue_pop(p));

@@ -62,7 +62,7 @@ static void arm_wake(struct uring *u)
 /* ---- submitting and reaping ---- */
 
 /* Turn one queued operation into its SQE. */
-static void prep(struct uring *u, struct iocp_overlapped *ov)
+static void prep(struct uring *u, struct iocp_overlapped *ov, int poll_first)
 {
 	struct io_uring_sqe *sqe = uring_sqe(&u->ring, (uint64_t)(uintptr_t)ov);
 
@@ -73,8 +73,10 @@ static void prep(struct uring *u, struct iocp_overlapped *ov)
 	case IOCP_OP_RECV:
 		io_uring_prep_recv(sqe, ov->internal.fd, ov->internal.buf, ov->internal.len, 0);
 		/* A request rarely waits in the socket when we ask: arm the poll
-		 * first instead of a receive that would fail with EAGAIN. */
-		sqe->ioprio |= IORING_RECVSEND_POLL_FIRST;
+		 * first instead of a receive that would fail with EAGAIN (not for
+		 * a socket's next receive, where the rest of a burst may wait). */
+		if (poll_first)
+			sqe->ioprio |= IORING_RECVSEND_POLL_FIRST;
 		break;
 	case IOCP_OP_SEND:
 		io_uring_prep_sendmsg(sqe, ov->internal.fd, &ov->internal.msg, MSG_NOSIGNAL);
@@ -92,18 +94,20 @@ static void queue_op(struct uring *u, struct iocp_overlapped *ov)
 {
 	struct iocp_ovq *q = &u->rx[ov->internal.fd % u->nfds];
 	if (ov->internal.op != IOCP_OP_RECV || ov->internal.fd >= u->nfds) {
-		prep(u, ov);
+		prep(u, ov, 1);
 		return;
 	}
 	int behind = q->head != NULL;
 	iocp_ovq_push(q, ov);
 	if (!behind)
-		prep(u, ov);
+		prep(u, ov, 1);
 }
 
-/* Every CQE's operation into done, in the order the kernel posted them. */
-static void reap(struct uring *u, struct iocp_ovq *done)
+/* Every CQE's operation into done, in the order the kernel posted them;
+ * returns how many sockets' next receives it put in the SQ. */
+static unsigned reap(struct uring *u, struct iocp_ovq *done)
 {
+	unsigned next = 0;
 	struct io_uring_cqe *cqe;
 	unsigned head, n = 0;
 
@@ -118,13 +122,14 @@ static void reap(struct uring *u, struct iocp_ovq *done)
 			struct iocp_ovq *q = &u->rx[ov->internal.fd % u->nfds];
 			if (ov->internal.op == IOCP_OP_RECV && q->head == ov) {
 				iocp_ovq_pop(q);
-				if (q->head)
-					prep(u, q->head); /* the socket's next receive */
+				if (q->head) /* the socket's next receive */
+					prep(u, q->head, 0), next++;
 			}
 			iocp_done_add(done, ov, cqe->res);
 		}
 	}
 	io_uring_cq_advance(&u->ring, n);
+	return next;
 }
 
 /* The leader's wait: one io_uring_enter submits and sleeps (see the top). */
@@ -146,7 +151,7 @@ static int ur_wait(void *state, int timeout_ms, struct iocp_ovq *done)
 	unsigned tail = sq->sqe_tail, submit = tail - *sq->khead;
 	sq->sqe_head = tail;
 	io_uring_smp_store_release(sq->ktail, tail);
-	unsigned want = u->kick || io_uring_cq_ready(&u->ring) ? 0 : 1;
+	unsigned want = !timeout_ms || u->kick || io_uring_cq_ready(&u->ring) ? 0 : 1;
 	u->kick = 0;
 	u->waiting = want;
 	pthread_mutex_unlock(&u->lock);
@@ -166,7 +171,11 @@ static int ur_wait(void *state, int timeout_ms, struct iocp_ovq *done)
 
 	pthread_mutex_lock(&u->lock);
 	u->waiting = 0;
-	reap(u, done);
+	/* Sockets with several receives posted (--pending-reads) have only the
+	 * oldest in the kernel: put the next in at once, a few rounds, so that a
+	 * burst fills them in one turn, as when all are posted on Windows. */
+	for (int round = 0; reap(u, done) && round < 8; round++)
+		io_uring_submit(&u->ring);
 	pthread_mutex_unlock(&u->lock);
 	return rc == -ETIME && !done->head ? -ETIMEDOUT : 0;
 }
