@@ -17,7 +17,7 @@ set tmargin at screen 0.9535
 set bmargin at screen 0.5477
 set ylabel 'connections per second'
 set format y '%.0s%c'
-set yrange [0:23622.5]
+set yrange [0:22896.6]
 plot 'plotdata/daytime__iterative.dat' using (1):2 with boxes lc rgb '#7f7f7f' notitle, \
   'plotdata/daytime__iterative.dat' using (1):($4 > $3 ? $2 : NaN):3:4 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
   'plotdata/daytime__iterative.dat' using (1):($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
@@ -27,6 +27,7 @@ plot 'plotdata/daytime__iterative.dat' using (1):2 with boxes lc rgb '#7f7f7f' n
   'plotdata/daytime__fork_prefork.dat' using (3):2 with boxes lc rgb '#ff9896' notitle, \
   'plotdata/daytime__fork_prefork.dat' using (3):($4 > $3 ? $2 : NaN):3:4 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
   'plotdata/daytime__fork_prefork.dat' using (3):($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
+  'plotdata/daytime__fork_prefork.dat' using (3):($20 > 0 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
   'plotdata/daytime__thread.dat' using (4):2 with boxes lc rgb '#1f77b4' notitle, \
   'plotdata/daytime__thread.dat' using (4):($4 > $3 ? $2 : NaN):3:4 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
   'plotdata/daytime__thread.dat' using (4):($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
@@ -45,13 +46,15 @@ plot 'plotdata/daytime__iterative.dat' using (1):2 with boxes lc rgb '#7f7f7f' n
   'plotdata/daytime__libevent.dat' using (8):2 with boxes lc rgb '#ff7f0e' notitle, \
   'plotdata/daytime__libevent.dat' using (8):($4 > $3 ? $2 : NaN):3:4 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
   'plotdata/daytime__libevent.dat' using (8):($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
+  'plotdata/daytime__libevent.dat' using (8):($20 > 0 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
   'plotdata/daytime__iocp-emul.dat' using (9):2 with boxes lc rgb '#8c564b' notitle, \
   'plotdata/daytime__iocp-emul.dat' using (9):($4 > $3 ? $2 : NaN):3:4 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
   'plotdata/daytime__iocp-emul.dat' using (9):($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
+  'plotdata/daytime__iocp-emul.dat' using (9):($18 >= 0.01 ? $2 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
+  'plotdata/daytime__iocp-emul.dat' using (9):($20 > 0 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
   'plotdata/daytime__pth.dat' using (10):2 with boxes lc rgb '#e377c2' notitle, \
   'plotdata/daytime__pth.dat' using (10):($4 > $3 ? $2 : NaN):3:4 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
   'plotdata/daytime__pth.dat' using (10):($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
-  'plotdata/daytime__pth.dat' using (10):($20 > 0 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
   'plotdata/daytime__st.dat' using (11):2 with boxes lc rgb '#bcbd22' notitle, \
   'plotdata/daytime__st.dat' using (11):($4 > $3 ? $2 : NaN):3:4 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
   'plotdata/daytime__st.dat' using (11):($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
@@ -65,7 +68,7 @@ set tmargin at screen 0.5128
 set bmargin at screen 0.1070
 set ylabel 'p99 latency, ms'
 set format y '%g'
-set yrange [0:1410.26]
+set yrange [0:2176.21]
 plot 'plotdata/daytime__iterative.dat' using (1):8 with boxes lc rgb '#7f7f7f' notitle, \
   'plotdata/daytime__iterative.dat' using (1):($10 > $9 ? $8 : NaN):9:10 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
   'plotdata/daytime__iterative.dat' using (1):($11 > 0 ? $8 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
@@ -75,6 +78,7 @@ plot 'plotdata/daytime__iterative.dat' using (1):8 with boxes lc rgb '#7f7f7f' n
   'plotdata/daytime__fork_prefork.dat' using (3):8 with boxes lc rgb '#ff9896' notitle, \
   'plotdata/daytime__fork_prefork.dat' using (3):($10 > $9 ? $8 : NaN):9:10 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
   'plotdata/daytime__fork_prefork.dat' using (3):($11 > 0 ? $8 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
+  'plotdata/daytime__fork_prefork.dat' using (3):($20 > 0 ? $8 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
   'plotdata/daytime__thread.dat' using (4):8 with boxes lc rgb '#1f77b4' notitle, \
   'plotdata/daytime__thread.dat' using (4):($10 > $9 ? $8 : NaN):9:10 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
   'plotdata/daytime__thread.dat' using (4):($11 > 0 ? $8 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
@@ -93,13 +97,15 @@ plot 'plotdata/daytime__iterative.dat' using (1):8 with boxes lc rgb '#7f7f7f' n
   'plotdata/daytime__libevent.dat' using (8):8 with boxes lc rgb '#ff7f0e' notitle, \
   'plotdata/daytime__libevent.dat' using (8):($10 > $9 ? $8 : NaN):9:10 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
   'plotdata/daytime__libevent.dat' using (8):($11 > 0 ? $8 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
+  'plotdata/daytime__libevent.dat' using (8):($20 > 0 ? $8 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
   'plotdata/daytime__iocp-emul.dat' using (9):8 with boxes lc rgb '#8c564b' notitle, \
   'plotdata/daytime__iocp-emul.dat' using (9):($10 > $9 ? $8 : NaN):9:10 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
   'plotdata/daytime__iocp-emul.dat' using (9):($11 > 0 ? $8 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
+  'plotdata/daytime__iocp-emul.dat' using (9):($18 >= 0.01 ? $8 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
+  'plotdata/daytime__iocp-emul.dat' using (9):($20 > 0 ? $8 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
   'plotdata/daytime__pth.dat' using (10):8 with boxes lc rgb '#e377c2' notitle, \
   'plotdata/daytime__pth.dat' using (10):($10 > $9 ? $8 : NaN):9:10 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
   'plotdata/daytime__pth.dat' using (10):($11 > 0 ? $8 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
-  'plotdata/daytime__pth.dat' using (10):($20 > 0 ? $8 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
   'plotdata/daytime__st.dat' using (11):8 with boxes lc rgb '#bcbd22' notitle, \
   'plotdata/daytime__st.dat' using (11):($10 > $9 ? $8 : NaN):9:10 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
   'plotdata/daytime__st.dat' using (11):($11 > 0 ? $8 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
@@ -119,7 +125,7 @@ set yrange [0:1]
 set tmargin at screen 0.0256
 set bmargin at screen 0
 set key inside center center horizontal maxrows 1
-plot NaN with points pt 6 ps 2 lw 1.5 lc rgb 'black' title 'client-bound (the load generator was the limit)', NaN with points pt 8 ps 2.2 lw 2 lc rgb 'black' title 'starved (< 99% of connections served)'
+plot NaN with points pt 6 ps 2 lw 1.5 lc rgb 'black' title 'client-bound (the load generator was the limit)', NaN with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' title '>= 1% errors', NaN with points pt 8 ps 2.2 lw 2 lc rgb 'black' title 'starved (< 99% of connections served)'
 unset multiplot
 unset multiplot
 set output

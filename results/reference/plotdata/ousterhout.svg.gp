@@ -19,9 +19,8 @@ set format y '%g'
 unset xlabel
 set format x ''
 unset logscale y
-set yrange [0:33.1406]
-plot 'plotdata/ousterhout__thread.dat' using 1:21:22:23 with yerrorlines lc rgb '#1f77b4' lw 1.5 pt 7 ps 0.6  notitle, \
-  'plotdata/ousterhout__thread.dat' using 1:($20 > 0 ? $21 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle
+set yrange [0:27.94]
+plot 'plotdata/ousterhout__thread.dat' using 1:21:22:23 with yerrorlines lc rgb '#1f77b4' lw 1.5 pt 7 ps 0.6  notitle
 unset label 1
 unset label 2
 set lmargin at screen 0.2887
@@ -34,7 +33,7 @@ set format y ''
 unset xlabel
 set format x ''
 unset logscale y
-set yrange [0:33.1406]
+set yrange [0:27.94]
 plot 'plotdata/ousterhout__select.dat' using 1:21:22:23 with yerrorlines lc rgb '#9467bd' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__epoll.dat' using 1:21:22:23 with yerrorlines lc rgb '#2ca02c' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__libevent.dat' using 1:21:22:23 with yerrorlines lc rgb '#ff7f0e' lw 1.5 pt 7 ps 0.6  notitle, \
@@ -53,7 +52,7 @@ set format y ''
 unset xlabel
 set format x ''
 unset logscale y
-set yrange [0:33.1406]
+set yrange [0:27.94]
 plot 'plotdata/ousterhout__uring.dat' using 1:21:22:23 with yerrorlines lc rgb '#393b79' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__uring.dat' using 1:($11 > 0 ? $21 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle
 unset label 1
@@ -68,7 +67,7 @@ set format y ''
 unset xlabel
 set format x ''
 unset logscale y
-set yrange [0:33.1406]
+set yrange [0:27.94]
 plot 'plotdata/ousterhout__pth.dat' using 1:21:22:23 with yerrorlines lc rgb '#e377c2' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__st.dat' using 1:21:22:23 with yerrorlines lc rgb '#bcbd22' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__uthread.dat' using 1:21:22:23 with yerrorlines lc rgb '#17becf' lw 1.5 pt 7 ps 0.6  notitle, \
@@ -86,9 +85,8 @@ set format y '%.0s%c'
 unset xlabel
 set format x ''
 unset logscale y
-set yrange [0:185251]
-plot 'plotdata/ousterhout__thread.dat' using 1:2:3:4 with yerrorlines lc rgb '#1f77b4' lw 1.5 pt 7 ps 0.6  notitle, \
-  'plotdata/ousterhout__thread.dat' using 1:($20 > 0 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle
+set yrange [0:206736]
+plot 'plotdata/ousterhout__thread.dat' using 1:2:3:4 with yerrorlines lc rgb '#1f77b4' lw 1.5 pt 7 ps 0.6  notitle
 unset label 1
 unset label 2
 set lmargin at screen 0.2887
@@ -101,7 +99,7 @@ set format y ''
 unset xlabel
 set format x ''
 unset logscale y
-set yrange [0:185251]
+set yrange [0:206736]
 plot 'plotdata/ousterhout__select.dat' using 1:2:3:4 with yerrorlines lc rgb '#9467bd' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__epoll.dat' using 1:2:3:4 with yerrorlines lc rgb '#2ca02c' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__libevent.dat' using 1:2:3:4 with yerrorlines lc rgb '#ff7f0e' lw 1.5 pt 7 ps 0.6  notitle, \
@@ -120,7 +118,7 @@ set format y ''
 unset xlabel
 set format x ''
 unset logscale y
-set yrange [0:185251]
+set yrange [0:206736]
 plot 'plotdata/ousterhout__uring.dat' using 1:2:3:4 with yerrorlines lc rgb '#393b79' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__uring.dat' using 1:($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle
 unset label 1
@@ -135,7 +133,7 @@ set format y ''
 unset xlabel
 set format x ''
 unset logscale y
-set yrange [0:185251]
+set yrange [0:206736]
 plot 'plotdata/ousterhout__pth.dat' using 1:2:3:4 with yerrorlines lc rgb '#e377c2' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__st.dat' using 1:2:3:4 with yerrorlines lc rgb '#bcbd22' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__uthread.dat' using 1:2:3:4 with yerrorlines lc rgb '#17becf' lw 1.5 pt 7 ps 0.6  notitle, \
@@ -153,7 +151,7 @@ set format y '%g'
 unset xlabel
 set format x ''
 unset logscale y
-set yrange [0:1.08145]
+set yrange [0:1.11842]
 plot 'plotdata/ousterhout__thread.dat' using 1:12:13:14 with yerrorlines lc rgb '#1f77b4' lw 1.5 pt 7 ps 0.6  notitle
 unset label 1
 unset label 2
@@ -167,7 +165,7 @@ set format y ''
 unset xlabel
 set format x ''
 unset logscale y
-set yrange [0:1.08145]
+set yrange [0:1.11842]
 plot 'plotdata/ousterhout__select.dat' using 1:12:13:14 with yerrorlines lc rgb '#9467bd' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__epoll.dat' using 1:12:13:14 with yerrorlines lc rgb '#2ca02c' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__libevent.dat' using 1:12:13:14 with yerrorlines lc rgb '#ff7f0e' lw 1.5 pt 7 ps 0.6  notitle
@@ -183,7 +181,7 @@ set format y ''
 unset xlabel
 set format x ''
 unset logscale y
-set yrange [0:1.08145]
+set yrange [0:1.11842]
 plot 'plotdata/ousterhout__uring.dat' using 1:12:13:14 with yerrorlines lc rgb '#393b79' lw 1.5 pt 7 ps 0.6  notitle
 unset label 1
 unset label 2
@@ -197,7 +195,7 @@ set format y ''
 unset xlabel
 set format x ''
 unset logscale y
-set yrange [0:1.08145]
+set yrange [0:1.11842]
 plot 'plotdata/ousterhout__pth.dat' using 1:12:13:14 with yerrorlines lc rgb '#e377c2' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__st.dat' using 1:12:13:14 with yerrorlines lc rgb '#bcbd22' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__uthread.dat' using 1:12:13:14 with yerrorlines lc rgb '#17becf' lw 1.5 pt 7 ps 0.6  notitle
@@ -213,7 +211,7 @@ set format y '%g'
 set xlabel 'concurrent connections (log scale)'
 set format x '%g'
 unset logscale y
-set yrange [0:17.6682]
+set yrange [0:17.6513]
 plot 'plotdata/ousterhout__thread.dat' using 1:15:16:17 with yerrorlines lc rgb '#1f77b4' lw 1.5 pt 7 ps 0.6  notitle
 unset label 1
 unset label 2
@@ -227,7 +225,7 @@ set format y ''
 set xlabel 'concurrent connections (log scale)'
 set format x '%g'
 unset logscale y
-set yrange [0:17.6682]
+set yrange [0:17.6513]
 plot 'plotdata/ousterhout__select.dat' using 1:15:16:17 with yerrorlines lc rgb '#9467bd' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__epoll.dat' using 1:15:16:17 with yerrorlines lc rgb '#2ca02c' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__libevent.dat' using 1:15:16:17 with yerrorlines lc rgb '#ff7f0e' lw 1.5 pt 7 ps 0.6  notitle
@@ -243,7 +241,7 @@ set format y ''
 set xlabel 'concurrent connections (log scale)'
 set format x '%g'
 unset logscale y
-set yrange [0:17.6682]
+set yrange [0:17.6513]
 plot 'plotdata/ousterhout__uring.dat' using 1:15:16:17 with yerrorlines lc rgb '#393b79' lw 1.5 pt 7 ps 0.6  notitle
 unset label 1
 unset label 2
@@ -257,7 +255,7 @@ set format y ''
 set xlabel 'concurrent connections (log scale)'
 set format x '%g'
 unset logscale y
-set yrange [0:17.6682]
+set yrange [0:17.6513]
 plot 'plotdata/ousterhout__pth.dat' using 1:15:16:17 with yerrorlines lc rgb '#e377c2' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__st.dat' using 1:15:16:17 with yerrorlines lc rgb '#bcbd22' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__uthread.dat' using 1:15:16:17 with yerrorlines lc rgb '#17becf' lw 1.5 pt 7 ps 0.6  notitle
@@ -298,7 +296,7 @@ set rmargin at screen 0.9893
 set tmargin at screen 0.0190
 set bmargin at screen 0
 set key inside center center horizontal maxrows 1
-plot NaN with points pt 6 ps 2 lw 1.5 lc rgb 'black' title 'client-bound (the load generator was the limit)', NaN with points pt 8 ps 2.2 lw 2 lc rgb 'black' title 'starved (< 99% of connections served)'
+plot NaN with points pt 6 ps 2 lw 1.5 lc rgb 'black' title 'client-bound (the load generator was the limit)'
 unset multiplot
 unset multiplot
 set output

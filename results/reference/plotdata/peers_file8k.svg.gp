@@ -19,12 +19,11 @@ set format y '%.0s%c'
 unset xlabel
 set format x ''
 unset logscale y
-set yrange [0:56181.1]
+set yrange [0:62223.3]
 plot 'plotdata/peers_file8k__apache-prefork.dat' using 1:2:3:4 with yerrorlines lc rgb '#843c39' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/peers_file8k__apache-worker.dat' using 1:2:3:4 with yerrorlines lc rgb '#08519c' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/peers_file8k__nginx.dat' using 1:2:3:4 with yerrorlines lc rgb '#e6550d' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/peers_file8k__apache-event.dat' using 1:2:3:4 with yerrorlines lc rgb '#756bb1' lw 1.5 pt 7 ps 0.6  notitle, \
-  'plotdata/peers_file8k__nginx.dat' using 1:($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
   'plotdata/peers_file8k__apache-prefork.dat' using 1:($18 >= 0.01 ? $2 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
   'plotdata/peers_file8k__apache-worker.dat' using 1:($18 >= 0.01 ? $2 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
   'plotdata/peers_file8k__nginx.dat' using 1:($18 >= 0.01 ? $2 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
@@ -45,7 +44,7 @@ set format y '%g'
 set xlabel 'concurrent connections (log scale)'
 set format x '%g'
 set logscale y
-set yrange [1.46857:4346.68]
+set yrange [1.32857:4323.73]
 set label 1 'solid: p50   dashed: p99' at graph 0.03, graph 0.92 front
 plot 'plotdata/peers_file8k__apache-prefork.dat' using 1:5:6:7 with yerrorlines lc rgb '#843c39' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/peers_file8k__apache-worker.dat' using 1:5:6:7 with yerrorlines lc rgb '#08519c' lw 1.5 pt 7 ps 0.6  notitle, \
@@ -55,7 +54,6 @@ plot 'plotdata/peers_file8k__apache-prefork.dat' using 1:5:6:7 with yerrorlines 
   'plotdata/peers_file8k__apache-worker.dat' using 1:8:9:10 with yerrorlines lc rgb '#08519c' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
   'plotdata/peers_file8k__nginx.dat' using 1:8:9:10 with yerrorlines lc rgb '#e6550d' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
   'plotdata/peers_file8k__apache-event.dat' using 1:8:9:10 with yerrorlines lc rgb '#756bb1' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
-  'plotdata/peers_file8k__nginx.dat' using 1:($11 > 0 ? $8 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
   'plotdata/peers_file8k__apache-prefork.dat' using 1:($18 >= 0.01 ? $8 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
   'plotdata/peers_file8k__apache-worker.dat' using 1:($18 >= 0.01 ? $8 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
   'plotdata/peers_file8k__nginx.dat' using 1:($18 >= 0.01 ? $8 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
@@ -86,7 +84,7 @@ set rmargin at screen 0.9893
 set tmargin at screen 0.0256
 set bmargin at screen 0
 set key inside center center horizontal maxrows 1
-plot NaN with points pt 6 ps 2 lw 1.5 lc rgb 'black' title 'client-bound (the load generator was the limit)', NaN with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' title '>= 1% errors', NaN with points pt 8 ps 2.2 lw 2 lc rgb 'black' title 'starved (< 99% of connections served)'
+plot NaN with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' title '>= 1% errors', NaN with points pt 8 ps 2.2 lw 2 lc rgb 'black' title 'starved (< 99% of connections served)'
 unset multiplot
 unset multiplot
 set output
