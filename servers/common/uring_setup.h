@@ -9,6 +9,8 @@
  *   uring_bufs_init   a provided-buffer ring of n buffers (n a power of 2)
  *   uring_bufs_put    a buffer back to the kernel
  *   uring_files_init  a sparse registered-file table, slot = fd, up to the fd limit
+ *   uring_flush_sq    publish the SQEs queued so far to the kernel, without a
+ *                     system call: what an io_uring_enter then submits
  *   uring_wait        submit what is queued and wait for one completion, a timeout,
  *                     and (min_wait_us > 0, kernel >= 6.12, IORING_FEAT_MIN_TIMEOUT)
  *                     up to min_wait_us more for further completions once one has
@@ -120,6 +122,19 @@ static inline unsigned uring_files_init(struct io_uring *ring)
 	return 0;
 }
 
+/* liburing's own flush of the SQ tail (its __io_uring_flush_sq, not exported;
+ * no SQPOLL here): returns the SQEs published and not yet consumed, the count
+ * to pass to io_uring_enter. The kernel takes no more than are there, so a
+ * count that includes another thread's SQEs submits none twice. */
+static inline unsigned uring_flush_sq(struct io_uring *ring)
+{
+	struct io_uring_sq *sq = &ring->sq;
+	unsigned tail = sq->sqe_tail;
+	sq->sqe_head = tail;
+	io_uring_smp_store_release(sq->ktail, tail);
+	return tail - io_uring_smp_load_acquire(sq->khead);
+}
+
 /* The kernel's struct io_uring_getevents_arg; min_wait_usec was `pad` before 6.12. */
 struct uring_getevents_arg {
 	uint64_t sigmask;
@@ -146,11 +161,7 @@ static inline int uring_wait(struct io_uring *ring, long long timeout_ns, unsign
 		return timeout_ns < 0 ? io_uring_submit_and_wait(ring, 1)
 				      : io_uring_submit_and_wait_timeout(ring, &cqe, 1, &ts, NULL);
 	}
-	/* liburing's io_uring_submit flushes the SQ tail this way (no SQPOLL here) */
-	struct io_uring_sq *sq = &ring->sq;
-	unsigned tail = sq->sqe_tail, submit = tail - sq->sqe_head;
-	sq->sqe_head = tail;
-	io_uring_smp_store_release(sq->ktail, tail);
+	unsigned submit = uring_flush_sq(ring);
 	struct __kernel_timespec ts = {.tv_sec = timeout_ns / 1000000000LL,
 				       .tv_nsec = timeout_ns % 1000000000LL};
 	struct uring_getevents_arg arg = {.sigmask_sz = _NSIG / 8,

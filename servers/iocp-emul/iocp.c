@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "iocp.h"
 #include "iocp_backend.h"
 
@@ -206,13 +207,6 @@ void iocp_block_end(void)
 
 /* ---- GetQueuedCompletionStatus / PostQueuedCompletionStatus ---- */
 
-static long long mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 static void waiter_remove(struct iocp_port *p, struct waiter *w)
 {
 	for (struct waiter **pp = &p->waiters; *pp; pp = &(*pp)->next) {
@@ -244,18 +238,17 @@ static void queue_done(struct iocp_port *p, struct iocp_overlapped *first)
 }
 
 /* Wait in the backend as the leader (lock held, dropped while waiting). */
-static int lead(struct iocp_port *p, int timeout_ms)
+static void lead(struct iocp_port *p, int timeout_ms)
 {
 	struct iocp_ovq done = {0};
 	p->leader = 1;
 	p->nwaiting++;
 	pthread_mutex_unlock(&p->lock);
-	int rc = p->be->wait(p->be_state, timeout_ms, &done);
+	p->be->wait(p->be_state, timeout_ms, &done);
 	pthread_mutex_lock(&p->lock);
 	p->leader = 0;
 	p->nwaiting--;
 	queue_done(p, done.head);
-	return rc;
 }
 
 /* Sleep on a semaphore, newest first (lock held, dropped while asleep).
@@ -289,7 +282,7 @@ int iocp_get(struct iocp_port *p, uint32_t *bytes, uintptr_t *key, struct iocp_o
 	struct iocp_thread *t = &self;
 	struct iocp_packet pk = {0};
 	struct waiter w;
-	long long until = timeout_ms < 0 ? -1 : mono_ms() + timeout_ms;
+	long long until = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
 	int rc = 0, flushed = 0;
 
 	*ov = NULL;
@@ -317,7 +310,7 @@ int iocp_get(struct iocp_port *p, uint32_t *bytes, uintptr_t *key, struct iocp_o
 			release_waiters(p); /* the rest; a new leader if a CPU is free */
 			break;
 		}
-		long long left = until < 0 ? -1 : until - mono_ms();
+		long long left = until < 0 ? -1 : until - now_ms();
 		if (until >= 0 && left <= 0) {
 			release_waiters(p); /* made leader, it may pass that on */
 			pk = (struct iocp_packet){.res = -ETIMEDOUT};

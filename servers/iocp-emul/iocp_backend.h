@@ -15,7 +15,7 @@ struct iocp_ovq;
 
 struct iocp_backend_ops {
 	const char *name;
-	/* Set up (threads, kernel objects); 0 or -errno with a message in err. */
+	/* Set up (kernel objects); 0 or -errno with a message in err. */
 	int (*start)(struct iocp_port *port, void **state, char *err, size_t errlen);
 	/* Stop the threads and free everything; pending operations are dropped. */
 	void (*stop)(void *state);
@@ -26,10 +26,10 @@ struct iocp_backend_ops {
 	 * caller is a thread running on the port, which will call iocp_get. */
 	void (*submit)(void *state, struct iocp_overlapped *ov, int worker);
 	/* The port lets one thread at a time, the leader, wait in the kernel
-	 * (iocp.c). Submit what is queued, wait up to timeout_ms (< 0: forever) for a
-	 * completion or wake(), put the finished operations in done (res set).
-	 * 0, or -ETIMEDOUT with nothing done. */
-	int (*wait)(void *state, int timeout_ms, struct iocp_ovq *done);
+	 * (iocp.c). Submit what is queued, wait up to timeout_ms (< 0: forever;
+	 * 0: not at all) for a completion or wake(), put the finished operations
+	 * in done (res set). The port tells a timeout by its own clock. */
+	void (*wait)(void *state, int timeout_ms, struct iocp_ovq *done);
 	/* Make the leader's wait return (at once if it has not started). */
 	void (*wake)(void *state);
 	/* Submit what workers have queued, without waiting (NULL: nothing is
@@ -77,7 +77,7 @@ static inline void iocp_done_add(struct iocp_ovq *done, struct iocp_overlapped *
 	iocp_ovq_push(done, ov);
 }
 
-/* Write 1 to a backend's eventfd (a poller's wake-up). */
+/* Write 1 to a backend's eventfd (the leader's wake-up). */
 static inline void iocp_wake(int efd)
 {
 	uint64_t one = 1;

@@ -152,7 +152,7 @@ out:
 }
 
 /* The leader's wait: the ready descriptors' queued operations, performed. */
-static int ep_wait(void *state, int timeout_ms, struct iocp_ovq *done)
+static void ep_wait(void *state, int timeout_ms, struct iocp_ovq *done)
 {
 	struct ep *e = state;
 	struct epoll_event evs[MAX_EVENTS];
@@ -182,7 +182,6 @@ static int ep_wait(void *state, int timeout_ms, struct iocp_ovq *done)
 			run_queue(&q->w, done);
 	}
 	pthread_mutex_unlock(&e->lock);
-	return n == 0 && !done->head ? -ETIMEDOUT : 0;
 }
 
 static void ep_wake(void *state)

@@ -133,10 +133,9 @@ static unsigned reap(struct uring *u, struct iocp_ovq *done)
 }
 
 /* The leader's wait: one io_uring_enter submits and sleeps (see the top). */
-static int ur_wait(void *state, int timeout_ms, struct iocp_ovq *done)
+static void ur_wait(void *state, int timeout_ms, struct iocp_ovq *done)
 {
 	struct uring *u = state;
-	struct io_uring_sq *sq = &u->ring.sq;
 
 	pthread_mutex_lock(&u->lock);
 	for (struct iocp_overlapped *ov; (ov = iocp_ovq_pop(&u->todo));)
@@ -145,12 +144,9 @@ static int ur_wait(void *state, int timeout_ms, struct iocp_ovq *done)
 		arm_wake(u);
 		u->armed = 1;
 	}
-	/* liburing's flush, so that the enter runs without the lock: a worker's
-	 * io_uring_submit meanwhile submits up to the tail it sees, and the
-	 * kernel takes no more than are there, so each SQE goes in once. */
-	unsigned tail = sq->sqe_tail, submit = tail - *sq->khead;
-	sq->sqe_head = tail;
-	io_uring_smp_store_release(sq->ktail, tail);
+	/* Flushed under the lock, so that the enter runs without it: a worker's
+	 * io_uring_submit meanwhile submits each SQE once (uring_flush_sq). */
+	unsigned submit = uring_flush_sq(&u->ring);
 	unsigned want = !timeout_ms || u->kick || io_uring_cq_ready(&u->ring) ? 0 : 1;
 	u->kick = 0;
 	u->waiting = want;
@@ -160,7 +156,7 @@ static int ur_wait(void *state, int timeout_ms, struct iocp_ovq *done)
 				       .tv_nsec = timeout_ms % 1000 * 1000000LL};
 	struct uring_getevents_arg arg = {.ts = (uint64_t)(uintptr_t)&ts};
 	int rc = 0; /* no system call when there is nothing to submit, wait for or run */
-	if (submit || want || (IO_URING_READ_ONCE(*sq->kflags) & IORING_SQ_TASKRUN))
+	if (submit || want || (IO_URING_READ_ONCE(*u->ring.sq.kflags) & IORING_SQ_TASKRUN))
 		rc = io_uring_enter2((unsigned)u->ring.ring_fd, submit, want,
 				     IORING_ENTER_GETEVENTS |
 					 (timeout_ms >= 0 ? IORING_ENTER_EXT_ARG : 0),
@@ -177,7 +173,6 @@ static int ur_wait(void *state, int timeout_ms, struct iocp_ovq *done)
 	for (int round = 0; reap(u, done) && round < 8; round++)
 		io_uring_submit(&u->ring);
 	pthread_mutex_unlock(&u->lock);
-	return rc == -ETIME && !done->head ? -ETIMEDOUT : 0;
 }
 
 /* With u->lock held. */
