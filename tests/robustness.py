@@ -560,8 +560,9 @@ def max_conns(ctx):
 #           "serves":  what 200 connections need is there already: fork's children copy
 #                      the parent (copy-on-write); iocp-emul's objects are made at start and
 #                      its 8 KiB buffers come from the worker threads' malloc arenas, whose
-#                      64 MiB each glibc reserved at their first malloc (inside the size the
-#                      limit starts from); iterative holds one connection at a time
+#                      64 MiB each glibc reserved at their first malloc, made at each worker's
+#                      start (main.c; inside the size the limit starts from); iterative holds
+#                      one connection at a time
 EXHAUSTION = {
     "iterative": {"tasks": "serves", "memory": "serves"},
     "fork": {"tasks": "refuses", "memory": "serves"},
