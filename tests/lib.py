@@ -753,6 +753,53 @@ class Crowd:
         finally:
             sel.close()
 
+    def exchange_pipelined(self, request, count, timeout=10.0):
+        """Send `request` (`count` pipelined requests) on every open connection and read `count`
+        responses on each; a list per connection of result tuples (as results[i]), shorter
+        than `count` only when it ends with an error."""
+        got = [[] for _ in self.socks]
+        sel = selectors.DefaultSelector()
+        out = {}
+        try:
+            for i, s in enumerate(self.socks):
+                if self.eof[i]:
+                    got[i].append(("error", "closed before the requests"))
+                    continue
+                out[i] = request
+                sel.register(s, selectors.EVENT_WRITE | selectors.EVENT_READ, i)
+            deadline = time.monotonic() + scaled(timeout)
+            while sel.get_map():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    for key in list(sel.get_map().values()):
+                        got[key.data].append(("error", "timeout after %d responses" % len(got[key.data])))
+                    break
+                for key, ev in sel.select(min(left, 0.5)):
+                    i, s = key.data, key.fileobj
+                    if ev & selectors.EVENT_WRITE and out[i]:
+                        try:
+                            out[i] = out[i][s.send(out[i]):]
+                        except BlockingIOError:
+                            pass
+                        except (BrokenPipeError, ConnectionResetError):
+                            out[i] = b""
+                        if not out[i]:
+                            sel.modify(s, selectors.EVENT_READ, i)
+                    if ev & selectors.EVENT_READ:
+                        self._recv(i)
+                    while len(got[i]) < count:
+                        r = self._complete(i)
+                        if r is None:
+                            break
+                        got[i].append(r)
+                        if r[0] == "error":
+                            break
+                    if len(got[i]) == count or (got[i] and got[i][-1][0] == "error"):
+                        sel.unregister(s)
+        finally:
+            sel.close()
+        return got
+
     def open_count(self):
         """How many connections the server has not closed (peek without blocking)."""
         n = 0

@@ -534,6 +534,38 @@ def emfile(ctx):
     serves_again(ctx, s.port, within=3.0)
 
 
+def pipelined_files(ctx):
+    """240 connections under a 300-fd limit (the default --max-conns keeps 32 for listeners and
+    files), each pipelining 8 GETs of an 8 KiB --root file, 3 rounds: every response 200 with the
+    file. A completion driver whose send is in flight while the next request's file is open holds a
+    file per connection beside its socket: uring and iocp-emul answered 560,000-840,000 500s in 2 s
+    of loadgen this way (epoll 0), until the core answered a --root request only once the output
+    before it had gone."""
+    s = ctx.start_default("--root", ctx.fixture.root, nofile=300)
+    body = ctx.fixture.files["/8k.bin"]
+    crowd = ctx.crowd(240, s.port)
+    crowd.connect(timeout=10)
+    req = request_bytes("GET", "/8k.bin") * 8
+    tally = {}
+    for _ in range(3):
+        for got in crowd.exchange_pipelined(req, 8, timeout=20):
+            for r in got:
+                key = ("200" if r[2] == body else "200 with a wrong body") if r[0] == "ok" and r[1] == 200 \
+                    else str(r[1]) if r[0] == "ok" else "error: " + r[1][:60]
+                tally[key] = tally.get(key, 0) + 1
+    total = 240 * 8 * 3
+    if ctx.base == "thread":
+        # A kernel thread per connection: 240 threads may each hold a file between open and close
+        # (preempted, or waiting on a malloc arena's lock), past the default's 32 spare descriptors;
+        # then open fails and the answer is 500, as nginx's. Seen: 274 of 5,760 in 1 run of 12.
+        expect(tally.get("200", 0) + tally.get("500", 0) == total and tally.get("500", 0) <= total // 10,
+               "all %d responses 200 with the file, or 500 for at most a tenth" % total, tally_text(tally))
+    else:
+        expect(tally.get("200", 0) == total, "all %d responses 200 with the file" % total, tally_text(tally))
+    crowd.close()
+    serves_again(ctx, s.port)
+
+
 def max_conns(ctx):
     s = ctx.start_default("--max-conns", "10")
     crowd = ctx.crowd(20, s.port)
@@ -835,6 +867,9 @@ CASES = [
     Case("1030 connections: the 1024 ceiling refused with 503, server keeps serving", ceiling_refused(1030),
          models=("pth",), server="plain"),
     Case("EMFILE under a 64-fd limit: no spin (< 5% CPU), serves again after", emfile, models=EMFILE_MODELS),
+    Case("240 connections pipelining 8 GETs of a --root file under a 300-fd limit: all 200 (thread: 500 for "
+         "at most a tenth)",
+         pipelined_files, exclude=("iterative",)),
     Case("--max-conns 10 with 20 connections: some 503, serves after", max_conns, exclude=("iterative",)),
     Case("tasks run out (pids cgroup): 200, 503 or closed, serves again, fds/RSS back near baseline",
          tasks_exhausted()),

@@ -137,6 +137,10 @@ struct conn *conn_open(struct conn_loop *l, int fd);
 void conn_close(struct conn *c);
 /* CONN_FILE done the blocking way (pread, EINTR retried); returns conn_file_read's answer. */
 int conn_file_pread(struct conn *c);
+/* CONN_FILE as far as the page cache holds the file, without blocking
+ * (preadv2 RWF_NOWAIT): 1 = the rest must be read asynchronously (from
+ * c->big_off), 0 = the response is queued (a 500 if the read failed). */
+int conn_file_nowait(struct conn *c);
 /* 503 (one non-blocking write, best effort; daytime: nothing) and close:
  * over --max-conns or, in select, an fd at or above FD_SETSIZE. Counted in
  * conn_rejected(). */

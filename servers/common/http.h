@@ -71,6 +71,10 @@ struct http_response {
 };
 
 void http_response_init(struct http_response *r);
+/* Several kernel threads share this process's descriptors (thread, iocp-emul's
+ * workers, reactors with --workers): a --root file's open that finds none
+ * free waits for theirs to be closed, up to about 0.6 s, before its 500. */
+void http_files_shared(void);
 void http_prepare(const struct http_request *req, const struct server_opts *o,
 		  struct http_response *r);
 /* Read r->file_fd (r->body_len bytes) into r->body_buf and close it; 500 on error. */

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "net.h"
@@ -47,6 +48,21 @@ int conn_file_pread(struct conn *c)
 	return conn_file_read(c, n < 0 ? -errno : (int)n);
 }
 
+int conn_file_nowait(struct conn *c)
+{
+	struct http_response *r = &c->big;
+	ssize_t n;
+	do {
+		struct iovec iov = {r->body_buf + c->big_off, r->body_len - c->big_off};
+		n = preadv2(r->file_fd, &iov, 1, (off_t)c->big_off, RWF_NOWAIT);
+	} while ((n > 0 && conn_file_read(c, (int)n)) || (n < 0 && errno == EINTR));
+	if (n < 0 && (errno == EAGAIN || errno == EOPNOTSUPP))
+		return 1;
+	if (n <= 0) /* shrank, or could not be read: a 500 is queued */
+		conn_file_read(c, n < 0 ? -errno : 0);
+	return 0;
+}
+
 long conn_rejected(void)
 {
 	return __atomic_load_n(&rejected_conns, __ATOMIC_RELAXED);
@@ -81,10 +97,10 @@ void conn_run_reactors(int n, void *(*fn)(void *), void *args, size_t stride)
 	sigset_t all, old;
 	if (!tids)
 		log_fatal("out of memory");
-	sigemptyset(&all);
-	sigaddset(&all, SIGINT);
-	sigaddset(&all, SIGTERM);
+	server_stop_sigset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old); /* inherited by the threads */
+	if (n > 1)
+		http_files_shared();
 	for (int i = 1; i < n; i++) {
 		int e = pthread_create(&tids[i], NULL, fn, (char *)args + (size_t)i * stride);
 		if (e)

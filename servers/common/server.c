@@ -44,6 +44,13 @@ void server_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+void server_stop_sigset(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+}
+
 int server_stop_fd(void)
 {
 	if (stop_fd < 0) {

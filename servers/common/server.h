@@ -22,6 +22,8 @@ void server_signals(void);
  * loops and the blocking models' accept loop (blocking.c) wait for it beside
  * their listener, so a stop needs no polling tick. */
 int server_stop_fd(void);
+/* *set = {SIGINT, SIGTERM}: to block in threads that must not take them. */
+void server_stop_sigset(sigset_t *set);
 
 /* Listen on o->addr:o->port (exits 2 with a message on failure); when o->port
  * is 0, sets it to the port chosen so further listeners (SO_REUSEPORT) share it. */

@@ -66,20 +66,10 @@ void post_send(struct connection *c)
 void post_file_read(struct connection *c)
 {
 	struct http_response *b = &c->core->big;
-	size_t off;
-	ssize_t n;
-	do {
-		off = c->core->big_off;
-		struct iovec iov = {b->body_buf + off, b->body_len - off};
-		n = preadv2(b->file_fd, &iov, 1, (off_t)off, RWF_NOWAIT);
-	} while (n > 0 && conn_file_read(c->core, (int)n));
-	if (n >= 0 || (errno != EAGAIN && errno != EOPNOTSUPP)) {
-		if (n <= 0) /* shrank, or could not be read: a 500 is queued */
-			conn_file_read(c->core, n < 0 ? -errno : 0);
+	if (!conn_file_nowait(c->core))
 		return;
-	}
-	off = c->core->big_off;
-	int rc = off ? 0 : iocp_associate(port, b->file_fd, KEY_IO);
+	size_t off = c->core->big_off; /* a read from off may follow a short one */
+	int rc = iocp_associate(port, b->file_fd, KEY_IO);
 	if (rc == 0)
 		rc = iocp_read(port, b->file_fd, b->body_buf + off, b->body_len - off, (off_t)off,
 			       &c->file.ov);

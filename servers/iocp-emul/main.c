@@ -9,8 +9,7 @@
  * CPUs the process may run on) of them run at once. Each operation is an
  * object of its own (struct io, the article's CIOCPBuffer) that names its
  * connection; io.c posts them (fire.h: the objects). The HTTP is the shared
- * core's, driven from its completion side (conn.h: conn_take, conn_advance,
- * conn_out_iov, conn_sent, conn_file_read).
+ * core's (conn.h), driven from its completion side.
  *
  * The four hassles, and where each answer lives:
  *  1. WSAENOBUFS (3.6.1): io.c, post_receives(): past --buffer-budget the
@@ -30,12 +29,10 @@
  * Cost per connection: an object (~1 KB) per --max-conns, the core's state
  * (~9 KB) while connected, N x 4 KiB of posted receives (0: --zero-byte-read).
  * Limits: --max-conns clients; REJECTORS more objects answer 503. The main
- * thread sleeps until the earliest deadline: it shuts down what passed the
- * idle or head timeout (a Windows program's timer and CancelIoEx) and posts
- * the accepts EMFILE paused. A worker in --block-us tells the port.
- * Shutdown: SIGINT/SIGTERM wake it; it posts one exit packet per worker
- * (Fire's COMPLETION_KEY_SHUTDOWN), joins them, closes everything, prints
- * the posted-buffer figures and exits 0.
+ * thread sleeps until the earliest deadline, shuts down what timed out (a
+ * Windows timer and CancelIoEx), posts the accepts EMFILE paused; at a stop
+ * signal it posts an exit packet per worker (COMPLETION_KEY_SHUTDOWN), joins
+ * them and prints the posted-buffer figures.
  */
 #include <errno.h>
 #include <signal.h>
@@ -78,8 +75,8 @@ static void release(struct connection *c)
 	post_accept(c);
 }
 
-/* Run the core while nothing of its is in flight, keep the receives posted,
- * and release the object after a close once nothing is pending. */
+/* Run the core while none of its I/O is in flight, keep the receives posted;
+ * after a close, release the object once nothing is pending. */
 static void drive(struct connection *c)
 {
 	while (c->core && !c->closing && !c->sending && !c->filing) {
@@ -170,12 +167,9 @@ static void on_complete(struct io *io)
 static void *worker(void *arg)
 {
 	(void)arg;
-	/* This thread's malloc arena now, at start, as the connection objects
-	 * are: glibc makes it at a thread's first malloc, reserving 64 MiB of
-	 * address space, which under RLIMIT_AS fails. A worker that first ran
-	 * then (one may idle for long: the port's leader runs what it can)
-	 * closed the connection it was for, 6 times in 40 robustness runs. */
-	void *volatile first = malloc(1); /* volatile: a malloc freed at once is elided */
+	/* Its malloc arena (64 MiB of address space) now: a worker idle for long
+	 * (the leader runs what it can) that first ran under RLIMIT_AS failed. */
+	void *volatile first = malloc(1); /* volatile: else elided */
 	free(first);
 	for (;;) {
 		uint32_t bytes;
@@ -238,6 +232,7 @@ int main(int argc, char **argv)
 	log_init(server_name, opts.quiet);
 	server_signals();
 	work_set_block_hooks(iocp_block_begin, iocp_block_end);
+	http_files_shared(); /* by the workers */
 	port = iocp_create_backend(0, opts.backend, err, sizeof(err));
 	if (!port) {
 		fprintf(stderr, "%s: --backend: %s\n", server_name, err);
@@ -254,9 +249,7 @@ int main(int argc, char **argv)
 	iocp_associate(port, listen_fd, KEY_IO);
 
 	/* Workers inherit SIGINT/SIGTERM blocked; the main thread waits for them. */
-	sigemptyset(&stop_set);
-	sigaddset(&stop_set, SIGINT);
-	sigaddset(&stop_set, SIGTERM);
+	server_stop_sigset(&stop_set);
 	pthread_sigmask(SIG_BLOCK, &stop_set, NULL);
 	for (int i = 0; i < opts.workers; i++)
 		if ((errno = pthread_create(&workers[i], NULL, worker, NULL)))

@@ -20,9 +20,7 @@ static int sig_fd = -1;
 void pth_io_signals(void)
 {
 	sigset_t stop;
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGINT);
-	sigaddset(&stop, SIGTERM);
+	server_stop_sigset(&stop);
 	sigprocmask(SIG_BLOCK, &stop, NULL);
 	sig_fd = signalfd(-1, &stop, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (sig_fd < 0)

@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "blocking.h"
+#include "http.h"
 #include "server.h"
 #include "thread_io.h"
 
@@ -60,6 +61,7 @@ int main(int argc, char **argv)
 	};
 
 	blocking_start(argc, argv, &model, &opts, &thread_io);
+	http_files_shared();
 	thread_serve(&opts); /* a thread per connection, or the --workers pool */
 	return blocking_exit();
 }

@@ -47,9 +47,7 @@ void thread_serve(struct server_opts *o)
 	pthread_attr_init(&thread_attr);
 	pthread_attr_setstacksize(&thread_attr, STACK_KB * 1024);
 	pthread_attr_setdetachstate(&thread_attr, PTHREAD_CREATE_DETACHED);
-	sigemptyset(&stop_signals); /* the main thread is the one interrupted */
-	sigaddset(&stop_signals, SIGINT);
-	sigaddset(&stop_signals, SIGTERM);
+	server_stop_sigset(&stop_signals); /* the main thread is the one interrupted */
 	pthread_attr_setsigmask_np(&thread_attr, &stop_signals);
 	if (o->workers > 1)
 		start_pool(o->workers);

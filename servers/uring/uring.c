@@ -18,8 +18,8 @@
  *     once its bytes are parsed (what does not fit waits in the core's
  *     overflow, and the receive is cancelled until it catches up);
  *   - one send at a time per connection, head and body in one SQE (send, or
- *     sendmsg with two iovecs for a large file body); --root files read with
- *     IORING_OP_READ, so a page-cache miss does not stall the loop;
+ *     sendmsg with two iovecs for a large file body); a --root file is read
+ *     at once from the page cache (RWF_NOWAIT), a miss with IORING_OP_READ;
  *   - each socket is a registered file (slot = fd): no fd lookup per operation.
  * ring.c (ring.h) holds what surrounds this loop: the ring's set-up, the buffer
  * ring, the multishot accept and its EMFILE pause, the one wait a turn, and
@@ -28,12 +28,9 @@
  * Cost per connection: ~9 KiB (the head buffer), the kernel's socket buffers,
  * a 4 MiB buffer ring per reactor. Limits: the fd limit (--max-conns, 503).
  * --block-us stalls every connection of the reactor (that is the point).
- * Idle and head timeouts: the shared list ordered by last activity, checked
- * each turn; the one wait is bounded by the oldest deadline. Expiry cancels
- * the connection's operations; it is freed when the last completion arrives.
- * Where io_uring is refused (seccomp, containers: EPERM/ENOSYS) the binary
- * exits 1 with one line; this model has no fallback.
- *
+ * Idle and head timeouts: the shared deadline list, checked each turn, bounds
+ * the one wait; expiry cancels what is in flight, freed at its last completion.
+ * Where io_uring is refused (seccomp, containers: EPERM/ENOSYS) it exits 1.
  * Shutdown: the stop eventfd's poll (SIGINT/SIGTERM) completes; each reactor
  * cancels its connections, waits briefly for the cancellations, frees the ring.
  */
@@ -144,7 +141,10 @@ static void die(struct reactor *r, struct conn *c)
 /* Nothing of c in flight but its receive: run it until it waits again. */
 static void pump(struct reactor *r, struct conn *c)
 {
-	switch (conn_advance(c)) {
+	enum conn_want w;
+	while ((w = conn_advance(c)) == CONN_FILE && !conn_file_nowait(c))
+		; /* a file the page cache holds is read at once, and answered */
+	switch (w) {
 	case CONN_WRITE: send_out(r, c); break;
 	case CONN_FILE: read_file(r, c); break;
 	case CONN_CLOSE: die(r, c); break;
