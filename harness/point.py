@@ -28,7 +28,7 @@ import time
 from dataclasses import dataclass
 
 import proc
-from experiments import PEERS, WARMUP_CONNS_PER_S, Experiment, Setup
+from experiments import PEERS, SATURATED, WARMUP_CONNS_PER_S, Experiment, Setup
 from runs import COLUMNS, with_rate
 from proc import READY_TIMEOUT_S, STOP_GRACE_S, returncode_text  # noqa: F401  (remote.py takes them from here)
 from sampling import Window, cpuset_parse, read_text, sample_server
@@ -387,6 +387,17 @@ def client_bound(cli_cpu_pct, client_cpus, n_clients=1, client_cpus_busy=None):
     return "1" if bound else "0"
 
 
+def delivered(p, row):
+    """An open-loop point that got its offered load through: achieved at least SATURATED of
+    it, with no errors. (runner.saturated() is its negation.)"""
+    try:
+        rps = float(row["rps"])
+    except (KeyError, ValueError):
+        return False
+    errs = sum(int(row[c] or 0) for c in COLUMNS if c.startswith("err_"))
+    return errs == 0 and rps >= SATURATED * p.rate
+
+
 # Columns the client's row never overrides: the runner knows them.
 RUNNER_KNOWS = ("experiment", "model", "variant", "workload", "server_cpus", "client_cpus", "rep", "conns")
 
@@ -409,6 +420,8 @@ def fill_row(row, got, window, p, planned_s, n_clients=1, cli_cpu_pct=None, clie
         row["cli_cpu_pct"] = f"{cli_cpu_pct:.1f}"
     row["client_bound"] = client_bound(row["cli_cpu_pct"], cpuset_parse(p.client_cpus), n_clients,
                                        client_cpus_busy) or row["client_bound"]
+    if p.rate and not p.ceiling and delivered(p, row):
+        row["client_bound"] = "0"  # open loop, the offered load delivered: the client was not the limit
     scpus = cpuset_parse(p.server_cpus)
     sbusy, ssoft = window.cpu_busy(scpus)
     row["srv_cpu_us_per_req"] = cpu_us_per_req(sbusy, len(scpus), row["rps"])

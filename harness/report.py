@@ -58,7 +58,8 @@ def header(run, made):
         " CPU percentages of processes (srv, cli) count what the kernel charged to them; the network work"
         " loopback TCP does in softirq context is charged to no process, so cpu.csv also records how busy"
         " the server's and the client's CPUs were, and a point also counts as client-bound when the"
-        " client's own CPUs were at least 95% busy."
+        " client's own CPUs were at least 95% busy. An open-loop point (`-R`) that delivered its offered load,"
+        " without errors, is not client-bound, however busy the client: it sent what was asked."
         " \"ceiling\" marks a level the model cannot hold (select and Pth:"
         " FD_SETSIZE), which was not run. rps = completed requests (or daytime connections) per second;"
         " latencies are in milliseconds.",

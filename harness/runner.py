@@ -37,7 +37,7 @@ from experiments import CEILINGS, DEFAULT, EXP_BY_NAME, EXPERIMENTS, GROUPS, MOD
     WARMUP_CONNS_PER_S
 from meta import run_cmd, write_meta, write_model_sizes
 import remote
-from point import ROOT, Point, Runner, fd_limit, model_binary, warmup_for
+from point import ROOT, Point, Runner, delivered, fd_limit, model_binary, warmup_for
 import runs
 from runs import COLUMNS, CPU_COLUMNS, FAILURE_COLUMNS, SYSCALL_COLUMNS
 from sampling import cpuset_format, cpuset_parse
@@ -99,14 +99,7 @@ def curve_key(p):
 def saturated(p, row):
     """An open-loop point that did not get its offered load through: achieved under
     SATURATED of it, errors, or no result at all."""
-    if not p.rate or p.ceiling:
-        return False
-    try:
-        rps = float(row["rps"])
-    except ValueError:
-        return True
-    errs = sum(int(row[c] or 0) for c in COLUMNS if c.startswith("err_"))
-    return errs > 0 or rps < SATURATED * p.rate
+    return bool(p.rate) and not p.ceiling and not delivered(p, row)
 
 
 def point_seconds(p, args, overhead):

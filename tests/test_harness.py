@@ -337,6 +337,34 @@ def case_cpu_us_per_req():
         expect(got == want, f"cpu_us_per_req{args} == {want!r}", repr(got))
 
 
+def case_open_loop_delivered_not_client_bound():
+    class Win:  # the sampled window, stubbed: no columns of its own, CPU 0 half busy
+        def columns(self, measured_s):
+            return {}
+
+        def cpu_busy(self, cpus):
+            return 50.0, 5.0
+    exp = experiments.EXP_BY_NAME["cost"]
+    setup = experiments.Setup("epoll")
+    table = [  # rate, rps, err_timeout, client CPU % -> client_bound
+        (0, "70000", "0", "95.0", "1"),        # closed loop, the client busy: it may be the limit
+        (70000, "70000", "0", "96.0", "0"),    # open loop, offered load delivered: not the limit
+        (70000, "67000", "0", "96.0", "1"),    # under 97% of it: the client could not deliver
+        (70000, "70000", "3", "96.0", "1"),    # errors
+        (70000, "70000", "0", "50.0", "0"),
+    ]
+    for rate, rps, errs, cli, want in table:
+        p = point.Point(exp, setup, 1000, 1, "0", "1", "loadgen", rate=rate)
+        row = {c: "" for c in runs.COLUMNS}
+        row.update(rps=rps, duration_s="2.0", err_timeout=errs, cli_cpu_pct=cli, client_bound="")
+        for c in runs.COLUMNS:
+            if c.startswith("err_") and not row[c]:
+                row[c] = "0"
+        point.fill_row(row, None, Win(), p, 2.0)
+        expect(row["client_bound"] == want, f"client_bound {want} at rate {rate}, {rps}/s, {errs} errors, "
+               f"client {cli}%", row["client_bound"])
+
+
 def case_sigint_keeps_rows_and_leaves_nothing():
     if not have("loadgen", "thread"):
         raise Skip(f"needs {BIN}/loadgen and thread")
@@ -796,6 +824,7 @@ CASES = [
     ("report.py runs on the reference CSV", case_report_runs_on_reference_csv),
     ("report.py refuses a runs.csv with the wrong header", case_report_refuses_wrong_header),
     ("srv_cpu_us_per_req from the CPU set's busy share", case_cpu_us_per_req),
+    ("an open-loop point that delivered its load is not client-bound", case_open_loop_delivered_not_client_bound),
     ("a starved point: marker, legend entry, SEDA fairness lines, verdict rows", case_starved_marker_and_fairness_lines),
     ("verdict registry: sections add rows, unknown verdicts refused", case_verdict_registry),
     ("peer wrappers serve /, --root files, stop on SIGTERM, leave nothing", case_peer_wrappers_serve_and_stop),
