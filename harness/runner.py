@@ -33,7 +33,8 @@ import sys
 import time
 from dataclasses import replace
 
-from experiments import CEILINGS, DEFAULT, EXP_BY_NAME, EXPERIMENTS, GROUPS, MODELS, PEERS, QUICK, SATURATED, \
+from experiments import CEILINGS, DEFAULT, EXP_BY_NAME, EXPERIMENTS, GROUPS, HALF_LOAD, HALF_LOAD_FALLBACK_RPS, \
+    MODELS, PEERS, QUICK, SATURATED, \
     WARMUP_CONNS_PER_S
 from meta import run_cmd, write_meta, write_model_sizes
 import remote
@@ -102,6 +103,44 @@ def saturated(p, row):
     return bool(p.rate) and not p.ceiling and not delivered(p, row)
 
 
+def rate_text(r):
+    return "half" if r == HALF_LOAD else str(r) if r else "closed"
+
+
+class HalfLoad:
+    """The ablation's half load (experiments.HALF_LOAD), resolved when first needed: half of
+    epoll's closed-loop requests/s at the same level in the experiment's first repetition (else
+    uring's), rounded down to 1,000; then the same for every repetition."""
+
+    def __init__(self):
+        self.closed = {}                # (experiment, model, variant, level) -> rps of repetition 1
+        self.resolved = {}              # (experiment, level) -> (rate, how it was found)
+
+    def measured(self, p, row):
+        if p.rate == 0 and p.rep == 1 and not p.ceiling:
+            try:
+                self.closed[(p.exp.name, p.setup.model, p.setup.variant, p.level)] = float(row["rps"])
+            except (KeyError, ValueError):
+                pass
+
+    def rate(self, p):
+        key = (p.exp.name, p.level)
+        if key not in self.resolved:
+            for model in ("epoll", "uring"):
+                rps = self.closed.get((p.exp.name, model, "", p.level))
+                if rps and rps >= 2000:
+                    self.resolved[key] = (int(rps / 2 // 1000 * 1000),
+                                          f"half of {model}'s closed-loop {rps:,.0f} requests/s in repetition 1")
+                    break
+            else:
+                self.resolved[key] = (HALF_LOAD_FALLBACK_RPS, "no closed-loop epoll or uring point at this level"
+                                      " in repetition 1: the fallback")
+            rate, how = self.resolved[key]
+            print(f"run_all: {p.exp.name}'s half load at {p.level} connections: {rate:,} requests/s ({how})",
+                  flush=True)
+        return self.resolved[key][0]
+
+
 def point_seconds(p, args, overhead):
     if p.ceiling:
         return 0.0
@@ -142,7 +181,7 @@ def describe():
             t += f"[{s.client}]" if s.client else ""
             t += f"<{s.stand_in}" if s.stand_in else ""
             t += f"{{c={','.join(map(str, s.conns))}}}" if s.conns else ""
-            t += f"{{R={','.join(str(r) if r else 'closed' for r in s.rates)}}}" if s.rates else ""
+            t += f"{{R={','.join(rate_text(r) for r in s.rates)}}}" if s.rates else ""
             t += "" if s.quick else "{not quick}"
             setups.append(t)
         lines.append(f"              setups: {' '.join(setups)}")
@@ -439,14 +478,19 @@ def main(argv):
     done_runs, spent_runs = 0, 0.0
     code = 0
     ended = {}                          # curve_key -> the offered load that saturated it
+    half = HalfLoad()
     try:
         for i, p in enumerate(points, 1):
+            if p.rate == HALF_LOAD:
+                p.rate = half.rate(p)
+                runner.log.write(f"{p.label()}: the half load, {p.rate} requests/s\n")
             if p.rate and curve_key(p) in ended:
                 print(f"[{i:3d}/{len(points)}] {p.label()}: skipped, the curve ended at R={ended[curve_key(p)]}"
                       " (saturated)", flush=True)
                 continue
             t0 = time.monotonic()
             row = runner.measure(p)
+            half.measured(p, row)
             writer.writerow(row)
             csv_file.flush()
             rows_in_csv += 1

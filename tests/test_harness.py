@@ -365,6 +365,29 @@ def case_open_loop_delivered_not_client_bound():
                f"client {cli}%", row["client_bound"])
 
 
+def case_half_load_from_the_run():
+    exp = experiments.EXP_BY_NAME["readiness"]
+    mk = lambda model, variant, rate, rep=1, level=1000: point.Point(
+        exp, experiments.Setup(model, variant), level, rep, "0", "1", "loadgen", rate=rate)
+    h = runner.HalfLoad()
+    h.measured(mk("uring", "", 0), {"rps": "150000"})
+    h.measured(mk("epoll", "", 0), {"rps": "123456.7"})
+    h.measured(mk("epoll", "", 0, rep=2), {"rps": "20000"})           # a later repetition: not used
+    h.measured(mk("epoll", "half", experiments.HALF_LOAD), {"rps": "5"})  # open loop: not used
+    got = h.rate(mk("uring", "half", experiments.HALF_LOAD))
+    expect(got == 61000, "half of epoll's closed-loop 123,457/s in repetition 1, rounded down to 1,000: 61000",
+           repr(got))
+    h.measured(mk("epoll", "", 0, rep=1), {"rps": "90000"})
+    got = h.rate(mk("epoll", "half", experiments.HALF_LOAD, rep=3))
+    expect(got == 61000, "the same half load in every repetition, once resolved", repr(got))
+    h2 = runner.HalfLoad()
+    h2.measured(mk("uring", "", 0), {"rps": "150000"})
+    got = h2.rate(mk("uring", "half", experiments.HALF_LOAD))
+    expect(got == 75000, "uring's when epoll did not run: 75000", repr(got))
+    got = runner.HalfLoad().rate(mk("uring", "half", experiments.HALF_LOAD))
+    expect(got == experiments.HALF_LOAD_FALLBACK_RPS, "the fallback when neither ran", repr(got))
+
+
 def case_sigint_keeps_rows_and_leaves_nothing():
     if not have("loadgen", "thread"):
         raise Skip(f"needs {BIN}/loadgen and thread")
@@ -825,6 +848,7 @@ CASES = [
     ("report.py refuses a runs.csv with the wrong header", case_report_refuses_wrong_header),
     ("srv_cpu_us_per_req from the CPU set's busy share", case_cpu_us_per_req),
     ("an open-loop point that delivered its load is not client-bound", case_open_loop_delivered_not_client_bound),
+    ("the ablation's half load is half of epoll's closed-loop rate in the run", case_half_load_from_the_run),
     ("a starved point: marker, legend entry, SEDA fairness lines, verdict rows", case_starved_marker_and_fairness_lines),
     ("verdict registry: sections add rows, unknown verdicts refused", case_verdict_registry),
     ("peer wrappers serve /, --root files, stop on SIGTERM, leave nothing", case_peer_wrappers_serve_and_stop),

@@ -3,7 +3,7 @@ backends): requests/s, server CPU and system calls per request; the plot and the
 against issue 9's goal."""
 
 import runs
-from experiments import ABLATION_VARIANTS, HALF_LOAD_RPS, URING_OFF
+from experiments import ABLATION_VARIANTS, SATURATED, URING_OFF
 from sampling import cpuset_parse
 from plot_lib import Figure, color, conns_axis, fmt
 from report_lib import cell_rps, compare, conns_words, f_num, images, lab, ranges_overlap, table
@@ -131,7 +131,18 @@ ABLATION_ROWS = [("uring (everything on)", "uring", "", "half")] + \
     [("epoll (for reference)", "epoll", "", "half")]
 
 
-def ablation_cells(run, counts, p, base):
+def half_rate(run):
+    """The half load this run offered (the runner's HalfLoad: from the run itself), or None."""
+    for s in run.setups(NAME):
+        if s[0] == "epoll" and s[1].startswith("half@R"):
+            return int(s[1][len("half@R"):])
+    for s in run.setups(NAME):
+        if s[1].startswith("half@R"):
+            return int(s[1][len("half@R"):])
+    return None
+
+
+def ablation_cells(run, counts, p, base, rate=None):
     """System calls, server CPU busy µs (and against uring's), p99 of one point; dashes when absent."""
     if not (p and p.reps):
         return ["–", "–", "–"]
@@ -140,15 +151,16 @@ def ablation_cells(run, counts, p, base):
     cpu_cell = "–" if cpu is None else f"{cpu:.1f} [{f_num(p.get('srv_cpu_us_per_req', 'lo'), 1)}–" \
         f"{f_num(p.get('srv_cpu_us_per_req', 'hi'), 1)}]" + (f" ({cpu / b:.2f}x)" if b else "")
     p99 = p.get("lat_p99_us")
-    late = "" if not p.variant.count("@R") or (p.get("rps") or 0) >= 0.97 * HALF_LOAD_RPS else " sat."
+    late = "" if not rate or (p.get("rps") or 0) >= SATURATED * rate else " sat."
     return ["–" if sc is None else f"{sc:.3f}", cpu_cell + (" ★" if p.client_bound else ""),
             ("–" if p99 is None else f"{p99 / 1000:.2f} ms") + late]
 
 
 def ablation(run, counts):
     """uring's features turned off one at a time (--uring-off), and the kernel's min-wait, at 1,000
-    connections saturated (closed loop) and at a fixed half load (-R HALF_LOAD_RPS)."""
-    half = f"@R{HALF_LOAD_RPS}"
+    connections saturated (closed loop) and at a fixed half load (the runner's HalfLoad)."""
+    rate = half_rate(run)
+    half = f"@R{rate}"
     found = lambda m, v: run.find(NAME, m, v)
     point = lambda s: run.at(NAME, s, GOAL_CONNS) if s else None
     base_sat, base_half = point(found("uring", "")), point(found("uring", "half" + half))
@@ -158,20 +170,20 @@ def ablation(run, counts):
         if not ((ps and ps.reps) or (ph and ph.reps)):
             continue
         rows.append([name, f_num(ps.get("rps"), 0) if ps and ps.reps else "–"] +
-                    ablation_cells(run, counts, ps, base_sat) + ablation_cells(run, counts, ph, base_half))
+                    ablation_cells(run, counts, ps, base_sat) + ablation_cells(run, counts, ph, base_half, rate))
     if not rows:
         return []
     return ["", "### uring one feature at a time", "",
             f"Each of uring's features turned off in turn (`--uring-off`), and the kernel's min-wait"
             f" (`--min-wait-us`), at {conns_words(GOAL_CONNS)}: closed loop (the server saturated), and at a"
-            f" fixed {HALF_LOAD_RPS:,} requests/s (about half of its capacity on one CPU of the reference"
-            " machine). System calls per request from `perf stat -e raw_syscalls:sys_enter` on the server;"
+            f" fixed {rate or 0:,} requests/s (half of epoll's closed-loop requests/s at this level in the run's"
+            " first repetition: the server about half busy). System calls per request from `perf stat -e raw_syscalls:sys_enter` on the server;"
             " CPU: the server CPU's busy µs per request, softirq included, median [min–max] (and against"
             " uring with everything on); p99 latency (at the fixed load from each request's intended send"
             " time; sat.: the load was not sustained). Medians of the repetitions; ★ client-bound.", "",
             table(["setup", "requests/s (saturated)", "syscalls/req", "CPU µs/req", "p99",
-                   f"syscalls/req at {HALF_LOAD_RPS // 1000}k/s", f"CPU µs/req at {HALF_LOAD_RPS // 1000}k/s",
-                   f"p99 at {HALF_LOAD_RPS // 1000}k/s"], rows)]
+                   f"syscalls/req at {(rate or 0) // 1000}k/s", f"CPU µs/req at {(rate or 0) // 1000}k/s",
+                   f"p99 at {(rate or 0) // 1000}k/s"], rows)]
 
 
 def verdict(run, counts):
