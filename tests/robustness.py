@@ -547,21 +547,29 @@ def pipelined_files(ctx):
     crowd.connect(timeout=10)
     req = request_bytes("GET", "/8k.bin") * 8
     tally = {}
-    for _ in range(3):
+    for rnd in range(1, 4):
         for got in crowd.exchange_pipelined(req, 8, timeout=20):
-            for r in got:
+            for k, r in enumerate(got):
                 key = ("200" if r[2] == body else "200 with a wrong body") if r[0] == "ok" and r[1] == 200 \
-                    else str(r[1]) if r[0] == "ok" else "error: " + r[1][:60]
+                    else str(r[1]) if r[0] == "ok" else "round %d, response %d: %s" % (rnd, k + 1, r[1][:60])
                 tally[key] = tally.get(key, 0) + 1
     total = 240 * 8 * 3
     if ctx.base == "thread":
         # A kernel thread per connection: 240 threads may each hold a file between open and close
-        # (preempted, or waiting on a malloc arena's lock), past the default's 32 spare descriptors;
-        # then open fails and the answer is 500, as nginx's. Seen: 274 of 5,760 in 1 run of 12.
-        expect(tally.get("200", 0) + tally.get("500", 0) == total and tally.get("500", 0) <= total // 10,
-               "all %d responses 200 with the file, or 500 for at most a tenth" % total, tally_text(tally))
+        # (preempted, or waiting on a malloc arena's lock), past the spare descriptors. A file open
+        # then waits for one (http_files_shared) and after ~0.6 s answers 500, as nginx does; an
+        # accept that finds none drops a pending connection (net_accept: no spinning on EMFILE),
+        # which this client sees as closed in round 1 and in the rounds after. Seen under ASan
+        # without the wait: 2,910 500s of 5,760; with it, 2-3 connections dropped in 1 run of 12.
+        dropped = sum(v for k, v in tally.items() if k.endswith("closed before the requests") or
+                      k == "round 1, response 1: closed without a response")
+        ok = tally.get("200", 0)
+        expect(ok + tally.get("500", 0) + dropped == total and total - ok <= total // 10,
+               "all %d responses 200 with the file, or (at most a tenth) 500 or dropped at accept" % total,
+               tally_text(tally) + "; server's stderr: " + short(s.stderr(), 300))
     else:
-        expect(tally.get("200", 0) == total, "all %d responses 200 with the file" % total, tally_text(tally))
+        expect(tally.get("200", 0) == total, "all %d responses 200 with the file" % total,
+               tally_text(tally) + "; server's stderr: " + short(s.stderr(), 300))
     crowd.close()
     serves_again(ctx, s.port)
 
@@ -867,8 +875,8 @@ CASES = [
     Case("1030 connections: the 1024 ceiling refused with 503, server keeps serving", ceiling_refused(1030),
          models=("pth",), server="plain"),
     Case("EMFILE under a 64-fd limit: no spin (< 5% CPU), serves again after", emfile, models=EMFILE_MODELS),
-    Case("240 connections pipelining 8 GETs of a --root file under a 300-fd limit: all 200 (thread: 500 for "
-         "at most a tenth)",
+    Case("240 connections pipelining 8 GETs of a --root file under a 300-fd limit: all 200 (thread: at most "
+         "a tenth 500 or dropped at accept)",
          pipelined_files, exclude=("iterative",)),
     Case("--max-conns 10 with 20 connections: some 503, serves after", max_conns, exclude=("iterative",)),
     Case("tasks run out (pids cgroup): 200, 503 or closed, serves again, fds/RSS back near baseline",
