@@ -561,10 +561,14 @@ def pipelined_files(ctx):
         # accept that finds none drops a pending connection (net_accept: no spinning on EMFILE),
         # which this client sees as closed in round 1 and in the rounds after. Seen under ASan
         # without the wait: 2,910 500s of 5,760; with it, 2-3 connections dropped in 1 run of 12.
-        dropped = sum(v for k, v in tally.items() if k.endswith("closed before the requests") or
-                      k == "round 1, response 1: closed without a response")
+        # A dropped connection is one error a round (exchange_pipelined stops at the first): it
+        # lost 8 responses in each of the 3.
+        dropped = tally.get("round 1, response 1: closed without a response", 0)
+        allowed = {"200", "500", "round 1, response 1: closed without a response"}
+        later = {"round %d, response 1: closed before the requests" % r: dropped for r in (2, 3) if dropped}
         ok = tally.get("200", 0)
-        expect(ok + tally.get("500", 0) + dropped == total and total - ok <= total // 10,
+        expect(all(k in allowed or later.get(k) == v for k, v in tally.items()) and
+               ok + tally.get("500", 0) + 24 * dropped == total and total - ok <= total // 10,
                "all %d responses 200 with the file, or (at most a tenth) 500 or dropped at accept" % total,
                tally_text(tally) + "; server's stderr: " + short(s.stderr(), 300))
     else:

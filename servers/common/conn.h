@@ -28,9 +28,11 @@
  *
  * What the core decides, once for every model: keep-alive and Connection:
  * close (http.c), pipelining (answered in order; no reading ahead while 64 KiB
- * of output is queued: the backpressure), half-close (what came is answered,
- * then close), the 8 KiB head limit (431) and the parser's Host rules, the
- * lingering close, --max-conns admission (conn_admit), and the deadlines:
+ * of output is queued: the backpressure; with --root one response at a time,
+ * so that no connection holds a file open while its output waits),
+ * half-close (what came is answered, then close), the 8 KiB head limit (431)
+ * and the parser's Host rules, the lingering close, --max-conns admission
+ * (conn_admit), and the deadlines:
  *   - the head deadline is total: --idle-ms from the first byte of a head,
  *     however slowly the rest arrives;
  *   - idle: --idle-ms after the last response when no new head begins;

@@ -523,7 +523,7 @@ static int open_status(int err)
 	}
 }
 
-#define OPEN_RETRIES  100 /* waits of 100 us doubling to 6.4 ms: about 0.6 s */
+#define OPEN_RETRIES  100 /* waits of 200 us doubling to 6.4 ms: about 0.6 s */
 #define OPEN_RETRY_US 100
 
 static int files_shared;

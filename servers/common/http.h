@@ -71,9 +71,12 @@ struct http_response {
 };
 
 void http_response_init(struct http_response *r);
-/* Several kernel threads share this process's descriptors (thread, iocp-emul's
- * workers, reactors with --workers): a --root file's open that finds none
- * free waits for theirs to be closed, up to about 0.6 s, before its 500. */
+/* Kernel threads that may each hold a file share this process's descriptors
+ * (thread, iocp-emul's workers): a --root file's open that finds none free
+ * waits for theirs to be closed (work_block: iocp-emul's port releases
+ * another worker meanwhile), up to about 0.6 s, before its 500. Not for an
+ * event loop: waiting would stop its connections, and it holds one file at
+ * a time (the default --max-conns keeps 32 descriptors spare). */
 void http_files_shared(void);
 void http_prepare(const struct http_request *req, const struct server_opts *o,
 		  struct http_response *r);

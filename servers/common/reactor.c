@@ -99,8 +99,6 @@ void conn_run_reactors(int n, void *(*fn)(void *), void *args, size_t stride)
 		log_fatal("out of memory");
 	server_stop_sigset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old); /* inherited by the threads */
-	if (n > 1)
-		http_files_shared();
 	for (int i = 1; i < n; i++) {
 		int e = pthread_create(&tids[i], NULL, fn, (char *)args + (size_t)i * stride);
 		if (e)
