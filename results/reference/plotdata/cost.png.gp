@@ -12,7 +12,7 @@ set title 'server CPU busy, 1,000 conns' noenhanced
 set ylabel "processes and kernel threads\n% of the server CPU" noenhanced
 unset key
 unset logscale y
-set yrange [0:130]
+set yrange [0:109]
 plot 'plotdata/cost__thread_pool_1000.dat' using 1:2:3:4 with yerrorlines lc rgb '#6baed6' lw 1.5 pt 7 ps 0.6 notitle, \
   'plotdata/cost__thread_1000.dat' using 1:2:3:4 with yerrorlines lc rgb '#1f77b4' lw 1.5 pt 7 ps 0.6 notitle, \
   'plotdata/cost__fork_1000.dat' using 1:2:3:4 with yerrorlines lc rgb '#d62728' lw 1.5 pt 7 ps 0.6 notitle, \
@@ -24,7 +24,7 @@ set title 'server CPU a request, 1,000 conns' noenhanced
 set ylabel 'µs per request' noenhanced
 unset key
 unset logscale y
-set yrange [0:220.5]
+set yrange [0:220.2]
 plot 'plotdata/cost__thread_pool_1000.dat' using 1:5:6:7 with yerrorlines lc rgb '#6baed6' lw 1.5 pt 7 ps 0.6 notitle, \
   'plotdata/cost__thread_1000.dat' using 1:5:6:7 with yerrorlines lc rgb '#1f77b4' lw 1.5 pt 7 ps 0.6 notitle, \
   'plotdata/cost__fork_1000.dat' using 1:5:6:7 with yerrorlines lc rgb '#d62728' lw 1.5 pt 7 ps 0.6 notitle, \
@@ -36,7 +36,7 @@ set title 'p99 latency, 1,000 conns' noenhanced
 set ylabel 'ms (log scale)' noenhanced
 unset key
 set logscale y
-set yrange [0.9893:1640]
+set yrange [0.7973:1054]
 plot 'plotdata/cost__thread_pool_1000.dat' using 1:8:9:10 with yerrorlines lc rgb '#6baed6' lw 1.5 pt 7 ps 0.6 notitle, \
   'plotdata/cost__thread_1000.dat' using 1:8:9:10 with yerrorlines lc rgb '#1f77b4' lw 1.5 pt 7 ps 0.6 notitle, \
   'plotdata/cost__fork_1000.dat' using 1:8:9:10 with yerrorlines lc rgb '#d62728' lw 1.5 pt 7 ps 0.6 notitle, \
@@ -59,7 +59,7 @@ set title 'server CPU busy, 1,000 conns' noenhanced
 set ylabel "readiness loops\n% of the server CPU" noenhanced
 unset key
 unset logscale y
-set yrange [0:130]
+set yrange [0:109]
 plot 'plotdata/cost__epoll_1000.dat' using 1:2:3:4 with yerrorlines lc rgb '#2ca02c' lw 1.5 pt 7 ps 0.6 notitle, \
   'plotdata/cost__select_1000.dat' using 1:2:3:4 with yerrorlines lc rgb '#9467bd' lw 1.5 pt 7 ps 0.6 notitle, \
   'plotdata/cost__libevent_1000.dat' using 1:2:3:4 with yerrorlines lc rgb '#ff7f0e' lw 1.5 pt 7 ps 0.6 notitle, \
@@ -71,7 +71,7 @@ set title 'server CPU a request, 1,000 conns' noenhanced
 set ylabel 'µs per request' noenhanced
 unset key
 unset logscale y
-set yrange [0:220.5]
+set yrange [0:220.2]
 plot 'plotdata/cost__epoll_1000.dat' using 1:5:6:7 with yerrorlines lc rgb '#2ca02c' lw 1.5 pt 7 ps 0.6 notitle, \
   'plotdata/cost__select_1000.dat' using 1:5:6:7 with yerrorlines lc rgb '#9467bd' lw 1.5 pt 7 ps 0.6 notitle, \
   'plotdata/cost__libevent_1000.dat' using 1:5:6:7 with yerrorlines lc rgb '#ff7f0e' lw 1.5 pt 7 ps 0.6 notitle, \
@@ -83,7 +83,7 @@ set title 'p99 latency, 1,000 conns' noenhanced
 set ylabel 'ms (log scale)' noenhanced
 unset key
 set logscale y
-set yrange [0.9893:1640]
+set yrange [0.7973:1054]
 plot 'plotdata/cost__epoll_1000.dat' using 1:8:9:10 with yerrorlines lc rgb '#2ca02c' lw 1.5 pt 7 ps 0.6 notitle, \
   'plotdata/cost__select_1000.dat' using 1:8:9:10 with yerrorlines lc rgb '#9467bd' lw 1.5 pt 7 ps 0.6 notitle, \
   'plotdata/cost__libevent_1000.dat' using 1:8:9:10 with yerrorlines lc rgb '#ff7f0e' lw 1.5 pt 7 ps 0.6 notitle, \
@@ -106,7 +106,7 @@ set title 'server CPU busy, 1,000 conns' noenhanced
 set ylabel "completion\n% of the server CPU" noenhanced
 unset key
 unset logscale y
-set yrange [0:130]
+set yrange [0:109]
 plot 'plotdata/cost__uring_1000.dat' using 1:2:3:4 with yerrorlines lc rgb '#393b79' lw 1.5 pt 7 ps 0.6 notitle, \
   'plotdata/cost__iocp-emul_1000.dat' using 1:2:3:4 with yerrorlines lc rgb '#8c564b' lw 1.5 pt 7 ps 0.6 notitle, \
   'plotdata/cost__uring_1000.dat' using 1:($11 == 0 ? $2 : NaN) with points pt 6 ps 2 lc rgb 'black' notitle, \
@@ -116,7 +116,7 @@ set title 'server CPU a request, 1,000 conns' noenhanced
 set ylabel 'µs per request' noenhanced
 unset key
 unset logscale y
-set yrange [0:220.5]
+set yrange [0:220.2]
 plot 'plotdata/cost__uring_1000.dat' using 1:5:6:7 with yerrorlines lc rgb '#393b79' lw 1.5 pt 7 ps 0.6 notitle, \
   'plotdata/cost__iocp-emul_1000.dat' using 1:5:6:7 with yerrorlines lc rgb '#8c564b' lw 1.5 pt 7 ps 0.6 notitle, \
   'plotdata/cost__uring_1000.dat' using 1:($11 == 0 ? $5 : NaN) with points pt 6 ps 2 lc rgb 'black' notitle, \
@@ -126,7 +126,7 @@ set title 'p99 latency, 1,000 conns' noenhanced
 set ylabel 'ms (log scale)' noenhanced
 unset key
 set logscale y
-set yrange [0.9893:1640]
+set yrange [0.7973:1054]
 plot 'plotdata/cost__uring_1000.dat' using 1:8:9:10 with yerrorlines lc rgb '#393b79' lw 1.5 pt 7 ps 0.6 notitle, \
   'plotdata/cost__iocp-emul_1000.dat' using 1:8:9:10 with yerrorlines lc rgb '#8c564b' lw 1.5 pt 7 ps 0.6 notitle, \
   'plotdata/cost__uring_1000.dat' using 1:($11 == 0 ? $8 : NaN) with points pt 6 ps 2 lc rgb 'black' notitle, \
@@ -148,7 +148,7 @@ set title 'server CPU busy, 1,000 conns' noenhanced
 set ylabel "user-level threads\n% of the server CPU" noenhanced
 unset key
 unset logscale y
-set yrange [0:130]
+set yrange [0:109]
 plot 'plotdata/cost__uthread_1000.dat' using 1:2:3:4 with yerrorlines lc rgb '#17becf' lw 1.5 pt 7 ps 0.6 notitle, \
   'plotdata/cost__st_1000.dat' using 1:2:3:4 with yerrorlines lc rgb '#bcbd22' lw 1.5 pt 7 ps 0.6 notitle, \
   'plotdata/cost__pth_1000.dat' using 1:2:3:4 with yerrorlines lc rgb '#e377c2' lw 1.5 pt 7 ps 0.6 notitle, \
@@ -160,7 +160,7 @@ set title 'server CPU a request, 1,000 conns' noenhanced
 set ylabel 'µs per request' noenhanced
 unset key
 unset logscale y
-set yrange [0:220.5]
+set yrange [0:220.2]
 plot 'plotdata/cost__uthread_1000.dat' using 1:5:6:7 with yerrorlines lc rgb '#17becf' lw 1.5 pt 7 ps 0.6 notitle, \
   'plotdata/cost__st_1000.dat' using 1:5:6:7 with yerrorlines lc rgb '#bcbd22' lw 1.5 pt 7 ps 0.6 notitle, \
   'plotdata/cost__pth_1000.dat' using 1:5:6:7 with yerrorlines lc rgb '#e377c2' lw 1.5 pt 7 ps 0.6 notitle, \
@@ -172,7 +172,7 @@ set title 'p99 latency, 1,000 conns' noenhanced
 set ylabel 'ms (log scale)' noenhanced
 unset key
 set logscale y
-set yrange [0.9893:1640]
+set yrange [0.7973:1054]
 plot 'plotdata/cost__uthread_1000.dat' using 1:8:9:10 with yerrorlines lc rgb '#17becf' lw 1.5 pt 7 ps 0.6 notitle, \
   'plotdata/cost__st_1000.dat' using 1:8:9:10 with yerrorlines lc rgb '#bcbd22' lw 1.5 pt 7 ps 0.6 notitle, \
   'plotdata/cost__pth_1000.dat' using 1:8:9:10 with yerrorlines lc rgb '#e377c2' lw 1.5 pt 7 ps 0.6 notitle, \

@@ -17,7 +17,7 @@ set tmargin at screen 0.9535
 set bmargin at screen 0.5477
 set ylabel 'connections per second'
 set format y '%.0s%c'
-set yrange [0:22896.6]
+set yrange [0:21600.6]
 plot 'plotdata/daytime__iterative.dat' using (1):2 with boxes lc rgb '#7f7f7f' notitle, \
   'plotdata/daytime__iterative.dat' using (1):($4 > $3 ? $2 : NaN):3:4 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
   'plotdata/daytime__iterative.dat' using (1):($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
@@ -27,7 +27,6 @@ plot 'plotdata/daytime__iterative.dat' using (1):2 with boxes lc rgb '#7f7f7f' n
   'plotdata/daytime__fork_prefork.dat' using (3):2 with boxes lc rgb '#ff9896' notitle, \
   'plotdata/daytime__fork_prefork.dat' using (3):($4 > $3 ? $2 : NaN):3:4 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
   'plotdata/daytime__fork_prefork.dat' using (3):($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
-  'plotdata/daytime__fork_prefork.dat' using (3):($20 > 0 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
   'plotdata/daytime__thread.dat' using (4):2 with boxes lc rgb '#1f77b4' notitle, \
   'plotdata/daytime__thread.dat' using (4):($4 > $3 ? $2 : NaN):3:4 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
   'plotdata/daytime__thread.dat' using (4):($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
@@ -51,7 +50,6 @@ plot 'plotdata/daytime__iterative.dat' using (1):2 with boxes lc rgb '#7f7f7f' n
   'plotdata/daytime__iocp-emul.dat' using (9):($4 > $3 ? $2 : NaN):3:4 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
   'plotdata/daytime__iocp-emul.dat' using (9):($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
   'plotdata/daytime__iocp-emul.dat' using (9):($18 >= 0.01 ? $2 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
-  'plotdata/daytime__iocp-emul.dat' using (9):($20 > 0 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
   'plotdata/daytime__pth.dat' using (10):2 with boxes lc rgb '#e377c2' notitle, \
   'plotdata/daytime__pth.dat' using (10):($4 > $3 ? $2 : NaN):3:4 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
   'plotdata/daytime__pth.dat' using (10):($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
@@ -68,7 +66,7 @@ set tmargin at screen 0.5128
 set bmargin at screen 0.1070
 set ylabel 'p99 latency, ms'
 set format y '%g'
-set yrange [0:2176.21]
+set yrange [0:1777.36]
 plot 'plotdata/daytime__iterative.dat' using (1):8 with boxes lc rgb '#7f7f7f' notitle, \
   'plotdata/daytime__iterative.dat' using (1):($10 > $9 ? $8 : NaN):9:10 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
   'plotdata/daytime__iterative.dat' using (1):($11 > 0 ? $8 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
@@ -78,7 +76,6 @@ plot 'plotdata/daytime__iterative.dat' using (1):8 with boxes lc rgb '#7f7f7f' n
   'plotdata/daytime__fork_prefork.dat' using (3):8 with boxes lc rgb '#ff9896' notitle, \
   'plotdata/daytime__fork_prefork.dat' using (3):($10 > $9 ? $8 : NaN):9:10 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
   'plotdata/daytime__fork_prefork.dat' using (3):($11 > 0 ? $8 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
-  'plotdata/daytime__fork_prefork.dat' using (3):($20 > 0 ? $8 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
   'plotdata/daytime__thread.dat' using (4):8 with boxes lc rgb '#1f77b4' notitle, \
   'plotdata/daytime__thread.dat' using (4):($10 > $9 ? $8 : NaN):9:10 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
   'plotdata/daytime__thread.dat' using (4):($11 > 0 ? $8 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
@@ -102,7 +99,6 @@ plot 'plotdata/daytime__iterative.dat' using (1):8 with boxes lc rgb '#7f7f7f' n
   'plotdata/daytime__iocp-emul.dat' using (9):($10 > $9 ? $8 : NaN):9:10 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
   'plotdata/daytime__iocp-emul.dat' using (9):($11 > 0 ? $8 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
   'plotdata/daytime__iocp-emul.dat' using (9):($18 >= 0.01 ? $8 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
-  'plotdata/daytime__iocp-emul.dat' using (9):($20 > 0 ? $8 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
   'plotdata/daytime__pth.dat' using (10):8 with boxes lc rgb '#e377c2' notitle, \
   'plotdata/daytime__pth.dat' using (10):($10 > $9 ? $8 : NaN):9:10 with yerrorbars lc rgb 'black' pt 7 ps 0 notitle, \
   'plotdata/daytime__pth.dat' using (10):($11 > 0 ? $8 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \

@@ -5,7 +5,7 @@ set border lc rgb '#444444'
 set datafile missing 'NaN'
 set multiplot layout 3,1 title 'iocp-emul (io_uring backend) against its hassles; uring beside it' noenhanced
 set xrange [0.4:20.6]
-set yrange [0:1.16887e+06]
+set yrange [0:1.1967e+06]
 set format y '%.0s%c'
 set key outside right top vertical
 set rmargin 24

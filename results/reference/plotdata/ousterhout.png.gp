@@ -19,7 +19,7 @@ set format y '%g'
 unset xlabel
 set format x ''
 unset logscale y
-set yrange [0:27.94]
+set yrange [0:27.3525]
 plot 'plotdata/ousterhout__thread.dat' using 1:21:22:23 with yerrorlines lc rgb '#1f77b4' lw 1.5 pt 7 ps 0.6  notitle
 unset label 1
 unset label 2
@@ -33,7 +33,7 @@ set format y ''
 unset xlabel
 set format x ''
 unset logscale y
-set yrange [0:27.94]
+set yrange [0:27.3525]
 plot 'plotdata/ousterhout__select.dat' using 1:21:22:23 with yerrorlines lc rgb '#9467bd' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__epoll.dat' using 1:21:22:23 with yerrorlines lc rgb '#2ca02c' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__libevent.dat' using 1:21:22:23 with yerrorlines lc rgb '#ff7f0e' lw 1.5 pt 7 ps 0.6  notitle, \
@@ -52,7 +52,7 @@ set format y ''
 unset xlabel
 set format x ''
 unset logscale y
-set yrange [0:27.94]
+set yrange [0:27.3525]
 plot 'plotdata/ousterhout__uring.dat' using 1:21:22:23 with yerrorlines lc rgb '#393b79' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__uring.dat' using 1:($11 > 0 ? $21 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle
 unset label 1
@@ -67,7 +67,7 @@ set format y ''
 unset xlabel
 set format x ''
 unset logscale y
-set yrange [0:27.94]
+set yrange [0:27.3525]
 plot 'plotdata/ousterhout__pth.dat' using 1:21:22:23 with yerrorlines lc rgb '#e377c2' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__st.dat' using 1:21:22:23 with yerrorlines lc rgb '#bcbd22' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__uthread.dat' using 1:21:22:23 with yerrorlines lc rgb '#17becf' lw 1.5 pt 7 ps 0.6  notitle, \
@@ -85,7 +85,7 @@ set format y '%.0s%c'
 unset xlabel
 set format x ''
 unset logscale y
-set yrange [0:206736]
+set yrange [0:208492]
 plot 'plotdata/ousterhout__thread.dat' using 1:2:3:4 with yerrorlines lc rgb '#1f77b4' lw 1.5 pt 7 ps 0.6  notitle
 unset label 1
 unset label 2
@@ -99,7 +99,7 @@ set format y ''
 unset xlabel
 set format x ''
 unset logscale y
-set yrange [0:206736]
+set yrange [0:208492]
 plot 'plotdata/ousterhout__select.dat' using 1:2:3:4 with yerrorlines lc rgb '#9467bd' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__epoll.dat' using 1:2:3:4 with yerrorlines lc rgb '#2ca02c' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__libevent.dat' using 1:2:3:4 with yerrorlines lc rgb '#ff7f0e' lw 1.5 pt 7 ps 0.6  notitle, \
@@ -118,7 +118,7 @@ set format y ''
 unset xlabel
 set format x ''
 unset logscale y
-set yrange [0:206736]
+set yrange [0:208492]
 plot 'plotdata/ousterhout__uring.dat' using 1:2:3:4 with yerrorlines lc rgb '#393b79' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__uring.dat' using 1:($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle
 unset label 1
@@ -133,7 +133,7 @@ set format y ''
 unset xlabel
 set format x ''
 unset logscale y
-set yrange [0:206736]
+set yrange [0:208492]
 plot 'plotdata/ousterhout__pth.dat' using 1:2:3:4 with yerrorlines lc rgb '#e377c2' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__st.dat' using 1:2:3:4 with yerrorlines lc rgb '#bcbd22' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__uthread.dat' using 1:2:3:4 with yerrorlines lc rgb '#17becf' lw 1.5 pt 7 ps 0.6  notitle, \
@@ -151,7 +151,7 @@ set format y '%g'
 unset xlabel
 set format x ''
 unset logscale y
-set yrange [0:1.11842]
+set yrange [0:1.12657]
 plot 'plotdata/ousterhout__thread.dat' using 1:12:13:14 with yerrorlines lc rgb '#1f77b4' lw 1.5 pt 7 ps 0.6  notitle
 unset label 1
 unset label 2
@@ -165,7 +165,7 @@ set format y ''
 unset xlabel
 set format x ''
 unset logscale y
-set yrange [0:1.11842]
+set yrange [0:1.12657]
 plot 'plotdata/ousterhout__select.dat' using 1:12:13:14 with yerrorlines lc rgb '#9467bd' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__epoll.dat' using 1:12:13:14 with yerrorlines lc rgb '#2ca02c' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__libevent.dat' using 1:12:13:14 with yerrorlines lc rgb '#ff7f0e' lw 1.5 pt 7 ps 0.6  notitle
@@ -181,7 +181,7 @@ set format y ''
 unset xlabel
 set format x ''
 unset logscale y
-set yrange [0:1.11842]
+set yrange [0:1.12657]
 plot 'plotdata/ousterhout__uring.dat' using 1:12:13:14 with yerrorlines lc rgb '#393b79' lw 1.5 pt 7 ps 0.6  notitle
 unset label 1
 unset label 2
@@ -195,7 +195,7 @@ set format y ''
 unset xlabel
 set format x ''
 unset logscale y
-set yrange [0:1.11842]
+set yrange [0:1.12657]
 plot 'plotdata/ousterhout__pth.dat' using 1:12:13:14 with yerrorlines lc rgb '#e377c2' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__st.dat' using 1:12:13:14 with yerrorlines lc rgb '#bcbd22' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__uthread.dat' using 1:12:13:14 with yerrorlines lc rgb '#17becf' lw 1.5 pt 7 ps 0.6  notitle
@@ -211,7 +211,7 @@ set format y '%g'
 set xlabel 'concurrent connections (log scale)'
 set format x '%g'
 unset logscale y
-set yrange [0:17.6513]
+set yrange [0:17.8917]
 plot 'plotdata/ousterhout__thread.dat' using 1:15:16:17 with yerrorlines lc rgb '#1f77b4' lw 1.5 pt 7 ps 0.6  notitle
 unset label 1
 unset label 2
@@ -225,7 +225,7 @@ set format y ''
 set xlabel 'concurrent connections (log scale)'
 set format x '%g'
 unset logscale y
-set yrange [0:17.6513]
+set yrange [0:17.8917]
 plot 'plotdata/ousterhout__select.dat' using 1:15:16:17 with yerrorlines lc rgb '#9467bd' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__epoll.dat' using 1:15:16:17 with yerrorlines lc rgb '#2ca02c' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__libevent.dat' using 1:15:16:17 with yerrorlines lc rgb '#ff7f0e' lw 1.5 pt 7 ps 0.6  notitle
@@ -241,7 +241,7 @@ set format y ''
 set xlabel 'concurrent connections (log scale)'
 set format x '%g'
 unset logscale y
-set yrange [0:17.6513]
+set yrange [0:17.8917]
 plot 'plotdata/ousterhout__uring.dat' using 1:15:16:17 with yerrorlines lc rgb '#393b79' lw 1.5 pt 7 ps 0.6  notitle
 unset label 1
 unset label 2
@@ -255,7 +255,7 @@ set format y ''
 set xlabel 'concurrent connections (log scale)'
 set format x '%g'
 unset logscale y
-set yrange [0:17.6513]
+set yrange [0:17.8917]
 plot 'plotdata/ousterhout__pth.dat' using 1:15:16:17 with yerrorlines lc rgb '#e377c2' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__st.dat' using 1:15:16:17 with yerrorlines lc rgb '#bcbd22' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout__uthread.dat' using 1:15:16:17 with yerrorlines lc rgb '#17becf' lw 1.5 pt 7 ps 0.6  notitle

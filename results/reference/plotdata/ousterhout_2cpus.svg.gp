@@ -19,7 +19,7 @@ set format y '%g'
 unset xlabel
 set format x ''
 unset logscale y
-set yrange [0:29.982]
+set yrange [0:21.0415]
 plot 'plotdata/ousterhout_2cpus__thread.dat' using 1:21:22:23 with yerrorlines lc rgb '#1f77b4' lw 1.5 pt 7 ps 0.6  notitle
 unset label 1
 unset label 2
@@ -33,7 +33,7 @@ set format y ''
 unset xlabel
 set format x ''
 unset logscale y
-set yrange [0:29.982]
+set yrange [0:21.0415]
 plot 'plotdata/ousterhout_2cpus__epoll.dat' using 1:21:22:23 with yerrorlines lc rgb '#2ca02c' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout_2cpus__epoll_reactors2.dat' using 1:21:22:23 with yerrorlines lc rgb '#74c476' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout_2cpus__epoll.dat' using 1:($11 > 0 ? $21 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
@@ -50,7 +50,7 @@ set format y ''
 unset xlabel
 set format x ''
 unset logscale y
-set yrange [0:29.982]
+set yrange [0:21.0415]
 plot 'plotdata/ousterhout_2cpus__pth.dat' using 1:21:22:23 with yerrorlines lc rgb '#e377c2' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout_2cpus__st.dat' using 1:21:22:23 with yerrorlines lc rgb '#bcbd22' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout_2cpus__uthread.dat' using 1:21:22:23 with yerrorlines lc rgb '#17becf' lw 1.5 pt 7 ps 0.6  notitle, \
@@ -70,7 +70,7 @@ set format y '%.0s%c'
 set xlabel 'concurrent connections (log scale)'
 set format x '%g'
 unset logscale y
-set yrange [0:181000]
+set yrange [0:207109]
 plot 'plotdata/ousterhout_2cpus__thread.dat' using 1:2:3:4 with yerrorlines lc rgb '#1f77b4' lw 1.5 pt 7 ps 0.6  notitle
 unset label 1
 unset label 2
@@ -84,7 +84,7 @@ set format y ''
 set xlabel 'concurrent connections (log scale)'
 set format x '%g'
 unset logscale y
-set yrange [0:181000]
+set yrange [0:207109]
 plot 'plotdata/ousterhout_2cpus__epoll.dat' using 1:2:3:4 with yerrorlines lc rgb '#2ca02c' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout_2cpus__epoll_reactors2.dat' using 1:2:3:4 with yerrorlines lc rgb '#74c476' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout_2cpus__epoll.dat' using 1:($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
@@ -101,7 +101,7 @@ set format y ''
 set xlabel 'concurrent connections (log scale)'
 set format x '%g'
 unset logscale y
-set yrange [0:181000]
+set yrange [0:207109]
 plot 'plotdata/ousterhout_2cpus__pth.dat' using 1:2:3:4 with yerrorlines lc rgb '#e377c2' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout_2cpus__st.dat' using 1:2:3:4 with yerrorlines lc rgb '#bcbd22' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/ousterhout_2cpus__uthread.dat' using 1:2:3:4 with yerrorlines lc rgb '#17becf' lw 1.5 pt 7 ps 0.6  notitle, \

@@ -19,7 +19,7 @@ set format y '%.0s%c'
 unset xlabel
 set format x ''
 unset logscale y
-set yrange [0:62223.3]
+set yrange [0:62869.1]
 plot 'plotdata/peers_file8k__apache-prefork.dat' using 1:2:3:4 with yerrorlines lc rgb '#843c39' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/peers_file8k__apache-worker.dat' using 1:2:3:4 with yerrorlines lc rgb '#08519c' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/peers_file8k__nginx.dat' using 1:2:3:4 with yerrorlines lc rgb '#e6550d' lw 1.5 pt 7 ps 0.6  notitle, \
@@ -44,7 +44,7 @@ set format y '%g'
 set xlabel 'concurrent connections (log scale)'
 set format x '%g'
 set logscale y
-set yrange [1.32857:4323.73]
+set yrange [1.37429:4323.73]
 set label 1 'solid: p50   dashed: p99' at graph 0.03, graph 0.92 front
 plot 'plotdata/peers_file8k__apache-prefork.dat' using 1:5:6:7 with yerrorlines lc rgb '#843c39' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/peers_file8k__apache-worker.dat' using 1:5:6:7 with yerrorlines lc rgb '#08519c' lw 1.5 pt 7 ps 0.6  notitle, \

@@ -19,11 +19,12 @@ set format y '%.0s%c'
 unset xlabel
 set format x ''
 unset logscale y
-set yrange [0:176611]
+set yrange [0:158271]
 plot 'plotdata/peers_hello__fork_prefork.dat' using 1:2:3:4 with yerrorlines lc rgb '#ff9896' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/peers_hello__apache-prefork.dat' using 1:2:3:4 with yerrorlines lc rgb '#843c39' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/peers_hello__thread_pool.dat' using 1:2:3:4 with yerrorlines lc rgb '#6baed6' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/peers_hello__apache-worker.dat' using 1:2:3:4 with yerrorlines lc rgb '#08519c' lw 1.5 pt 7 ps 0.6  notitle, \
+  'plotdata/peers_hello__thread_pool.dat' using 1:($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
   'plotdata/peers_hello__fork_prefork.dat' using 1:($18 >= 0.01 ? $2 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
   'plotdata/peers_hello__apache-prefork.dat' using 1:($18 >= 0.01 ? $2 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
   'plotdata/peers_hello__thread_pool.dat' using 1:($18 >= 0.01 ? $2 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
@@ -44,12 +45,13 @@ set format y ''
 unset xlabel
 set format x ''
 unset logscale y
-set yrange [0:176611]
+set yrange [0:158271]
 plot 'plotdata/peers_hello__epoll.dat' using 1:2:3:4 with yerrorlines lc rgb '#2ca02c' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/peers_hello__nginx.dat' using 1:2:3:4 with yerrorlines lc rgb '#e6550d' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/peers_hello__apache-event.dat' using 1:2:3:4 with yerrorlines lc rgb '#756bb1' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/peers_hello__epoll.dat' using 1:($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
   'plotdata/peers_hello__nginx.dat' using 1:($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
+  'plotdata/peers_hello__nginx.dat' using 1:($18 >= 0.01 ? $2 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
   'plotdata/peers_hello__apache-event.dat' using 1:($18 >= 0.01 ? $2 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
   'plotdata/peers_hello__nginx.dat' using 1:($20 > 0 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
   'plotdata/peers_hello__apache-event.dat' using 1:($20 > 0 ? $2 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle
@@ -65,7 +67,7 @@ set format y '%g'
 set xlabel 'concurrent connections (log scale)'
 set format x '%g'
 set logscale y
-set yrange [0.392857:4369.61]
+set yrange [0.401429:4415.49]
 set label 1 'solid: p50   dashed: p99' at graph 0.03, graph 0.92 front
 plot 'plotdata/peers_hello__fork_prefork.dat' using 1:5:6:7 with yerrorlines lc rgb '#ff9896' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/peers_hello__apache-prefork.dat' using 1:5:6:7 with yerrorlines lc rgb '#843c39' lw 1.5 pt 7 ps 0.6  notitle, \
@@ -75,6 +77,7 @@ plot 'plotdata/peers_hello__fork_prefork.dat' using 1:5:6:7 with yerrorlines lc 
   'plotdata/peers_hello__apache-prefork.dat' using 1:8:9:10 with yerrorlines lc rgb '#843c39' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
   'plotdata/peers_hello__thread_pool.dat' using 1:8:9:10 with yerrorlines lc rgb '#6baed6' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
   'plotdata/peers_hello__apache-worker.dat' using 1:8:9:10 with yerrorlines lc rgb '#08519c' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
+  'plotdata/peers_hello__thread_pool.dat' using 1:($11 > 0 ? $8 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
   'plotdata/peers_hello__fork_prefork.dat' using 1:($18 >= 0.01 ? $8 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
   'plotdata/peers_hello__apache-prefork.dat' using 1:($18 >= 0.01 ? $8 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
   'plotdata/peers_hello__thread_pool.dat' using 1:($18 >= 0.01 ? $8 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
@@ -95,7 +98,7 @@ set format y ''
 set xlabel 'concurrent connections (log scale)'
 set format x '%g'
 set logscale y
-set yrange [0.392857:4369.61]
+set yrange [0.401429:4415.49]
 plot 'plotdata/peers_hello__epoll.dat' using 1:5:6:7 with yerrorlines lc rgb '#2ca02c' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/peers_hello__nginx.dat' using 1:5:6:7 with yerrorlines lc rgb '#e6550d' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/peers_hello__apache-event.dat' using 1:5:6:7 with yerrorlines lc rgb '#756bb1' lw 1.5 pt 7 ps 0.6  notitle, \
@@ -104,6 +107,7 @@ plot 'plotdata/peers_hello__epoll.dat' using 1:5:6:7 with yerrorlines lc rgb '#2
   'plotdata/peers_hello__apache-event.dat' using 1:8:9:10 with yerrorlines lc rgb '#756bb1' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
   'plotdata/peers_hello__epoll.dat' using 1:($11 > 0 ? $8 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
   'plotdata/peers_hello__nginx.dat' using 1:($11 > 0 ? $8 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
+  'plotdata/peers_hello__nginx.dat' using 1:($18 >= 0.01 ? $8 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
   'plotdata/peers_hello__apache-event.dat' using 1:($18 >= 0.01 ? $8 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
   'plotdata/peers_hello__nginx.dat' using 1:($20 > 0 ? $8 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle, \
   'plotdata/peers_hello__apache-event.dat' using 1:($20 > 0 ? $8 : NaN) with points pt 8 ps 2.2 lw 2 lc rgb 'black' notitle

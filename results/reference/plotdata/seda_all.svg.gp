@@ -19,12 +19,11 @@ set format y '%.0s%c'
 unset xlabel
 set format x ''
 unset logscale y
-set yrange [0:112020]
+set yrange [0:110001]
 plot 'plotdata/seda_all__thread.dat' using 1:2:3:4 with yerrorlines lc rgb '#1f77b4' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/seda_all__thread_pool.dat' using 1:2:3:4 with yerrorlines lc rgb '#6baed6' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/seda_all__fork.dat' using 1:2:3:4 with yerrorlines lc rgb '#d62728' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/seda_all__fork_prefork.dat' using 1:2:3:4 with yerrorlines lc rgb '#ff9896' lw 1.5 pt 7 ps 0.6  notitle, \
-  'plotdata/seda_all__thread.dat' using 1:($18 >= 0.01 ? $2 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
   'plotdata/seda_all__thread_pool.dat' using 1:($18 >= 0.01 ? $2 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
   'plotdata/seda_all__fork.dat' using 1:($18 >= 0.01 ? $2 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
   'plotdata/seda_all__fork_prefork.dat' using 1:($18 >= 0.01 ? $2 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
@@ -44,11 +43,12 @@ set format y ''
 unset xlabel
 set format x ''
 unset logscale y
-set yrange [0:112020]
+set yrange [0:110001]
 plot 'plotdata/seda_all__select.dat' using 1:2:3:4 with yerrorlines lc rgb '#9467bd' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/seda_all__epoll.dat' using 1:2:3:4 with yerrorlines lc rgb '#2ca02c' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/seda_all__libevent.dat' using 1:2:3:4 with yerrorlines lc rgb '#ff7f0e' lw 1.5 pt 7 ps 0.6  notitle, \
-  'plotdata/seda_all__libevent.dat' using 1:($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle
+  'plotdata/seda_all__select.dat' using 1:($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
+  'plotdata/seda_all__epoll.dat' using 1:($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle
 unset label 1
 unset label 2
 set lmargin at screen 0.5253
@@ -61,10 +61,9 @@ set format y ''
 unset xlabel
 set format x ''
 unset logscale y
-set yrange [0:112020]
+set yrange [0:110001]
 plot 'plotdata/seda_all__iocp-emul.dat' using 1:2:3:4 with yerrorlines lc rgb '#8c564b' lw 1.5 pt 7 ps 0.6  notitle, \
-  'plotdata/seda_all__uring.dat' using 1:2:3:4 with yerrorlines lc rgb '#393b79' lw 1.5 pt 7 ps 0.6  notitle, \
-  'plotdata/seda_all__uring.dat' using 1:($11 > 0 ? $2 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle
+  'plotdata/seda_all__uring.dat' using 1:2:3:4 with yerrorlines lc rgb '#393b79' lw 1.5 pt 7 ps 0.6  notitle
 unset label 1
 unset label 2
 set lmargin at screen 0.7620
@@ -77,7 +76,7 @@ set format y ''
 unset xlabel
 set format x ''
 unset logscale y
-set yrange [0:112020]
+set yrange [0:110001]
 plot 'plotdata/seda_all__pth.dat' using 1:2:3:4 with yerrorlines lc rgb '#e377c2' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/seda_all__st.dat' using 1:2:3:4 with yerrorlines lc rgb '#bcbd22' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/seda_all__uthread.dat' using 1:2:3:4 with yerrorlines lc rgb '#17becf' lw 1.5 pt 7 ps 0.6  notitle
@@ -93,7 +92,7 @@ set format y '%g'
 set xlabel 'concurrent connections (log scale)'
 set format x '%g'
 set logscale y
-set yrange [0.104286:540.467]
+set yrange [0.102143:546.202]
 set label 1 'solid: p50   dashed: p99' at graph 0.03, graph 0.92 front
 plot 'plotdata/seda_all__thread.dat' using 1:5:6:7 with yerrorlines lc rgb '#1f77b4' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/seda_all__thread_pool.dat' using 1:5:6:7 with yerrorlines lc rgb '#6baed6' lw 1.5 pt 7 ps 0.6  notitle, \
@@ -103,7 +102,6 @@ plot 'plotdata/seda_all__thread.dat' using 1:5:6:7 with yerrorlines lc rgb '#1f7
   'plotdata/seda_all__thread_pool.dat' using 1:8:9:10 with yerrorlines lc rgb '#6baed6' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
   'plotdata/seda_all__fork.dat' using 1:8:9:10 with yerrorlines lc rgb '#d62728' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
   'plotdata/seda_all__fork_prefork.dat' using 1:8:9:10 with yerrorlines lc rgb '#ff9896' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
-  'plotdata/seda_all__thread.dat' using 1:($18 >= 0.01 ? $8 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
   'plotdata/seda_all__thread_pool.dat' using 1:($18 >= 0.01 ? $8 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
   'plotdata/seda_all__fork.dat' using 1:($18 >= 0.01 ? $8 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
   'plotdata/seda_all__fork_prefork.dat' using 1:($18 >= 0.01 ? $8 : NaN) with points pt 2 ps 1.6 lw 2 lc rgb '#cc0000' notitle, \
@@ -123,14 +121,15 @@ set format y ''
 set xlabel 'concurrent connections (log scale)'
 set format x '%g'
 set logscale y
-set yrange [0.104286:540.467]
+set yrange [0.102143:546.202]
 plot 'plotdata/seda_all__select.dat' using 1:5:6:7 with yerrorlines lc rgb '#9467bd' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/seda_all__epoll.dat' using 1:5:6:7 with yerrorlines lc rgb '#2ca02c' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/seda_all__libevent.dat' using 1:5:6:7 with yerrorlines lc rgb '#ff7f0e' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/seda_all__select.dat' using 1:8:9:10 with yerrorlines lc rgb '#9467bd' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
   'plotdata/seda_all__epoll.dat' using 1:8:9:10 with yerrorlines lc rgb '#2ca02c' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
   'plotdata/seda_all__libevent.dat' using 1:8:9:10 with yerrorlines lc rgb '#ff7f0e' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
-  'plotdata/seda_all__libevent.dat' using 1:($11 > 0 ? $8 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle
+  'plotdata/seda_all__select.dat' using 1:($11 > 0 ? $8 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle, \
+  'plotdata/seda_all__epoll.dat' using 1:($11 > 0 ? $8 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle
 unset label 1
 unset label 2
 set lmargin at screen 0.5253
@@ -143,12 +142,11 @@ set format y ''
 set xlabel 'concurrent connections (log scale)'
 set format x '%g'
 set logscale y
-set yrange [0.104286:540.467]
+set yrange [0.102143:546.202]
 plot 'plotdata/seda_all__iocp-emul.dat' using 1:5:6:7 with yerrorlines lc rgb '#8c564b' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/seda_all__uring.dat' using 1:5:6:7 with yerrorlines lc rgb '#393b79' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/seda_all__iocp-emul.dat' using 1:8:9:10 with yerrorlines lc rgb '#8c564b' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
-  'plotdata/seda_all__uring.dat' using 1:8:9:10 with yerrorlines lc rgb '#393b79' lw 1.5 pt 7 ps 0.6 dt 2 notitle, \
-  'plotdata/seda_all__uring.dat' using 1:($11 > 0 ? $8 : NaN) with points pt 6 ps 2 lw 1.5 lc rgb 'black' notitle
+  'plotdata/seda_all__uring.dat' using 1:8:9:10 with yerrorlines lc rgb '#393b79' lw 1.5 pt 7 ps 0.6 dt 2 notitle
 unset label 1
 unset label 2
 set lmargin at screen 0.7620
@@ -161,7 +159,7 @@ set format y ''
 set xlabel 'concurrent connections (log scale)'
 set format x '%g'
 set logscale y
-set yrange [0.104286:540.467]
+set yrange [0.102143:546.202]
 plot 'plotdata/seda_all__pth.dat' using 1:5:6:7 with yerrorlines lc rgb '#e377c2' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/seda_all__st.dat' using 1:5:6:7 with yerrorlines lc rgb '#bcbd22' lw 1.5 pt 7 ps 0.6  notitle, \
   'plotdata/seda_all__uthread.dat' using 1:5:6:7 with yerrorlines lc rgb '#17becf' lw 1.5 pt 7 ps 0.6  notitle, \
