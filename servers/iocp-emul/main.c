@@ -15,16 +15,15 @@
  *  1. WSAENOBUFS (3.6.1): io.c, post_receives(): past --buffer-budget the
  *     port refuses a receive (-ENOBUFS); a zero-byte read instead.
  *  2. Package reordering (3.6.2): io.c, on_receive(): receives carry
- *     sequence numbers and reach the core in posting order. Sends need no
- *     numbers: at most one is in flight per connection, and it carries every
- *     response queued (conn_out_iov), in request order.
+ *     sequence numbers and reach the core in posting order. Sends need none:
+ *     one is in flight per connection, carrying every response queued.
  *  3. Byte chunks (3.6.3): a buffer holds part of a request, or several; the
  *     core (conn_take, conn_advance) reassembles and answers them in order.
  *  4. Access violation (3.6.4): a connection counts its operations in flight
  *     (`inflight`). A close, an error or a timeout shuts the socket down
  *     (shut()), so what is pending completes; release() reuses the object
- *     only when the last has. Its lock (the context lock) serializes the
- *     completions of one connection that workers handle at once.
+ *     only when the last has (else it exits: a stale completion's damage is
+ *     silent and random). Its lock serializes the connection's completions.
  *
  * Cost per connection: an object (~1 KB) per --max-conns, the core's state
  * (~9 KB) while connected, N x 4 KiB of posted receives (0: --zero-byte-read).
@@ -66,6 +65,8 @@ void shut(struct connection *c)
 /* The last operation has completed: close and accept again (Fire's CompleteReset). */
 static void release(struct connection *c)
 {
+	if (c->inflight)
+		log_fatal("a connection released with %d operations pending", c->inflight);
 	conn_close(c->core);
 	c->core = NULL;
 	atomic_fetch_sub(&busy, 1);
@@ -167,8 +168,7 @@ static void on_complete(struct io *io)
 static void *worker(void *arg)
 {
 	(void)arg;
-	/* Its malloc arena (64 MiB of address space) now: a worker idle for long
-	 * (the leader runs what it can) that first ran under RLIMIT_AS failed. */
+	/* Its malloc arena (64 MiB reserved) now: an idle one first made under RLIMIT_AS failed. */
 	void *volatile first = malloc(1); /* volatile: else elided */
 	free(first);
 	for (;;) {

@@ -25,7 +25,7 @@
 #include <stdint.h>
 
 #include "blocking.h"
-#include "http.h"
+#include "conn.h" /* conn_default_max; http_files_shared (http.h) */
 #include "server.h"
 #include "thread_io.h"
 
@@ -56,7 +56,7 @@ int main(int argc, char **argv)
 	    .workers_help = "N > 1: a fixed pool of N threads blocking in accept() "
 			    "(default 1: a new detached thread per connection)",
 	    .workers_default = 1,
-	    .max_conns_default = 10000,
+	    .max_conns_default = conn_default_max(10000), /* and the fd limit minus 32 */
 	    .extra_help = "Each thread's stack: 256 KiB (set with pthread_attr_setstacksize).",
 	};
 
