@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import proc
 from experiments import PEERS, SATURATED, WARMUP_CONNS_PER_S, Experiment, Setup
-from runs import COLUMNS, with_rate
+from runs import COLUMNS, errors, with_rate
 from proc import READY_TIMEOUT_S, STOP_GRACE_S, returncode_text  # noqa: F401  (remote.py takes them from here)
 from sampling import Window, cpuset_parse, read_text, sample_server
 
@@ -394,8 +394,7 @@ def delivered(p, row):
         rps = float(row["rps"])
     except (KeyError, ValueError):
         return False
-    errs = sum(int(row[c] or 0) for c in COLUMNS if c.startswith("err_"))
-    return errs == 0 and rps >= SATURATED * p.rate
+    return errors(row) == 0 and rps >= SATURATED * p.rate
 
 
 # Columns the client's row never overrides: the runner knows them.

@@ -40,6 +40,7 @@ import tempfile
 import time
 
 import proc
+import runs
 from point import (READY_TIMEOUT_S, ROOT, STOP_GRACE_S, cpu_row, fill_row, parse_client_csv, server_command,
                    warmup_for)
 from sampling import Sample, Window
@@ -378,7 +379,7 @@ class Hosts:
             mm = ANSWERED_RE.search(line)
             if mm:
                 answered = mm.group(1)
-        errs = sum(int(row[c] or 0) for c in row if c.startswith("err_"))
+        errs = runs.errors(row)
         check = count_check(answered, int(row["requests"] or 0), errs, p.level, warm)
         if check.startswith("MISMATCH"):
             runner.warn(p, f"server answered {answered} requests, the clients counted {row['requests']}: {check}")

@@ -413,7 +413,7 @@ def summary(row):
         return "ceiling, not run" if "ceiling" in row["variant"] else "no result"
     lat = f"p50 {float(row['lat_p50_us']) / 1000:.2f} ms p99 {float(row['lat_p99_us']) / 1000:.2f} ms" \
         if row["lat_p99_us"] else ""
-    errs = sum(int(row[c] or 0) for c in COLUMNS if c.startswith("err_"))
+    errs = runs.errors(row)
     bound = " CLIENT-BOUND" if row["client_bound"] == "1" else ""
     return (f"{float(row['rps']):.0f} rps {lat} srv {row['srv_cpu_pct'] or '?'}% cli {row['cli_cpu_pct'] or '?'}%"
             f"{' errors ' + str(errs) if errs else ''}{bound}")

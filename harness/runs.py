@@ -24,6 +24,12 @@ COLUMNS = (
 ).split(",")
 
 ERROR_COLUMNS = [c for c in COLUMNS if c.startswith("err_")]
+
+
+def errors(row):
+    """Failed requests of a runs.csv row, or of a client's CSV row: its err_ columns summed."""
+    return sum(int(row.get(c) or 0) for c in ERROR_COLUMNS)
+
 # runs.csv written before issue 10 appended conns_served, fairness_jain and
 # srv_cpu_us_per_req: still read, those three left empty.
 COLUMNS_BEFORE_ISSUE_10 = COLUMNS[:38]

@@ -132,14 +132,9 @@ ABLATION_ROWS = [("uring (everything on)", "uring", "", "half")] + \
 
 
 def half_rate(run):
-    """The half load this run offered (the runner's HalfLoad: from the run itself), or None."""
-    for s in run.setups(NAME):
-        if s[0] == "epoll" and s[1].startswith("half@R"):
-            return int(s[1][len("half@R"):])
-    for s in run.setups(NAME):
-        if s[1].startswith("half@R"):
-            return int(s[1][len("half@R"):])
-    return None
+    """The half load this run offered (the runner's HalfLoad: one rate for every setup of the
+    level), or None."""
+    return next((int(s[1][len("half@R"):]) for s in run.setups(NAME) if s[1].startswith("half@R")), None)
 
 
 def ablation_cells(run, counts, p, base, rate=None):
@@ -177,7 +172,8 @@ def ablation(run, counts):
             f"Each of uring's features turned off in turn (`--uring-off`), and the kernel's min-wait"
             f" (`--min-wait-us`), at {conns_words(GOAL_CONNS)}: closed loop (the server saturated), and at a"
             f" fixed {rate or 0:,} requests/s (half of epoll's closed-loop requests/s at this level in the run's"
-            " first repetition: the server about half busy). System calls per request from `perf stat -e raw_syscalls:sys_enter` on the server;"
+            " first repetition: the server about half busy). System calls per request from"
+            " `perf stat -e raw_syscalls:sys_enter` on the server;"
             " CPU: the server CPU's busy µs per request, softirq included, median [min–max] (and against"
             " uring with everything on); p99 latency (at the fixed load from each request's intended send"
             " time; sat.: the load was not sustained). Medians of the repetitions; ★ client-bound.", "",

@@ -16,12 +16,8 @@
  *     GetNextReadBuffer) keeps early ones in a list sorted by number, the map
  *     of early buffers, and hands the core bytes in posting order only.
  */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE /* preadv2 */
-#endif
 #include <errno.h>
 #include <stdlib.h>
-#include <sys/uio.h>
 #include <string.h>
 #include <sys/socket.h>
 
