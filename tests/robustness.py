@@ -364,6 +364,25 @@ def past_buffer_budget(ctx):
     expect(f.get("posted_buffer_peak_bytes", 1 << 30) <= 32768, "at most 32768 bytes posted", f)
 
 
+def reordering_shown(ctx):
+    """Package reordering made to happen (hassle 2): 8 receives posted, 8 workers, each
+    waiting a random 0-200 us before it takes its completion (--jitter-us), pipelined
+    requests sent a byte at a time. The answers must come whole and in order, and the
+    exit line must count receives handled ahead of their turn: else this never tested
+    the reorder stage (on_receive()'s sorting), only a server that was never reordered."""
+    s = ctx.start_default("--pending-reads", "8", "--workers", "8", "--jitter-us", "200")
+    c = ctx.conn(s.port)
+    for rnd in range(10):
+        c.send_slowly(GET_KEEP * 3, chunk=1, delay=0)
+        for i in range(3):
+            r = c.read_response(what="response %d of 3 pipelined, round %d" % (i + 1, rnd + 1))
+            expect(r.status == 200 and r.body == HELLO, "200 %r for pipelined request %d" % (HELLO, i + 1),
+                   (r.status, r.body[:40]))
+    f = exit_figures(s)
+    expect(f.get("early_receives", 0) > 0, "receives handled ahead of their turn (early_receives > 0)", f)
+    ctx.log("exit line: %s" % f)
+
+
 def resets_with_reads_pending(ctx):
     """The access violation: clients reset while 4 receives are pending on their
     connection, with 4 workers, thousands of times; every context must outlive its
@@ -837,6 +856,8 @@ CASES = [
          past_buffer_budget, models=("iocp-emul",)),
     Case("resets while 4 receives are pending, thousands of times (context lifetime)",
          resets_with_reads_pending, models=("iocp-emul",)),
+    Case("with --jitter-us, receives of one connection handled out of order are put back in order "
+         "(early_receives > 0 at exit)", reordering_shown, models=("iocp-emul",)),
     Case("an idle keep-alive connection is closed after --idle-ms", idle_keepalive, exclude=("iterative",)),
     Case("a head dripped a byte every 150 ms is closed ~--idle-ms 500 after its first byte (total deadline)",
          head_deadline_total),
@@ -867,6 +888,9 @@ CASES = [
     Case("--uring-off nagle (not a feature): exit 2, one line", bad_flag(["--uring-off", "nagle"], "--uring-off"),
          models=("uring",)),
     Case("--min-wait-us -1: exit 2, one line", bad_flag(["--min-wait-us", "-1"], "--min-wait-us"), models=("uring",)),
+    Case("--jitter-us 10 on a model without it: exit 2, one line", bad_flag(["--jitter-us", "10"], "--jitter-us"),
+         exclude=("iocp-emul",)),
+    Case("--jitter-us -1: exit 2, one line", bad_flag(["--jitter-us", "-1"], "--jitter-us"), models=("iocp-emul",)),
     Case("--uring-off batch,multishot,bufring,defer,fixed --min-wait-us 50 accepted and serving",
          lambda ctx: serves_again(ctx, ctx.start_default("--uring-off", "batch,multishot,bufring,defer,fixed",
                                                          "--min-wait-us", "50").port), models=("uring",)),

@@ -29,7 +29,8 @@ def iocp_checks():
         *[check("3 pipelined requests split at every byte boundary",
                 "package reordering (hassle 2): look at on_receive(): with several receives posted, workers "
                 "handle their completions in any order; keep early ones sorted by sequence number and hand "
-                "the core only c->next_seq", variant=("--backend", b, "--pending-reads", "8", "--workers", "8"),
+                "the core only c->next_seq",
+                variant=("--backend", b, "--pending-reads", "8", "--workers", "8", "--jitter-us", "200"),
                 quick=False) for b in ("io_uring", "epoll")],
         check("resets while 4 receives are pending",
               "the access violation (hassle 4): look at drive() and release(): a connection may be reused "

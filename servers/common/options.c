@@ -34,6 +34,7 @@ enum {
 	OPT_PENDING_READS,
 	OPT_ZERO_BYTE_READ,
 	OPT_BUFFER_BUDGET,
+	OPT_JITTER_US,
 };
 
 static const struct option long_opts[] = {
@@ -54,6 +55,7 @@ static const struct option long_opts[] = {
     {"pending-reads", required_argument, NULL, OPT_PENDING_READS},
     {"zero-byte-read", no_argument, NULL, OPT_ZERO_BYTE_READ},
     {"buffer-budget", required_argument, NULL, OPT_BUFFER_BUDGET},
+    {"jitter-us", required_argument, NULL, OPT_JITTER_US},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -157,7 +159,9 @@ static void print_help(const struct model_info *m, const struct server_opts *o, 
 		       "  --zero-byte-read   post a zero-length receive, read only once data is "
 		       "there (no buffer held while idle)\n"
 		       "  --buffer-budget B  receives fail as WSAENOBUFS past B bytes posted in all "
-		       "(default: none)\n",
+		       "(default: none)\n"
+		       "  --jitter-us N      a worker waits a random 0..N us (as if blocked) before\n"
+		       "                     it handles a completion: reordering made likely, for tests\n",
 		       OPT_MAX_PENDING_READS);
 	printf("  -h, --help         this help\n");
 	if (m->extra_help)
@@ -179,6 +183,16 @@ static int open_root(struct server_opts *o, char *err, size_t n)
 	}
 	o->root_fd = fd;
 	return OPTIONS_OK;
+}
+
+/* The long name of option c ("pending-reads"): a flag's value may follow it in
+ * argv, so argv[optind - 1] does not always name it. */
+static const char *long_name(int c)
+{
+	const struct option *o = long_opts;
+	while (o->name && o->val != c)
+		o++;
+	return o->name ? o->name : "?";
 }
 
 /* One option c with its argument. */
@@ -232,13 +246,17 @@ static int apply_opt(int c, char *arg, const char *flag, const struct model_info
 	case OPT_PENDING_READS:
 	case OPT_ZERO_BYTE_READ:
 	case OPT_BUFFER_BUDGET:
+	case OPT_JITTER_US:
 		if (!m->iocp_flags)
-			return bad(err, n, "%s: unknown option (see --help)", flag);
+			return bad(err, n, "--%s: unknown option for %s (only iocp-emul has it)",
+				   long_name(c), m->name);
 		if (c == OPT_ZERO_BYTE_READ)
 			return o->zero_byte_read = 1, OPTIONS_OK;
 		if (c == OPT_PENDING_READS)
 			return parse_int("--pending-reads", arg, 1, OPT_MAX_PENDING_READS,
 					 &o->pending_reads, err, n);
+		if (c == OPT_JITTER_US)
+			return parse_int("--jitter-us", arg, 0, 1000000, &o->jitter_us, err, n);
 		return parse_int("--buffer-budget", arg, 1, INT_MAX, &o->buffer_budget, err, n);
 	case 'h': return OPTIONS_HELP;
 	case ':': return bad(err, n, "%s: missing value", flag);

@@ -32,6 +32,7 @@ struct server_opts {
 	int pending_reads;   /* iocp-emul --pending-reads N, default 1 */
 	int zero_byte_read;  /* iocp-emul --zero-byte-read */
 	int buffer_budget;   /* iocp-emul --buffer-budget BYTES, 0 = none */
+	int jitter_us;       /* iocp-emul --jitter-us N (tests): delay before handling a completion */
 };
 
 /* --uring-off's features, for the ablation (uring's --help says what each is). */
@@ -57,7 +58,7 @@ struct model_info {
 	const char *extra_help; /* extra lines for --help (limits, stack size, ...), may be NULL */
 	const char *backends;   /* "io_uring|epoll" if --backend is accepted, else NULL */
 	int uring_knobs;        /* accepts --uring-off LIST and --min-wait-us N (uring) */
-	int iocp_flags;         /* accepts --pending-reads, --zero-byte-read, --buffer-budget */
+	int iocp_flags;         /* accepts --pending-reads, --zero-byte-read, --buffer-budget, --jitter-us */
 };
 
 /* Parse argv into *o; on error print one line and exit 2; on -h print help and exit 0.

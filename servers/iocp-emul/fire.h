@@ -46,6 +46,7 @@ extern struct server_opts opts;
 extern struct iocp_port *port;
 extern int listen_fd;
 extern _Atomic long zero_fallbacks; /* zero-byte reads posted because of the budget */
+extern _Atomic long early_receives; /* receives handled ahead of their turn (hassle 2) */
 
 /* main.c: give up on the client (what is pending completes, then release). */
 void shut(struct connection *c);
@@ -60,5 +61,6 @@ void post_file_read(struct connection *c);
 void post_receives(struct connection *c);
 void on_receive(struct connection *c, struct io *r);
 void receives_free(struct connection *c);
+void jitter(void); /* before a completion is handled: --jitter-us */
 
 #endif

@@ -23,11 +23,13 @@
 
 #include "fire.h"
 #include "server.h"
+#include "work.h"
 
 #define RECV_BUF  4096  /* a posted receive's buffer: a page */
 #define READY_BUF 16384 /* the non-blocking read after a zero-byte read */
 
 _Atomic long zero_fallbacks;
+_Atomic long early_receives;
 
 /* ---- accepts, sends and file reads (main.c keeps one of each in flight at most) ---- */
 
@@ -175,6 +177,8 @@ void on_receive(struct connection *c, struct io *r)
 {
 	struct io **pp = &c->early;
 	c->recvs--;
+	if (r->seq != c->next_seq) /* completed ahead of its turn: the exit line counts them */
+		atomic_fetch_add_explicit(&early_receives, 1, memory_order_relaxed);
 	/* LAB iocp-emul: hassle 2: keep early receives sorted by sequence number, hand them on in order */
 	while (*pp && (int)((*pp)->seq - r->seq) < 0)
 		pp = &(*pp)->next;
@@ -188,6 +192,21 @@ void on_receive(struct connection *c, struct io *r)
 		free(r);
 	}
 	/* END LAB iocp-emul (starter: (void)pp; consume(c, r); c->rx[r->slot] = NULL; free(r);) */
+}
+
+/* --jitter-us N, for tests: before a worker takes the connection's lock, it
+ * blocks a random 0..N us, as one that faults or is descheduled after
+ * GetQueuedCompletionStatus; the port runs another worker meanwhile. Another
+ * receive of the same connection then often gets the lock first: hassle 2's
+ * reordering, made likely on any number of CPUs (the lab's check needs it). */
+void jitter(void)
+{
+	static _Thread_local unsigned seed;
+	if (!opts.jitter_us)
+		return;
+	if (!seed)
+		seed = (unsigned)now_ms() ^ (unsigned)(uintptr_t)&seed;
+	work_block(rand_r(&seed) % (opts.jitter_us + 1));
 }
 
 /* The connection is released (or the server stops): no receive is pending. */

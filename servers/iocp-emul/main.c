@@ -137,7 +137,7 @@ static void on_complete(struct io *io)
 {
 	struct connection *c = io->c;
 	int res = io->ov.res;
-
+	jitter(); /* io.c: --jitter-us, for tests */
 	pthread_mutex_lock(&c->lock);
 	c->inflight--;
 	switch (io->kind) {
@@ -239,7 +239,6 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	iocp_set_budget(port, (size_t)opts.buffer_budget);
-
 	int nconns = opts.max_conns + REJECTORS;
 	struct connection *conns = calloc((size_t)nconns, sizeof(*conns));
 	pthread_t *workers = calloc((size_t)opts.workers, sizeof(*workers));
@@ -294,7 +293,8 @@ int main(int argc, char **argv)
 	free(workers);
 	fprintf(stderr, /* always (also --quiet): the harness reads it */
 		"%s: stopped; posted_buffer_peak_bytes=%zu posted_buffer_exit_bytes=%zu "
-		"nobufs=%ld zero_byte_fallbacks=%ld\n",
-		server_name, st.posted_peak, st.posted_bytes, st.nobufs, atomic_load(&zero_fallbacks));
+		"nobufs=%ld zero_byte_fallbacks=%ld early_receives=%ld\n",
+		server_name, st.posted_peak, st.posted_bytes, st.nobufs, atomic_load(&zero_fallbacks),
+		atomic_load(&early_receives));
 	return 0;
 }
