@@ -826,9 +826,48 @@ def case_one_worker_verdict_against_each_setup():
     expect("**not reproduced**" in row, "not reproduced", row)
 
 
+def case_hassles_early_receives_column():
+    """The hassles table counts receives handled ahead of their turn from the exit lines that
+    carry early_receives (summed over repetitions), and has no such column when none do (runs
+    before the figure existed, like the committed reference)."""
+    def table_of(exit_lines):
+        work = tempfile.mkdtemp(prefix="harness-early-")
+        try:
+            rows, log = [], []
+            for rep in (1, 2, 3):
+                for v, rps in (("r1", 90000 + rep), ("r4-p8", 400000 + rep)):
+                    rows.append(synthetic_row("hassles", "iocp-emul", v, 1000, rep, rps, 1000, 1.0))
+                    log += [f"==== hassles iocp-emul {v} c=1000 loadgen rep {rep}",
+                            "iocp-emul: backend io_uring, 2 workers, concurrency 1, 1004 connections",
+                            exit_lines[(v, rep)]]
+            write_synthetic(work, rows)
+            with open(os.path.join(work, "server-stderr.log"), "w") as f:
+                f.write("\n".join(log) + "\n")
+            r = subprocess.run([sys.executable, os.path.join(ROOT, "harness", "report.py"), work],
+                               capture_output=True, text=True, timeout=120)
+            expect(r.returncode == 0, "report.py to exit 0", f"exit {r.returncode}: {r.stderr[-300:]}")
+            text = open(os.path.join(work, "REPORT.md")).read()
+            sec = text[text.index("## The IOCP article's hassles"):]
+            return [l for l in sec.splitlines() if l.startswith("|")][:4]
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    base = "iocp-emul: stopped; posted_buffer_peak_bytes=4096000 posted_buffer_exit_bytes=0 nobufs=0 " \
+           "zero_byte_fallbacks=0"
+    lines = table_of({(v, rep): base + (f" early_receives={rep * 10 if v == 'r4-p8' else 0}")
+                      for v in ("r1", "r4-p8") for rep in (1, 2, 3)})
+    expect("early receives" in lines[0], "an 'early receives' column", lines[:1])
+    r1 = [l for l in lines if l.startswith("| iocp-emul r1 ")]
+    r4 = [l for l in lines if l.startswith("| iocp-emul r4-p8 ")]
+    expect(r1 and r1[0].rstrip(" |").endswith("| 0"), "r1: 0 early receives", r1)
+    expect(r4 and r4[0].rstrip(" |").endswith("| 60"), "r4-p8: 10 + 20 + 30 = 60 early receives", r4)
+    lines = table_of({(v, rep): base for v in ("r1", "r4-p8") for rep in (1, 2, 3)})
+    expect("early receives" not in lines[0], "no such column when no exit line counts them", lines[:1])
+
+
 CASES = [
     ("runs.csv columns match the contract", case_columns_match_contract),
     ("FAQ A5's verdict compares 1 worker with each setup of more", case_one_worker_verdict_against_each_setup),
+    ("the hassles table counts early receives where exit lines carry them", case_hassles_early_receives_column),
     ("loadgen --csv header matches the contract", case_loadgen_csv_header),
     ("CPU lists parse and format", case_cpuset_parse_format),
     ("/proc sampling sums a process tree", case_proc_sampling_counts_children),
